@@ -1,0 +1,65 @@
+// The validated, defaulted cluster description that the control plane builds from.
+// Produced by inputs/cluster-file.ts from an eksctl ClusterConfig (or the embedded default).
+
+export type CniType = 'vpc-cni' | 'calico-vxlan';
+
+export interface SubnetSpec {
+  /** Deterministic pseudo AWS id, e.g. "subnet-0a1b2c3d4e5f60718". */
+  id: string;
+  /** eksctl's naming: "SubnetPublicUSWEST2A" / "SubnetPrivateUSWEST2A". */
+  name: string;
+  az: string;
+  cidr: string;
+  public: boolean;
+}
+
+export interface NodeGroupSpec {
+  name: string;
+  managed: boolean;
+  instanceType: string;
+  desiredCapacity: number;
+  /** AZs this group's nodes are spread over (defaults to the cluster's). */
+  availabilityZones: string[];
+  /** eksctl maxPodsPerNode override (kubelet --max-pods). */
+  maxPodsPerNode?: number;
+  /** eksctl privateNetworking: nodes in private subnets (eksctl default for managed groups: false → public). */
+  privateNetworking: boolean;
+  labels: Record<string, string>;
+}
+
+export interface VpcCniSettings {
+  /** aws-node container env from addons[vpc-cni].configurationValues.env. */
+  env: Record<string, string>;
+  version: string;
+}
+
+export interface CalicoSettings {
+  version: string;
+  ipPoolCidr: string;
+  blockSize: number;
+  vxlanMode: 'Always' | 'CrossSubnet' | 'Never';
+  ipipMode: 'Always' | 'CrossSubnet' | 'Never';
+  natOutgoing: boolean;
+  mtu?: number;
+}
+
+export interface ClusterSpec {
+  name: string;
+  region: string;
+  kubernetesVersion: string;
+  vpc: {
+    id: string;
+    cidr: string;
+    subnets: SubnetSpec[];
+  };
+  availabilityZones: string[];
+  serviceIPv4CIDR: string;
+  nodeGroups: NodeGroupSpec[];
+  cni: {
+    type: CniType;
+    vpcCni: VpcCniSettings;
+    calico?: CalicoSettings;
+  };
+  /** Where the spec came from, for messages ("<embedded default>" or a path). */
+  source: string;
+}
