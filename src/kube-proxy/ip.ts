@@ -1,0 +1,170 @@
+// IP parsing the way kube-proxy does it (k8s.io/utils/net ParseIPSloppy / ParseCIDRSloppy, i.e.
+// the Go 1.16 net parser that still accepts leading zeros in IPv4 octets, read as decimal) and
+// printing the way Go's net.IP.String does (IPv4 dotted quad, IPv4-mapped IPv6 printed as IPv4,
+// other IPv6 in RFC 5952 form). Browser-safe.
+
+export type IpFamily = 'IPv4' | 'IPv6';
+
+export interface ParsedIp {
+  family: IpFamily;
+  /** 4 or 16 bytes. */
+  bytes: Uint8Array;
+  /** Canonical text as Go prints it. */
+  text: string;
+}
+
+function parseV4Bytes(s: string): number[] | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^[0-9]+$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    out.push(n);
+  }
+  return out;
+}
+
+function parseV6Groups(s: string): number[] | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(s)) return undefined;
+  let head = s;
+  let tail: number[] = [];
+  if (s.includes('.')) {
+    const lastColon = s.lastIndexOf(':');
+    if (lastColon < 0) return undefined;
+    const v4 = parseV4Bytes(s.slice(lastColon + 1));
+    if (!v4) return undefined;
+    tail = [(v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]];
+    head = s.slice(0, lastColon + 1);
+    if (head.endsWith('::')) {
+      // "::1.2.3.4" / "::ffff:1.2.3.4" keep their "::"
+    } else if (head.endsWith(':')) {
+      head = head.slice(0, -1);
+    }
+  }
+  const halves = head.split('::');
+  if (halves.length > 2) return undefined;
+  const groups = (p: string): number[] | undefined => {
+    if (p === '') return [];
+    const out: number[] = [];
+    for (const g of p.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = groups(halves[0]);
+  const right = halves.length === 2 ? groups(halves[1]) : [];
+  if (!left || !right) return undefined;
+  const n = left.length + right.length + tail.length;
+  if (halves.length === 2) {
+    if (n > 7) return undefined;
+    return [...left, ...new Array<number>(8 - n).fill(0), ...right, ...tail];
+  }
+  if (n !== 8) return undefined;
+  return [...left, ...tail];
+}
+
+function formatV6(groups: number[]): string {
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  if (bestLen < 2) return groups.map((g) => g.toString(16)).join(':');
+  const left = groups.slice(0, bestStart).map((g) => g.toString(16)).join(':');
+  const right = groups.slice(bestStart + bestLen).map((g) => g.toString(16)).join(':');
+  return `${left}::${right}`;
+}
+
+/** ParseIPSloppy + String(); undefined when the text is not an IP address. */
+export function parseIpSloppy(s: string): ParsedIp | undefined {
+  if (s.includes(':')) {
+    const g = parseV6Groups(s);
+    if (!g) return undefined;
+    const bytes = new Uint8Array(16);
+    g.forEach((v, i) => {
+      bytes[i * 2] = v >> 8;
+      bytes[i * 2 + 1] = v & 255;
+    });
+    // Go treats ::ffff:a.b.c.d as an IPv4 address (To4() != nil) and prints it dotted.
+    if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
+      const b4 = bytes.slice(12);
+      return { family: 'IPv4', bytes: b4, text: [...b4].join('.') };
+    }
+    return { family: 'IPv6', bytes, text: formatV6(g) };
+  }
+  const v4 = parseV4Bytes(s);
+  if (!v4) return undefined;
+  return { family: 'IPv4', bytes: Uint8Array.from(v4), text: v4.join('.') };
+}
+
+export interface ParsedCidr {
+  family: IpFamily;
+  /** Network address bytes (host bits cleared). */
+  bytes: Uint8Array;
+  prefix: number;
+  /** Canonical "network/prefix" as Go's IPNet.String prints it. */
+  text: string;
+}
+
+/** ParseCIDRSloppy: the network (host bits cleared) of "addr/prefix". */
+export function parseCidrSloppy(s: string): ParsedCidr | undefined {
+  const slash = s.indexOf('/');
+  if (slash < 0) return undefined;
+  const ip = parseIpSloppy(s.slice(0, slash));
+  const pfx = s.slice(slash + 1);
+  if (!ip || !/^[0-9]{1,3}$/.test(pfx)) return undefined;
+  // An IPv4-mapped IPv6 CIDR keeps IPv6 prefix semantics in Go; we only accept the plain forms.
+  const isV6Text = s.slice(0, slash).includes(':');
+  if (isV6Text && ip.family === 'IPv4') return undefined;
+  const prefix = Number(pfx);
+  const maxLen = ip.bytes.length * 8;
+  if (prefix > maxLen) return undefined;
+  const bytes = maskBytes(ip.bytes, prefix);
+  const text = (ip.family === 'IPv4' ? [...bytes].join('.') : formatV6(bytesToGroups(bytes))) + `/${prefix}`;
+  return { family: ip.family, bytes, prefix, text };
+}
+
+function bytesToGroups(b: Uint8Array): number[] {
+  const g: number[] = [];
+  for (let i = 0; i < 16; i += 2) g.push((b[i] << 8) | b[i + 1]);
+  return g;
+}
+
+function maskBytes(b: Uint8Array, prefix: number): Uint8Array {
+  const out = new Uint8Array(b.length);
+  for (let i = 0; i < b.length; i++) {
+    const bits = Math.max(0, Math.min(8, prefix - i * 8));
+    out[i] = b[i] & ((0xff << (8 - bits)) & 0xff);
+  }
+  return out;
+}
+
+export function cidrContains(c: ParsedCidr, ip: ParsedIp): boolean {
+  if (c.family !== ip.family) return false;
+  const m = maskBytes(ip.bytes, c.prefix);
+  for (let i = 0; i < m.length; i++) if (m[i] !== c.bytes[i]) return false;
+  return true;
+}
+
+export function isLoopback(ip: ParsedIp): boolean {
+  if (ip.family === 'IPv4') return ip.bytes[0] === 127;
+  return ip.bytes.every((b, i) => (i === 15 ? b === 1 : b === 0));
+}
+
+/** net.JoinHostPort: "ip:port", "[ipv6]:port". */
+export function joinHostPort(ip: ParsedIp, port: number): string {
+  return ip.family === 'IPv6' ? `[${ip.text}]:${port}` : `${ip.text}:${port}`;
+}
