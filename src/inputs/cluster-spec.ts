@@ -62,4 +62,6 @@ export interface ClusterSpec {
   };
   /** Where the spec came from, for messages ("<embedded default>" or a path). */
   source: string;
+  /** Non-fatal findings while reading the file (e.g. a Calico pool overlapping the VPC). */
+  warnings?: string[];
 }
