@@ -1,0 +1,117 @@
+// `kubectl get` over the cluster state: tables (with -o wide, -A, --show-labels, -l), and
+// -o yaml|json|name, with kubectl's messages and exit codes.
+
+import type { ClusterState } from '../../control-plane/types.ts';
+import type { KObject } from '../../k8s/types.ts';
+import { allEventObjects } from './events.ts';
+import { parseSelector } from './labels.ts';
+import { lookupResource, nameOutputPrefix, qualifiedResource, type ResourceInfo } from './resources.ts';
+import { toKubectlJson, toKubectlYaml } from './serialize.ts';
+import { renderTable, type TableRow } from './table.ts';
+import { clockOf, type RenderClock } from './time.ts';
+
+export interface GetRequest {
+  resource: string;
+  names?: string[];
+  namespace?: string;
+  allNamespaces?: boolean;
+  output?: 'wide' | 'yaml' | 'json' | 'name';
+  selector?: string;
+  showLabels?: boolean;
+  /** Epoch of the logical clock in ms; see clockOf for the default. */
+  epochMs?: number;
+}
+
+export interface RenderResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+const fail = (message: string): RenderResult => ({ stdout: '', stderr: `error: ${message}\n`, exitCode: 1 });
+
+/** Objects of one resource type, events included, in API-server (etcd key) order. */
+export function objectsOf(state: ClusterState, info: ResourceInfo, clock: RenderClock): KObject[] {
+  const objs = info.kind === 'Event'
+    ? allEventObjects(state, clock)
+    : Object.values(state.objects).filter((o) => o.kind === info.kind);
+  return objs.sort((a, b) => {
+    const ka = `${a.metadata.namespace ?? ''}/${a.metadata.name}`;
+    const kb = `${b.metadata.namespace ?? ''}/${b.metadata.name}`;
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
+}
+
+/** Strips what `kubectl get -o yaml|json` does not show (managedFields). */
+function forOutput(o: KObject): KObject {
+  if (!o.metadata?.managedFields) return o;
+  const { managedFields: _drop, ...metadata } = o.metadata;
+  return { ...o, metadata: metadata as KObject['metadata'] };
+}
+
+function listOf(items: KObject[]): Record<string, unknown> {
+  return { apiVersion: 'v1', items: items.map(forOutput), kind: 'List', metadata: { resourceVersion: '' } };
+}
+
+export function renderGet(state: ClusterState, req: GetRequest): RenderResult {
+  const info = lookupResource(req.resource);
+  if (!info) return fail(`the server doesn't have a resource type "${req.resource}"`);
+  const names = req.names ?? [];
+  if (names.length > 0 && req.allNamespaces) return fail('a resource cannot be retrieved by name across all namespaces');
+  const namespace = req.namespace || 'default';
+  const clock = clockOf(state, req.epochMs);
+  let matchLabels: (labels: Record<string, string> | undefined) => boolean = () => true;
+  if (req.selector !== undefined && req.selector !== '') {
+    try {
+      matchLabels = parseSelector(req.selector);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+  }
+
+  const inScope = objectsOf(state, info, clock).filter(
+    (o) => !info.namespaced || req.allNamespaces || (o.metadata.namespace ?? '') === namespace,
+  );
+
+  let found: KObject[];
+  const errors: string[] = [];
+  if (names.length > 0) {
+    found = [];
+    for (const name of names) {
+      const o = inScope.find((x) => x.metadata.name === name);
+      if (o && matchLabels(o.metadata.labels)) found.push(o);
+      else errors.push(`Error from server (NotFound): ${qualifiedResource(info)} "${name}" not found`);
+    }
+  } else {
+    found = inScope.filter((o) => matchLabels(o.metadata.labels));
+  }
+
+  const stderr = errors.map((e) => e + '\n').join('');
+  const exitCode = errors.length > 0 ? 1 : 0;
+  const output = req.output;
+
+  if (output === 'yaml' || output === 'json') {
+    const single = names.length === 1;
+    if (single && found.length === 0) return { stdout: '', stderr, exitCode };
+    const obj = single ? forOutput(found[0]) : listOf(found);
+    const stdout = output === 'yaml' ? toKubectlYaml(obj) : toKubectlJson(obj);
+    return { stdout, stderr, exitCode };
+  }
+  if (output === 'name') {
+    const stdout = found.map((o) => `${nameOutputPrefix(info)}/${o.metadata.name}\n`).join('');
+    return { stdout, stderr, exitCode };
+  }
+
+  const withNamespace = req.allNamespaces === true && info.namespaced;
+  const rows: TableRow[] = found.map((o) => ({
+    cells: info.printRow(o, { clock, wide: true }),
+    namespace: o.metadata.namespace ?? '',
+    labels: o.metadata.labels as Record<string, string> | undefined,
+  }));
+  const stdout = renderTable(info.columns, rows, { wide: output === 'wide', withNamespace, showLabels: req.showLabels });
+  if (stdout === '' && errors.length === 0) {
+    const msg = info.namespaced && !req.allNamespaces ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n';
+    return { stdout, stderr: msg, exitCode: 0 };
+  }
+  return { stdout, stderr, exitCode };
+}
