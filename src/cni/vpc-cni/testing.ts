@@ -1,0 +1,59 @@
+// Small in-memory clusters for the VPC CNI's tests: one VPC, one subnet, bare nodes.
+import type { ClusterSpec } from '../../inputs/cluster-spec.ts';
+import type { ClusterState, NodeRecord } from '../../control-plane/types.ts';
+import { createVpc } from '../../aws/vpc.ts';
+import { launchInstance } from '../../aws/ec2.ts';
+import { seedRng } from '../../k8s/rand.ts';
+
+export function testSpec(opts: { subnetCidr?: string; env?: Record<string, string>; version?: string } = {}): ClusterSpec {
+  return {
+    name: 'kw',
+    region: 'us-west-2',
+    kubernetesVersion: '1.31',
+    vpc: {
+      id: 'vpc-0123456789abcdef0',
+      cidr: '192.168.0.0/16',
+      subnets: [
+        { id: 'subnet-0aaaaaaaaaaaaaaaa', name: 'SubnetPrivateUSWEST2A', az: 'us-west-2a', cidr: opts.subnetCidr ?? '192.168.64.0/19', public: false },
+      ],
+    },
+    availabilityZones: ['us-west-2a'],
+    serviceIPv4CIDR: '10.100.0.0/16',
+    nodeGroups: [],
+    cni: { type: 'vpc-cni', vpcCni: { env: opts.env ?? {}, version: opts.version ?? 'v1.19.2' } },
+    source: 'test',
+  };
+}
+
+export function testCluster(spec: ClusterSpec, seed = 1): ClusterState {
+  return {
+    spec,
+    seed,
+    rng: seedRng(seed),
+    clock: 0,
+    objects: {},
+    nodes: [],
+    hosts: {},
+    vpc: createVpc(spec),
+    events: [],
+    pluginState: {},
+  };
+}
+
+/** Launches an instance (primary ENI only) and records its node; the caller starts the CNI. */
+export function addTestNode(cluster: ClusterState, instanceType: string, podCapacity: number): NodeRecord {
+  const subnet = cluster.spec.vpc.subnets[0];
+  const { instanceId, primaryEni } = launchInstance(cluster.vpc, { subnetId: subnet.id, rng: cluster, securityGroups: ['sg-0cluster0000000000'] });
+  const rec: NodeRecord = {
+    name: `ip-${primaryEni.primaryIp.replaceAll('.', '-')}.us-west-2.compute.internal`,
+    nodeGroup: 'ng',
+    instanceType,
+    instanceId,
+    az: subnet.az,
+    subnetId: subnet.id,
+    primaryIp: primaryEni.primaryIp,
+    podCapacity,
+  };
+  cluster.nodes.push(rec);
+  return rec;
+}
