@@ -1,0 +1,166 @@
+// Byte-level helpers shared by the wire codecs: address text <-> bytes, bounds checks and
+// big-endian field access. Browser-safe (Uint8Array/DataView only).
+
+import { KubewireError } from '../errors.ts';
+
+/** Throws a KubewireError unless `need` bytes are available at `offset`. */
+export function need(bytes: Uint8Array, offset: number, len: number, what: string): void {
+  if (!Number.isInteger(offset) || offset < 0 || offset + len > bytes.length) {
+    throw new KubewireError(
+      `${what}: truncated, need ${len} bytes at offset ${offset} but only ${Math.max(0, bytes.length - offset)} remain`,
+    );
+  }
+}
+
+export function view(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function u16(bytes: Uint8Array, off: number): number {
+  return (bytes[off] << 8) | bytes[off + 1];
+}
+
+export function u32(bytes: Uint8Array, off: number): number {
+  return ((bytes[off] << 24) | (bytes[off + 1] << 16) | (bytes[off + 2] << 8) | bytes[off + 3]) >>> 0;
+}
+
+export function put16(bytes: Uint8Array, off: number, v: number): void {
+  bytes[off] = (v >>> 8) & 0xff;
+  bytes[off + 1] = v & 0xff;
+}
+
+export function put32(bytes: Uint8Array, off: number, v: number): void {
+  bytes[off] = (v >>> 24) & 0xff;
+  bytes[off + 1] = (v >>> 16) & 0xff;
+  bytes[off + 2] = (v >>> 8) & 0xff;
+  bytes[off + 3] = v & 0xff;
+}
+
+export function checkUint(v: number, bits: number, what: string): number {
+  const max = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new KubewireError(`${what}: ${v} is not an unsigned ${bits}-bit integer`);
+  }
+  return v;
+}
+
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** "a.b.c.d" -> 4 bytes. */
+export function ipv4ToBytes(s: string): Uint8Array {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  const out = new Uint8Array(4);
+  if (m) {
+    let ok = true;
+    for (let i = 0; i < 4; i++) {
+      const o = Number(m[i + 1]);
+      if (o > 255 || (m[i + 1].length > 1 && m[i + 1][0] === '0')) ok = false;
+      out[i] = o;
+    }
+    if (ok) return out;
+  }
+  throw new KubewireError(`invalid IPv4 address "${s}"`);
+}
+
+export function bytesToIpv4(b: Uint8Array, off = 0): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+}
+
+/** IPv6 text (RFC 4291 forms, incl. embedded IPv4) -> 16 bytes. */
+export function ipv6ToBytes(s: string): Uint8Array {
+  const bad = (): never => {
+    throw new KubewireError(`invalid IPv6 address "${s}"`);
+  };
+  if (!/^[0-9a-fA-F:.]+$/.test(s)) bad();
+  let text = s;
+  let tail: Uint8Array | undefined;
+  if (s.includes('.')) {
+    const i = s.lastIndexOf(':');
+    try {
+      tail = ipv4ToBytes(s.slice(i + 1));
+    } catch {
+      bad();
+    }
+    text = s.slice(0, i + 1) + '0:0';
+  }
+  const halves = text.split('::');
+  if (halves.length > 2) bad();
+  const groups = (p: string): number[] => {
+    if (p === '') return [];
+    return p.split(':').map((g) => {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) bad();
+      return parseInt(g, 16);
+    });
+  };
+  const left = groups(halves[0]);
+  const right = halves.length === 2 ? groups(halves[1]) : [];
+  let all: number[];
+  if (halves.length === 2) {
+    const fill = 8 - left.length - right.length;
+    if (fill < 1) bad();
+    all = [...left, ...new Array<number>(fill).fill(0), ...right];
+  } else all = left;
+  if (all.length !== 8) bad();
+  const out = new Uint8Array(16);
+  all.forEach((g, i) => put16(out, i * 2, g));
+  if (tail) out.set(tail, 12);
+  return out;
+}
+
+/** 16 bytes -> RFC 5952 text (as inet_ntop prints it: longest zero run of >= 2 groups, first on tie). */
+export function bytesToIpv6(b: Uint8Array, off = 0): string {
+  const g: number[] = [];
+  for (let i = 0; i < 8; i++) g.push(u16(b, off + i * 2));
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  // IPv4-mapped / compatible forms as inet_ntop writes them.
+  if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
+    return (bestLen === 5 ? '::ffff:' : '::') + bytesToIpv4(b, off + 12);
+  }
+  if (bestLen < 2) return g.map((x) => x.toString(16)).join(':');
+  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
+  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
+  return `${head}::${tail}`;
+}
+
+/** "aa:bb:cc:dd:ee:ff" (or with '-') -> 6 bytes. */
+export function macToBytes(s: string): Uint8Array {
+  const parts = s.split(/[:-]/);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) {
+    throw new KubewireError(`invalid MAC address "${s}"`);
+  }
+  return Uint8Array.from(parts.map((p) => parseInt(p, 16)));
+}
+
+/** 6 bytes -> lower-case colon form, as tcpdump and iproute2 print it. */
+export function bytesToMac(b: Uint8Array, off = 0): string {
+  const out: string[] = [];
+  for (let i = 0; i < 6; i++) out.push(b[off + i].toString(16).padStart(2, '0'));
+  return out.join(':');
+}
+
+export const textEncoder = new TextEncoder();
+export const latin1Decoder = new TextDecoder('latin1');
