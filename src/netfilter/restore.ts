@@ -1,0 +1,449 @@
+// iptables-restore (v1.8.9, nf_tables backend) as a pure function over NetfilterState.
+//
+// Semantics reproduced (each checked against the real tool in a scratch namespace):
+// - `*table` … `COMMIT` blocks; without --noflush a block first deletes the table, so a block that
+//   creates nothing leaves no table behind. A table appears once a chain in it is created or one of
+//   its built-in chains is touched (-A/-I on it, a `:CHAIN` line, -P, -F CHAIN, -Z), and then always
+//   shows all its built-in chains.
+// - `:CHAIN POLICY [p:b]`: built-in chain → policy (`-` keeps it); user chain → created, or flushed
+//   if it exists (policy ignored). Counters apply only with `counters`.
+// - Commands -A -I -D -R -C -N -X -F -Z -P -E with the real tool's errors. Jumps to chains that do not
+//   exist (yet) fail when the table is committed and are reported on the COMMIT line, as the real tool
+//   does; kernel refusals (deleting a chain still referenced or not empty, a NAT target outside nat …)
+//   are reported with the line of the command.
+// - `[p:b]` rule prefixes, `#` comments in column 1, empty lines.
+// The result is all-or-nothing: on error nothing is returned (the real tool keeps tables committed
+// before the failing one).
+
+import { KubewireError } from '../errors.ts';
+import type { NetfilterChain, NetfilterRule, NetfilterState, NetfilterTable, TableName } from './types.ts';
+import { BUILTIN_CHAINS, TABLE_ORDER } from './types.ts';
+import { NetfilterParamError, type NetfilterErrorKind } from './errors.ts';
+import { formatRuleSpec, parseCommand, tokenizeRestoreLine } from './rule-text.ts';
+import { findMatch, findTarget, VERDICTS } from './extensions.ts';
+import type { Family } from './addr.ts';
+
+export interface RestoreOptions {
+  /** --noflush: keep what is in the tables; only declared user chains are flushed. */
+  noflush?: boolean;
+  family?: Family;
+  /** Name used in error locations. */
+  file?: string;
+  /** --counters: take `[p:b]` of chain lines and rule prefixes. */
+  counters?: boolean;
+}
+
+const VERSION = 'v1.8.9 (nf_tables)';
+
+/** Compare chain names like strcmp (byte order). */
+function byteCompare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function newTable(name: TableName): NetfilterTable {
+  return {
+    name,
+    chains: BUILTIN_CHAINS[name].map((c) => ({ name: c, policy: 'ACCEPT' as const, packets: 0, bytes: 0, rules: [] })),
+  };
+}
+
+export function findChain(t: NetfilterTable, name: string): NetfilterChain | undefined {
+  return t.chains.find((c) => c.name === name);
+}
+
+function addUserChain(t: NetfilterTable, name: string): NetfilterChain {
+  const chain: NetfilterChain = { name, packets: 0, bytes: 0, rules: [] };
+  const nBuiltin = BUILTIN_CHAINS[t.name].length;
+  let k = nBuiltin;
+  while (k < t.chains.length && byteCompare(t.chains[k].name, name) < 0) k++;
+  t.chains.splice(k, 0, chain);
+  return chain;
+}
+
+/** Rules (chain name, index) that jump or go to `name`. */
+export function chainReferences(t: NetfilterTable, name: string): Array<{ chain: string; index: number }> {
+  const refs: Array<{ chain: string; index: number }> = [];
+  for (const c of t.chains) {
+    c.rules.forEach((r, index) => {
+      if (r.target && r.target.name === name) {
+        refs.push({ chain: c.name, index });
+      }
+    });
+  }
+  return refs;
+}
+
+interface Deferred {
+  kind: NetfilterErrorKind;
+  line: number;
+  message: string;
+  explain?: string;
+}
+
+export function iptablesRestore(state: NetfilterState, text: string, opts: RestoreOptions = {}): NetfilterState {
+  const family: Family = opts.family ?? 4;
+  const prog = family === 6 ? 'ip6tables-restore' : 'iptables-restore';
+  const file = opts.file ?? '<iptables-restore input>';
+  const result: NetfilterState = structuredClone(state);
+
+  function fail(kind: NetfilterErrorKind, line: number, message: string, explain?: string, reportLine = line): never {
+    const msg = message.replace(/\n+$/, '');
+    let head: string;
+    switch (kind) {
+      case 'param':
+      case 'commit':
+        head = `${prog} ${VERSION}: ${msg}\nError occurred at line: ${reportLine}`;
+        break;
+      case 'command':
+        head = msg === '' ? `${prog}: line ${reportLine} failed` : `${prog}: line ${reportLine} failed: ${msg}`;
+        break;
+      case 'kernel':
+        head = `${prog} ${VERSION}:\nline ${reportLine}: ${msg}`;
+        break;
+    }
+    throw new KubewireError(explain ? `${head}\n  (${explain})` : head, { where: { file, line } });
+  }
+
+  // Lines keep their newline: an unterminated quote swallows it, as in the real tool.
+  const lines = text.split(/(?<=\n)/);
+  let tableName: TableName | undefined;
+  let work: NetfilterTable | undefined;
+  let deferred: Deferred[] = [];
+
+  const ensureTable = (): NetfilterTable => {
+    if (!work) work = newTable(tableName!);
+    return work;
+  };
+
+  const commit = (lineNo: number): void => {
+    const commitErr = deferred.find((d) => d.kind === 'commit');
+    if (commitErr) fail('commit', commitErr.line, commitErr.message, commitErr.explain, lineNo);
+    const kernel = deferred.filter((d) => d.kind === 'kernel');
+    if (kernel.length > 0) {
+      const first = kernel[0];
+      const msg = kernel.map((d) => `line ${d.line}: ${d.message}`).join('\n');
+      const explain = kernel
+        .map((d) => d.explain)
+        .filter((e) => e)
+        .join('; ');
+      const head = `${prog} ${VERSION}:\n${msg}`;
+      throw new KubewireError(explain ? `${head}\n  (${explain})` : head, { where: { file, line: first.line } });
+    }
+    const idx = result.tables.findIndex((t) => t.name === tableName);
+    if (idx >= 0) result.tables.splice(idx, 1);
+    if (work) {
+      result.tables.push(work);
+      result.tables.sort((a, b) => TABLE_ORDER.indexOf(a.name) - TABLE_ORDER.indexOf(b.name));
+    }
+    tableName = undefined;
+    work = undefined;
+    deferred = [];
+  };
+
+  let lineNo = 0;
+  for (const raw of lines) {
+    lineNo++;
+    const line = raw;
+    if (line === '\n' || line === '') continue;
+    if (line[0] === '#') continue;
+    const bare = line.replace(/\n$/, '');
+    if (tableName !== undefined && bare === 'COMMIT') {
+      commit(lineNo);
+      continue;
+    }
+    if (line[0] === '*' && tableName === undefined) {
+      const name = bare.slice(1).split(/[ \t]/)[0];
+      if (!(TABLE_ORDER as readonly string[]).includes(name)) {
+        fail('param', lineNo, `${prog}: line ${lineNo} table name '${name}' invalid`, 'tables are raw, mangle, filter, nat, security');
+      }
+      tableName = name as TableName;
+      const existing = result.tables.find((t) => t.name === tableName);
+      work = opts.noflush && existing ? structuredClone(existing) : undefined;
+      continue;
+    }
+    if (line[0] === ':' && tableName !== undefined) {
+      chainLine(bare, lineNo);
+      continue;
+    }
+    if (tableName === undefined) {
+      fail('command', lineNo, '', 'rules and chain lines must be inside a *table … COMMIT block');
+    }
+    ruleLine(line, lineNo);
+  }
+  if (tableName !== undefined) {
+    throw new KubewireError(`${prog}: COMMIT expected at line ${lineNo + 1}\n  (table ${tableName} is never committed)`, {
+      where: { file, line: lineNo + 1 },
+    });
+  }
+  return result;
+
+  function chainLine(bare: string, n: number): void {
+    const fields = bare.slice(1).split(/[ \t]+/).filter((f) => f !== '');
+    const [chain, policy, ctr] = fields;
+    if (!chain) fail('command', n, '', 'a chain line needs a name');
+    if (chain.length > 28) fail('param', n, `Invalid chain name \`${chain}' (28 chars max)`);
+    if (policy === undefined) fail('command', n, '', `chain line for ${chain} lacks a policy (use "-" for user chains)`);
+    const t = ensureTable();
+    const builtin = BUILTIN_CHAINS[t.name].includes(chain);
+    if (builtin) {
+      const c = findChain(t, chain)!;
+      if (policy !== '-') {
+        if (policy !== 'ACCEPT' && policy !== 'DROP') {
+          fail('command', n, 'Bad policy name.', `built-in chain policy must be ACCEPT or DROP, not ${policy}`);
+        }
+        c.policy = policy as 'ACCEPT' | 'DROP';
+        if (opts.counters && ctr) {
+          const m = /^\[(\d+):(\d+)\]$/.exec(ctr);
+          if (!m) fail('command', n, '', `bad counters ${ctr}`);
+          c.packets = Number(m[1]);
+          c.bytes = Number(m[2]);
+        }
+      }
+      return;
+    }
+    if (findTarget(chain, family) || VERDICTS.has(chain)) {
+      fail('param', n, `chain name may not clash with target name`, `${chain} is a target`);
+    }
+    const existing = findChain(t, chain);
+    if (existing) {
+      existing.rules = [];
+    } else {
+      addUserChain(t, chain);
+    }
+  }
+
+  function ruleLine(line: string, n: number): void {
+    let rest = line;
+    let prefixCounters: { packets: number; bytes: number } | undefined;
+    if (rest[0] === '[') {
+      const m = /^\[(\d+):(\d+)\]/.exec(rest);
+      if (!m) fail('command', n, '', 'bad counter prefix; expected [packets:bytes]');
+      prefixCounters = { packets: Number(m[1]), bytes: Number(m[2]) };
+      rest = rest.slice(m[0].length);
+    }
+    const tokens = tokenizeRestoreLine(rest);
+    let parsed;
+    try {
+      parsed = parseCommand(tokens, { family, table: tableName! });
+    } catch (e) {
+      if (e instanceof NetfilterParamError) {
+        if (e.kind === 'kernel') {
+          deferred.push({ kind: 'kernel', line: n, message: `${e.message}: rule in chain ${chainOf(tokens)}`, explain: e.explain });
+          return;
+        }
+        fail(e.kind, n, e.message, e.explain);
+      }
+      throw e;
+    }
+    if (opts.counters && prefixCounters) {
+      for (const r of parsed.rules) {
+        r.packets = prefixCounters.packets;
+        r.bytes = prefixCounters.bytes;
+      }
+    }
+    apply(parsed, n);
+  }
+
+  function chainOf(tokens: string[]): string {
+    for (let k = 0; k < tokens.length - 1; k++) {
+      if (/^(-[AIDRC]|--(append|insert|delete|replace|check))$/.test(tokens[k])) return tokens[k + 1];
+    }
+    return '?';
+  }
+
+  function apply(p: ReturnType<typeof parseCommand>, n: number): void {
+    const tname = tableName!;
+    const builtins = BUILTIN_CHAINS[tname];
+    const chainName = p.chain;
+    const noSuch = (what: string): never =>
+      fail('command', n, 'No chain/target/match by that name.', `${what} does not exist in table ${tname}`);
+    const getChain = (create: boolean): NetfilterChain => {
+      if (chainName === undefined) return noSuch('chain');
+      if (builtins.includes(chainName)) {
+        if (create) return findChain(ensureTable(), chainName)!;
+        return work ? findChain(work, chainName)! : findChain(newTable(tname), chainName)!;
+      }
+      const c = work ? findChain(work, chainName) : undefined;
+      if (!c) return noSuch(`chain ${chainName}`);
+      return c;
+    };
+    const checkTargets = (rules: NetfilterRule[], verb: string): void => {
+      for (const r of rules) {
+        const t = r.target;
+        if (t && !findTarget(t.name, family) && !(VERDICTS.has(t.name) && !t.goto)) {
+          if (builtins.includes(t.name)) {
+            deferred.push({
+              kind: 'kernel',
+              line: n,
+              message: `${verb} failed (No such file or directory): rule in chain ${chainName}`,
+              explain: `built-in chain ${t.name} cannot be the target of -j/-g`,
+            });
+          } else if (!work || !findChain(work, t.name)) {
+            deferred.push({
+              kind: 'commit',
+              line: n,
+              message: `Chain '${t.name}' does not exist`,
+              explain: `line ${n} jumps to ${t.name}, which is neither a target nor a chain declared before it in table ${tname}`,
+            });
+          }
+        }
+        const ext = t ? findTarget(t.name, family) : undefined;
+        const kernelInvalid = (why: string): void => {
+          deferred.push({ kind: 'kernel', line: n, message: `${verb} failed (Invalid argument): rule in chain ${chainName}`, explain: why });
+        };
+        if (ext?.tables && !ext.tables.includes(tname)) kernelInvalid(`target ${ext.name} is only valid in the ${ext.tables.join('/')} table`);
+        else if (ext?.hooks && builtins.includes(chainName!) && !ext.hooks.includes(chainName!)) {
+          kernelInvalid(`target ${ext.name} is only valid in ${ext.hooks.join('/')}`);
+        }
+        for (const m of r.matches) {
+          const me = findMatch(m.module, family);
+          if (me?.tables && !me.tables.includes(tname)) kernelInvalid(`match ${m.module} is only valid in the ${me.tables.join('/')} table`);
+          else if (me?.hooks && builtins.includes(chainName!) && !me.hooks.includes(chainName!)) {
+            kernelInvalid(`match ${m.module} is only valid in ${me.hooks.join('/')}`);
+          }
+        }
+      }
+    };
+    const needRule = (): void => {
+      if (!p.hasRuleSpec && p.command !== 'D') fail('param', n, 'no rule specification given', `-${p.command} needs a rule`);
+    };
+    const specEq = (a: NetfilterRule, b: NetfilterRule): boolean => formatRuleSpec(a) === formatRuleSpec(b);
+
+    switch (p.command) {
+      case 'A': {
+        const c = getChain(true);
+        checkTargets(p.rules, 'RULE_APPEND');
+        c.rules.push(...p.rules);
+        return;
+      }
+      case 'I': {
+        const c = getChain(true);
+        const at = p.ruleNum ?? 1;
+        if (at > c.rules.length + 1) fail('command', n, 'Index of insertion too big.', `chain ${chainName} has ${c.rules.length} rules`);
+        checkTargets(p.rules, 'RULE_INSERT');
+        for (const r of p.rules) c.rules.splice(at - 1, 0, r);
+        return;
+      }
+      case 'R': {
+        const c = getChain(true);
+        const at = p.ruleNum!;
+        needRule();
+        if (at > c.rules.length) fail('command', n, 'Index of replacement too big.', `chain ${chainName} has ${c.rules.length} rules`);
+        if (p.rules.length !== 1) fail('param', n, '-R requires a single source and destination');
+        checkTargets(p.rules, 'RULE_REPLACE');
+        c.rules[at - 1] = p.rules[0];
+        return;
+      }
+      case 'D':
+      case 'C': {
+        const c = getChain(true);
+        if (p.command === 'D' && p.ruleNum !== undefined) {
+          if (p.ruleNum > c.rules.length) fail('command', n, 'Index of deletion too big.', `chain ${chainName} has ${c.rules.length} rules`);
+          c.rules.splice(p.ruleNum - 1, 1);
+          return;
+        }
+        for (const r of p.rules) {
+          const k = c.rules.findIndex((x) => specEq(x, r));
+          if (k < 0) {
+            fail('command', n, 'Bad rule (does a matching rule exist in that chain?).', `no rule in ${chainName} reads -A ${chainName}${formatRuleSpec(r)}`);
+          }
+          if (p.command === 'D') c.rules.splice(k, 1);
+        }
+        return;
+      }
+      case 'N': {
+        const t = ensureTable();
+        if (chainName!.length > 28) fail('param', n, `chain name \`${chainName}' too long (must be under 29 chars)`);
+        if (findChain(t, chainName!)) fail('command', n, 'Chain already exists.', `${chainName} already exists in table ${tname}`);
+        if (findTarget(chainName!, family) || VERDICTS.has(chainName!)) fail('param', n, 'chain name may not clash with target name');
+        addUserChain(t, chainName!);
+        return;
+      }
+      case 'X': {
+        if (chainName === undefined) {
+          if (!work) return;
+          for (const c of work.chains.slice(builtins.length)) deleteChain(c.name);
+          return;
+        }
+        if (builtins.includes(chainName)) noSuch(`user chain ${chainName}`);
+        getChain(false);
+        deleteChain(chainName);
+        return;
+      }
+      case 'F': {
+        if (chainName === undefined) {
+          if (work) for (const c of work.chains) c.rules = [];
+          return;
+        }
+        getChain(true).rules = [];
+        return;
+      }
+      case 'Z': {
+        const t = ensureTable();
+        const chains = chainName === undefined ? t.chains : [getChain(true)];
+        for (const c of chains) {
+          if (p.ruleNum !== undefined) {
+            const r = c.rules[p.ruleNum - 1];
+            if (!r) fail('command', n, 'Index of counter zeroing too big.');
+            r.packets = 0;
+            r.bytes = 0;
+            continue;
+          }
+          c.packets = 0;
+          c.bytes = 0;
+          for (const r of c.rules) {
+            r.packets = 0;
+            r.bytes = 0;
+          }
+        }
+        return;
+      }
+      case 'P': {
+        if (!builtins.includes(chainName!)) fail('command', n, 'Bad built-in chain name.', `${chainName} is not a built-in chain of ${tname}`);
+        const pol = p.arg!;
+        if (pol !== 'ACCEPT' && pol !== 'DROP') fail('command', n, 'Bad policy name.', `policy must be ACCEPT or DROP, not ${pol}`);
+        const c = getChain(true);
+        c.policy = pol as 'ACCEPT' | 'DROP';
+        if (p.counters) {
+          c.packets = p.counters.packets;
+          c.bytes = p.counters.bytes;
+        }
+        return;
+      }
+      case 'E': {
+        const from = getChain(false);
+        if (builtins.includes(from.name)) noSuch(`user chain ${from.name}`);
+        const to = p.arg!;
+        if (findChain(work!, to)) fail('command', n, 'File exists.', `chain ${to} already exists`);
+        for (const c of work!.chains) {
+          for (const r of c.rules) if (r.target && r.target.name === from.name && !findTarget(r.target.name, family)) r.target.name = to;
+        }
+        work!.chains.splice(work!.chains.indexOf(from), 1);
+        const moved = addUserChain(work!, to);
+        moved.rules = from.rules;
+        moved.packets = from.packets;
+        moved.bytes = from.bytes;
+        return;
+      }
+    }
+
+    function deleteChain(name: string): void {
+      const t = work!;
+      const c = findChain(t, name)!;
+      const refs = chainReferences(t, name);
+      if (refs.length > 0 || c.rules.length > 0) {
+        deferred.push({
+          kind: 'kernel',
+          line: n,
+          message: `CHAIN_DEL failed (Device or resource busy): chain ${name}`,
+          explain:
+            refs.length > 0
+              ? `${name} is still referenced from ${refs.map((r) => `${r.chain} rule ${r.index + 1}`).join(', ')}`
+              : `${name} still has ${c.rules.length} rule(s); flush it first`,
+        });
+        return;
+      }
+      t.chains.splice(t.chains.indexOf(c), 1);
+    }
+  }
+}
