@@ -203,8 +203,8 @@ function containerResourceValue(ref: Obj, container: Obj): string {
   const list: Obj = (kind === 'limits' ? container.resources?.limits : container.resources?.requests) ?? {};
   const q = parseQuantity(list[res] ?? (kind === 'requests' ? container.resources?.limits?.[res] : undefined));
   const divisor = parseQuantity(ref.divisor ?? '1') ?? { milli: 1000, format: 'DecimalSI' as const };
-  if (!q) return '0';
-  if (res === 'cpu') return String(Math.ceil(q.milli / divisor.milli));
+  if (!q || divisor.milli === 0) return '0';
+  // Values are rounded up to whole multiples of the divisor.
   return String(Math.ceil(q.milli / divisor.milli));
 }
 
@@ -930,8 +930,12 @@ function describeEndpointSlice(eps: Obj, ctx: Ctx): string {
 
 // ------------------------------------------------------------------ entry point
 
+/** Objects of a kind in API list order (namespace, then name). */
 function objectsOfKind(ctx: Ctx, kind: string): KObject[] {
-  return Object.values(ctx.state.objects).filter((o) => o.kind === kind);
+  const key = (o: KObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  return Object.values(ctx.state.objects)
+    .filter((o) => o.kind === kind)
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 const DESCRIBERS: Record<string, (o: Obj, ctx: Ctx) => string> = {
