@@ -238,7 +238,12 @@ export function defaultObject<T extends KObject>(o: T, namespace = 'default'): T
   const c = structuredClone(o) as T & Obj;
   if (!isObj(c.metadata)) (c as Obj).metadata = {};
   const meta = c.metadata as unknown as Obj;
-  if (NAMESPACED_KINDS.has(c.kind) && (unset(meta.namespace) || meta.namespace === '')) meta.namespace = namespace;
+  if (NAMESPACED_KINDS.has(c.kind)) {
+    if (unset(meta.namespace) || meta.namespace === '') meta.namespace = namespace;
+  } else if (c.kind === 'Namespace') {
+    // rest.BeforeCreate clears the namespace of cluster-scoped objects.
+    delete meta.namespace;
+  }
   switch (c.kind) {
     case 'Pod':
       defaultPod(c);

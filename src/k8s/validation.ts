@@ -265,8 +265,6 @@ export function validateObjectMeta(meta: unknown, namespaced: boolean, nameFn: N
     const ns = str(m.namespace);
     if (!ns) errs.push(fieldErr.required([...path, 'namespace'], ''));
     else for (const msg of isDNS1123Label(ns)) errs.push(fieldErr.invalid([...path, 'namespace'], ns, msg));
-  } else if (m.namespace) {
-    errs.push(fieldErr.forbidden([...path, 'namespace'], 'not allowed on this type'));
   }
   errs.push(...validateLabels(m.labels, [...path, 'labels']));
   errs.push(...validateAnnotations(m.annotations, [...path, 'annotations']));
