@@ -5,6 +5,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ClusterState, NodeRecord } from '../control-plane/types.ts';
+import type { KObject } from '../k8s/types.ts';
+import { iptablesRestore } from '../netfilter/restore.ts';
+import { tokenizeRestoreLine } from '../netfilter/rule-text.ts';
+import { iptablesSave } from '../netfilter/save.ts';
+import { emptyNetfilter } from '../netfilter/types.ts';
+import { newHost } from '../node-state/ops.ts';
+import { CANARY_TABLES, KUBE_PROXY_CANARY, KUBE_PROXY_JUMP_RULES } from './jump-rules.ts';
+import { createKubeProxy } from './proxy.ts';
 import { syncRules } from './rules.ts';
 import { p80, slice, svc } from './testdata/fixtures.ts';
 
@@ -145,4 +154,60 @@ describe.skipIf(!canRun)(`kube-proxy rules load into the kernel (${canRun ? 'roo
       [...shape(second, 'nat').keys()].filter((c) => /^KUBE-(SVC|SVL|EXT|FW|SEP)-/.test(c) && !second.includes(`-X ${c}`)).sort(),
     );
   });
+
+  it('the simulator (netfilter restore + save) renders exactly what the kernel shows after the same sync', () => {
+    for (const family of [4, 6] as const) {
+      const text =
+        family === 4
+          ? syncRules({ services, slices, config: { nodeName: 'test-node', nodeIPs: ['192.168.0.2'], clusterCIDR: '10.0.0.0/8', nfacctCounters: [] } })
+          : syncRules({
+              services: [
+                svc('ns1', 'svc1', {
+                  type: 'LoadBalancer',
+                  clusterIP: 'fd00:172:30::41',
+                  clusterIPs: ['fd00:172:30::41'],
+                  sessionAffinity: 'ClientIP',
+                  sessionAffinityConfig: { clientIP: { timeoutSeconds: 300 } },
+                  loadBalancerSourceRanges: ['2001:db8::/64'],
+                  ports: [{ name: 'p80', port: 80, protocol: 'TCP', nodePort: 3001 }],
+                }, { loadBalancer: { ingress: [{ ip: '2001:db8:ff::1' }] } }),
+              ],
+              slices: [slice('ns1', 'svc1', 1, [{ addresses: ['fd00:10:180::1'] }, { addresses: ['fd00:10:180::2'] }], p80, 'IPv6')],
+              config: { nodeName: 'test-node', nodeIPs: ['2001:db8::1'], ipFamily: 'IPv6', clusterCIDR: 'fd00:10::/64', nfacctCounters: [] },
+            });
+      const ns = newNs();
+      const prog = family === 4 ? 'iptables' : 'ip6tables';
+      inNs(ns, [`${prog}-restore`, '--noflush', '--counters'], text);
+      const kernel = inNs(ns, [`${prog}-save`]).replace(/^#.*\n/gm, '');
+      const sim = iptablesSave(iptablesRestore(emptyNetfilter(), text, { noflush: true, counters: true, family }), { family });
+      expect(sim).toBe(kernel);
+    }
+  });
+
+  it('a whole kube-proxy sync on a node (canaries, jump rules, restore) matches the kernel doing the same', () => {
+    const node = { name: 'test-node', primaryIp: '192.168.0.2' } as NodeRecord;
+    const objs: Record<string, KObject> = {};
+    for (const o of [...services, ...slices] as unknown as KObject[]) objs[`${o.kind}/${o.metadata.namespace}/${o.metadata.name}`] = o;
+    const host = newHost('test-node');
+    const kp = createKubeProxy({ clusterCIDR: '10.0.0.0/8', nfacctCounters: [] });
+    kp.syncNode({ cluster: { objects: objs } as unknown as ClusterState, node, host });
+    const text = kp.lastSync.get('test-node/IPv4')!.result.text;
+
+    // The kernel: what kube-proxy's iptables calls do, in order.
+    const ns = newNs();
+    const ipt = (...args: string[]) => spawnSync('ip', ['netns', 'exec', ns, 'iptables', '-w', ...args], { encoding: 'utf8' });
+    for (const t of CANARY_TABLES) ipt('-t', t, '-N', KUBE_PROXY_CANARY);
+    for (const j of KUBE_PROXY_JUMP_RULES) {
+      ipt('-t', j.table, '-N', j.target);
+      const args = tokenizeRestoreLine(j.args);
+      if (ipt('-t', j.table, '-C', j.chain, ...args).status !== 0) {
+        const r = ipt('-t', j.table, '-I', j.chain, '1', ...args);
+        expect(r.status, r.stderr).toBe(0);
+      }
+    }
+    inNs(ns, ['iptables-restore', '--noflush', '--counters'], text);
+    const kernel = inNs(ns, ['iptables-save']).replace(/^#.*\n/gm, '');
+    expect(iptablesSave(host.namespaces.root.netfilter)).toBe(kernel);
+  });
 });
+
