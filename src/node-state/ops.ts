@@ -68,6 +68,7 @@ const CONF6_DEFAULTS: Record<string, string> = {
   accept_ra: '1',
   addr_gen_mode: '0',
   keep_addr_on_down: '0',
+  accept_dad: '1',
 };
 
 /** sysctl(8) spelling of a device name inside a key: dots become slashes ("vxlan/calico"). */
@@ -145,10 +146,6 @@ export function newHost(name: string): Host {
 
 /** Brings lo up as a booting system (or a CNI inside a pod namespace) does. */
 export function bootLoopback(host: Host, nsName: string): void {
-  const ns = getNs(host, nsName);
-  if (!ns.addresses.some((a) => a.dev === 'lo' && a.family === 4 && a.local === '127.0.0.1')) {
-    addAddress(ns, 'lo', '127.0.0.1/8', { scope: 'host' });
-  }
   setLinkUp(host, nsName, 'lo', true);
 }
 
@@ -300,11 +297,19 @@ export function addLink(ns: NetNs, link: Partial<Link> & { name: string; kind: L
   const d = KIND_DEFAULTS[link.kind];
   const ifindex = allocIfindex(ns, link.ifindex);
   const isLo = link.kind === 'loopback';
+  let mtu = link.mtu ?? d.mtu;
+  if (link.kind === 'vxlan' && link.vxlan?.dev) {
+    // vxlan_config_apply: the MTU is capped at (and defaults to) the underlay MTU minus the
+    // 50-byte IPv4 VXLAN headroom.
+    const lower = findLink(ns, link.vxlan.dev);
+    if (!lower) throw new KubewireError(`Cannot find device "${link.vxlan.dev}"`);
+    mtu = Math.min(link.mtu ?? Infinity, lower.mtu - 50);
+  }
   const l: Link = {
     ifindex,
     name: link.name,
     kind: link.kind,
-    mtu: link.mtu ?? d.mtu,
+    mtu,
     mac: isLo ? '00:00:00:00:00:00' : normalizeMac(link.mac ?? deterministicMac(`${ns.name}/${link.name}/${ifindex}`)),
     broadcast: link.broadcast ?? (isLo ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff'),
     up: false,
@@ -394,6 +399,10 @@ export function setLinkUp(host: Host, nsName: string, dev: string, up = true): v
   if (up) {
     if (l.qdisc === 'noop') l.qdisc = defaultQdisc(l.kind);
     l.up = true;
+    // inetdev_event(NETDEV_UP): loopback without IPv4 addresses gets 127.0.0.1/8 scope host.
+    if (l.kind === 'loopback' && !ns.addresses.some((a) => a.dev === l.name && a.family === 4)) {
+      addAddress(ns, l.name, '127.0.0.1/8', { scope: 'host' });
+    }
     const peer = vethPeer(host, l);
     if (l.kind === 'veth') {
       if (peer && peer.link.up) {
@@ -437,6 +446,7 @@ function onLinkStateChange(ns: NetNs, l: Link, wasReady: boolean, carrierOnly: b
   } else if (!carrierOnly) {
     // NETDEV_UP: IPv4 re-adds broadcast and prefix routes of every address.
     for (const a of ns.addresses.filter((x) => x.dev === l.name && x.family === 4)) addIpv4AddrRoutes(ns, l, a);
+    ipv6LinkUp(ns, l);
   }
   if (ready && !wasReady) ipv6LinkReady(ns, l);
   refreshLinkdown(ns);
@@ -461,16 +471,43 @@ function linkDown(ns: NetNs, l: Link): void {
   ns.neighbours = ns.neighbours.filter((n) => n.dev !== l.name || n.proxy);
 }
 
+function ipv6Disabled(ns: NetNs, dev: string): boolean {
+  return getSysctl(ns, `net.ipv6.conf.${sysctlDev(dev)}.disable_ipv6`) === '1';
+}
+
+/** DAD runs for this address (so it stays tentative until the link has carrier). */
+function dadApplies(ns: NetNs, l: Link, a: Address): boolean {
+  if (a.flags.includes('nodad') || l.kind === 'loopback' || l.noarp) return false;
+  const v = Number(getSysctl(ns, `net.ipv6.conf.${sysctlDev(l.name)}.accept_dad`) ?? '1');
+  const all = Number(getSysctl(ns, 'net.ipv6.conf.all.accept_dad') ?? '0');
+  return Math.max(v, all) > 0;
+}
+
+/**
+ * Admin up (NETDEV_UP, addrconf_permanent_addr): prefix routes of the addresses configured
+ * while the link was down. No ff00::/8 yet: that comes with carrier or with the next address.
+ */
+function ipv6LinkUp(ns: NetNs, l: Link): void {
+  if (ipv6Disabled(ns, l.name)) return;
+  for (const a of ns.addresses.filter((x) => x.dev === l.name && x.family === 6)) addIpv6AddrRoutes(ns, l, a);
+}
+
+/** addrconf_add_dev: the device's ff00::/8 multicast route (only possible while it is up). */
+function ipv6AddDev(ns: NetNs, l: Link): void {
+  if (l.kind === 'loopback' || !l.up || ipv6Disabled(ns, l.name)) return;
+  addRouteRaw(ns, { family: 6, table: TABLE_LOCAL, type: 'multicast', dst: 'ff00::/8', dev: l.name, proto: 'kernel', scope: 'universe', metric: 256, pref: 'medium' });
+}
+
 /** The link became up with carrier: addrconf_dev_config and DAD completion. */
 function ipv6LinkReady(ns: NetNs, l: Link): void {
   const d = sysctlDev(l.name);
-  if (getSysctl(ns, `net.ipv6.conf.${d}.disable_ipv6`) === '1') return;
+  if (ipv6Disabled(ns, l.name)) return;
   if (l.kind === 'loopback') {
     if (!ns.addresses.some((a) => a.dev === l.name && a.family === 6 && a.local === '::1')) {
       insertIpv6Address(ns, { dev: l.name, family: 6, local: '::1', prefixlen: 128, scope: 'host', flags: ['permanent'], validLft: 'forever', preferredLft: 'forever' });
     }
   } else {
-    addRouteRaw(ns, { family: 6, table: TABLE_LOCAL, type: 'multicast', dst: 'ff00::/8', dev: l.name, proto: 'kernel', scope: 'universe', metric: 256, pref: 'medium' });
+    ipv6AddDev(ns, l);
     const mode = getSysctl(ns, `net.ipv6.conf.${d}.addr_gen_mode`) ?? '0';
     const hasMac = l.mac !== '00:00:00:00:00:00' && !l.noarp;
     if (mode === '0' && hasMac && !ns.addresses.some((a) => a.dev === l.name && a.family === 6 && a.scope === 'link')) {
@@ -717,10 +754,15 @@ export function addAddress(ns: NetNs, dev: string, cidr: string, opts: AddAddres
   if (opts.nodad) flags.push('nodad');
   if (opts.noprefixroute) flags.push('noprefixroute');
   flags.push('permanent');
-  if (!ready && !opts.nodad) flags.push('tentative');
   const a: Address = { dev, family: 6, local, prefixlen: p.len, scope: v6scope, flags, validLft: 'forever', preferredLft: 'forever' };
+  // The model is the settled state: DAD has finished wherever it could run (link with carrier).
+  if (!ready && dadApplies(ns, l, a)) flags.push('tentative');
+  if (opts.metric !== undefined) (a as Address & { metric?: number }).metric = opts.metric;
+  // inet6_addr_add: addrconf_add_dev first (ff00::/8), then the address and its prefix route;
+  // route additions through a down device fail silently.
+  ipv6AddDev(ns, l);
   insertIpv6Address(ns, a);
-  if (ready) addIpv6AddrRoutes(ns, l, a);
+  addIpv6AddrRoutes(ns, l, a);
   refreshAnycast(ns);
   refreshLinkdown(ns);
   return a;
@@ -772,12 +814,14 @@ function addIpv4AddrRoutes(ns: NetNs, l: Link, a: Address): void {
 }
 
 function addIpv6AddrRoutes(ns: NetNs, l: Link, a: Address): void {
-  if (a.flags.includes('tentative')) return;
+  if (!l.up) return;
   const p = parsePrefix(`${a.local}/${a.prefixlen}`)!;
   if (a.prefixlen < 128 && !a.flags.includes('noprefixroute')) {
     const metric = (a as Address & { metric?: number }).metric ?? 256;
     addRouteRaw(ns, { family: 6, table: TABLE_MAIN, type: 'unicast', dst: formatPrefix(6, networkOf(p), a.prefixlen), dev: l.name, proto: 'kernel', scope: 'universe', metric, pref: 'medium' });
   }
+  // The local route appears once DAD has completed.
+  if (a.flags.includes('tentative')) return;
   addRouteRaw(ns, { family: 6, table: TABLE_LOCAL, type: 'local', dst: `${a.local}/128`, dev: l.name, proto: 'kernel', scope: 'universe', metric: 0, pref: 'medium' });
 }
 
@@ -883,9 +927,13 @@ function routeKey(r: Route): string {
   return `6|${r.table}|${r.dst}|${r.metric ?? 1024}|${r.via ?? ''}|${r.dev ?? ''}`;
 }
 
+/**
+ * Adds a kernel-made route. Like fib_magic (NLM_F_APPEND) an identical route is not added
+ * twice, but the same prefix through another device is appended (two ENIs in one subnet).
+ */
 function addRouteRaw(ns: NetNs, r: Route): void {
-  const k = routeKey(r);
-  if (ns.routes.some((x) => routeKey(x) === k && x.type === r.type)) return;
+  const k = `${routeKey(r)}|${r.type}|${r.dev ?? ''}|${r.src ?? ''}`;
+  if (ns.routes.some((x) => `${routeKey(x)}|${x.type}|${x.dev ?? ''}|${x.src ?? ''}` === k)) return;
   ns.routes.push(r);
 }
 
