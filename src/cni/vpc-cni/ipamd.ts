@@ -93,6 +93,18 @@ export interface IpamdNode {
   enis: IpamdEni[];
   lastDecreaseIpPool: number | null;
   lastInsufficientCidrError: number | null;
+  /** Pods the CNI plugin has wired on this node ("namespace/name" → wiring). */
+  pods: Record<string, PodWiring>;
+}
+
+/** What CNI ADD set up for a pod, so CNI DEL can undo it. */
+export interface PodWiring {
+  netns: string;
+  hostVeth: string;
+  ip: string;
+  deviceNumber: number;
+  /** Route table of the pod's ENI (254 = main for the primary ENI). */
+  table: number;
 }
 
 export interface AwsNodeState {
@@ -602,6 +614,7 @@ export function ipamdNodeInit(
     enis: [],
     lastDecreaseIpPool: null,
     lastInsufficientCidrError: null,
+    pods: {},
   };
   for (const e of enis) {
     const eni: IpamdEni = { id: e.id, deviceNumber: e.deviceIndex ?? 0, isPrimary: e.deviceIndex === 0, createdAt: now, cidrs: [] };
