@@ -982,6 +982,7 @@ const REJECT: Extension = {
     }
     return [opt('reject-with', [name])];
   },
+  tables: ['filter'],
   hooks: ['INPUT', 'FORWARD', 'OUTPUT'],
 };
 

@@ -108,6 +108,8 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
   const lines = text.split(/(?<=\n)/);
   let tableName: TableName | undefined;
   let work: NetfilterTable | undefined;
+  /** The table as it was before this block (nf_tables' cache of the kernel state). */
+  let before: NetfilterTable | undefined;
   let deferred: Deferred[] = [];
 
   const ensureTable = (): NetfilterTable => {
@@ -158,6 +160,7 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
       }
       tableName = name as TableName;
       const existing = result.tables.find((t) => t.name === tableName);
+      before = existing;
       work = opts.noflush && existing ? structuredClone(existing) : undefined;
       continue;
     }
@@ -391,6 +394,11 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
           }
           c.packets = 0;
           c.bytes = 0;
+          if (c.policy !== undefined) {
+            // iptables-nft zeroes a built-in chain by re-sending it with the policy it had before
+            // this restore, so a -P earlier in the same block is undone (checked on the real tool).
+            c.policy = (before && findChain(before, c.name)?.policy) ?? 'ACCEPT';
+          }
           for (const r of c.rules) {
             r.packets = 0;
             r.bytes = 0;
