@@ -317,10 +317,11 @@ class Ctx {
   }
 }
 
-function strictDecode(ctx: Ctx, v: unknown, s: Schema, path: PathSeg[], struct: string): void {
+function strictDecode(ctx: Ctx, v: unknown, s: Schema, path: PathSeg[], struct: string, fieldPath: PathSeg[] = path): void {
   if (v === null || v === undefined) return;
+  // encoding/json names the field path without array indexes or map keys.
   const typeErr = (goType: string): never => {
-    const dotted = path.filter((p) => typeof p === 'string').join('.');
+    const dotted = fieldPath.filter((p) => typeof p === 'string').join('.');
     return ctx.decodeError(path, `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${struct}.${dotted} of type ${goType}`);
   };
   if (typeof s === 'string') {
@@ -338,7 +339,7 @@ function strictDecode(ctx: Ctx, v: unknown, s: Schema, path: PathSeg[], struct: 
         return;
       case 'map[string]string':
         if (!isObj(v)) typeErr('map[string]string');
-        for (const [k, x] of Object.entries(v as Obj)) if (x !== null && typeof x !== 'string') strictDecode(ctx, x, 'string', [...path, k], struct);
+        for (const [k, x] of Object.entries(v as Obj)) if (x !== null && typeof x !== 'string') strictDecode(ctx, x, 'string', [...path, k], struct, path);
         return;
       case '[]string':
         if (!Array.isArray(v)) typeErr('[]string');

@@ -104,6 +104,14 @@ describe('kinds and decoding', () => {
     );
     expect(e.where?.line).toBe(9);
   });
+
+  it('an unquoted yes is a YAML 1.1 boolean, which a label value cannot be', () => {
+    const e = err('apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n    canary: yes\nspec:\n  containers: [{name: c, image: busybox}]\n');
+    expect(e.message).toBe(
+      'error when creating "m.yaml": Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string',
+    );
+    expect(e.where?.line).toBe(6);
+  });
 });
 
 describe('validation errors', () => {

@@ -245,8 +245,9 @@ export function strictDecodeErrors(o: Record<string, unknown>): StrictError[] {
   if (!root) return [];
   const kind = String(o.kind);
   const out: StrictError[] = [];
-  const typeErr = (v: unknown, s: Schema, path: PathSeg[], struct: string): void => {
-    const dotted = path.filter((p) => typeof p === 'string').join('.');
+  // encoding/json names the field path without array indexes or map keys.
+  const typeErr = (v: unknown, s: Schema, path: PathSeg[], struct: string, fieldPath: PathSeg[] = path): void => {
+    const dotted = fieldPath.filter((p) => typeof p === 'string').join('.');
     out.push({
       type: 'type',
       path,
@@ -276,7 +277,7 @@ export function strictDecodeErrors(o: Record<string, unknown>): StrictError[] {
           if (jsonKind(v) !== 'object') typeErr(v, s, path, struct);
           else
             for (const [k, x] of Object.entries(v as Record<string, unknown>))
-              if (x !== null && typeof x !== 'string') typeErr(x, 'string', [...path, k], struct);
+              if (x !== null && typeof x !== 'string') typeErr(x, 'string', [...path, k], struct, path);
           return;
         case '[]string':
           if (!Array.isArray(v)) typeErr(v, s, path, struct);

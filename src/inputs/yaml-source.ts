@@ -87,7 +87,15 @@ function makeLocator(doc: Document.Parsed, lc: LineCounter, file: string) {
  */
 export function parseYamlDocuments(text: string, file: string): SourceDoc[] {
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  // kubectl and eksctl read YAML with go-yaml v2 (YAML 1.1): yes/no/on/off are booleans and 0755
+  // is octal. Timestamps stay strings, as the JSON conversion of sigs.k8s.io/yaml leaves them.
+  const docs = parseAllDocuments(text, {
+    lineCounter: lc,
+    prettyErrors: false,
+    uniqueKeys: true,
+    version: '1.1',
+    customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+  });
   const list = Array.isArray(docs) ? docs : [];
   if (!Array.isArray(docs)) {
     // An "empty stream" result: no documents at all.
