@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import type { KObject } from '../k8s/types.ts';
+import { applyObjects, createCluster, deleteObjects } from './cluster.ts';
+import { fakeCni, testSpec } from './testing.ts';
+import { listObjects } from './store.ts';
+import type { ClusterState } from './types.ts';
+import type { Pod } from './pods.ts';
+import { getNs } from '../node-state/ops.ts';
+
+function deployment(name: string, replicas: number, extra: Record<string, unknown> = {}): KObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, labels: { app: name } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'nginx:1.27', ports: [{ containerPort: 80, name: 'http' }] }] } },
+      ...extra,
+    },
+  };
+}
+
+function service(name: string, extra: Record<string, unknown> = {}): KObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name },
+    spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 'http' }], ...extra },
+  };
+}
+
+const podsOf = (s: ClusterState, prefix: string) => listObjects<Pod>(s, 'Pod', 'default').filter((p) => p.metadata.name.startsWith(prefix));
+
+describe('fresh cluster', () => {
+  const cni = fakeCni();
+  const s = createCluster(testSpec(), { seed: 1, cni });
+
+  it('launches 3 nodes over 3 AZs with EKS names, labels and eth0', () => {
+    expect(s.nodes.map((n) => n.az)).toEqual(['us-west-2a', 'us-west-2b', 'us-west-2c']);
+    for (const n of s.nodes) {
+      expect(n.name).toBe(`ip-${n.primaryIp.replace(/\./g, '-')}.us-west-2.compute.internal`);
+      const node = s.objects[`Node//${n.name}`] as { metadata: { labels: Record<string, string> }; spec: { providerID: string }; status: { addresses: { type: string }[] } };
+      expect(node.metadata.labels['topology.kubernetes.io/zone']).toBe(n.az);
+      expect(node.metadata.labels['eks.amazonaws.com/nodegroup']).toBe('ng-1');
+      expect(node.metadata.labels['kubernetes.io/hostname']).toBe(n.name);
+      expect(node.spec.providerID).toBe(`aws:///${n.az}/${n.instanceId}`);
+      expect(node.status.addresses.map((a) => a.type)).toEqual(['InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS', 'Hostname']);
+      const root = getNs(s.hosts[n.name], 'root');
+      const def = root.routes.find((r) => r.dst === 'default');
+      expect(def).toMatchObject({ dev: 'eth0', proto: 'dhcp', metric: 512, src: n.primaryIp });
+      expect(root.links.find((l) => l.name === 'eth0')?.mac).toMatch(/^02:/);
+    }
+  });
+
+  it('runs the EKS add-ons: aws-node and kube-proxy on every node (host network), 2 CoreDNS pods', () => {
+    const pods = listObjects<Pod>(s, 'Pod', 'kube-system');
+    const awsNode = pods.filter((p) => p.metadata.name.startsWith('aws-node-'));
+    expect(awsNode).toHaveLength(3);
+    for (const p of awsNode) {
+      expect(p.status?.phase).toBe('Running');
+      expect(p.status?.podIP).toBe(s.nodes.find((n) => n.name === p.spec?.nodeName)?.primaryIp);
+      expect(p.metadata.name).toMatch(/^aws-node-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    }
+    const dns = pods.filter((p) => p.metadata.name.startsWith('coredns-'));
+    expect(dns).toHaveLength(2);
+    expect(new Set(dns.map((p) => p.spec?.nodeName)).size).toBe(2);
+    expect(dns.every((p) => p.status?.podIP?.startsWith('10.'))).toBe(true);
+  });
+
+  it('reserves kubernetes .1 and kube-dns .10 and publishes the control-plane endpoints', () => {
+    expect((s.objects['Service/default/kubernetes'] as { spec: { clusterIP: string } }).spec.clusterIP).toBe('10.100.0.1');
+    expect((s.objects['Service/kube-system/kube-dns'] as { spec: { clusterIP: string } }).spec.clusterIP).toBe('10.100.0.10');
+    const es = s.objects['EndpointSlice/default/kubernetes'] as { metadata: { labels: Record<string, string> }; endpoints: { addresses: string[] }[]; ports: unknown[] };
+    expect(es.metadata.labels).toEqual({ 'kubernetes.io/service-name': 'kubernetes' });
+    expect(es.endpoints).toHaveLength(2);
+    expect(es.ports).toEqual([{ name: 'https', port: 443, protocol: 'TCP' }]);
+    const dnsSlices = listObjects<{ metadata: { name: string }; endpoints: unknown[]; ports: { name: string; port: number; protocol: string }[] }>(s, 'EndpointSlice', 'kube-system');
+    expect(dnsSlices).toHaveLength(1);
+    expect(dnsSlices[0].metadata.name).toMatch(/^kube-dns-[a-z0-9]{5}$/);
+    expect(dnsSlices[0].endpoints).toHaveLength(2);
+    expect(dnsSlices[0].ports.map((p) => `${p.name}/${p.port}/${p.protocol}`)).toEqual(['dns/53/UDP', 'dns-tcp/53/TCP', 'metrics/9153/TCP']);
+  });
+});
+
+describe('deployments, scheduling and services', () => {
+  it('spreads 3 replicas over 3 nodes and names pods <rs>-<5>', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 7, cni });
+    applyObjects(s, [deployment('nginx', 3)], { cni });
+    const rss = listObjects<{ metadata: { name: string; labels: Record<string, string> } }>(s, 'ReplicaSet', 'default');
+    expect(rss).toHaveLength(1);
+    const hash = rss[0].metadata.labels['pod-template-hash'];
+    expect(rss[0].metadata.name).toBe(`nginx-${hash}`);
+    const pods = podsOf(s, 'nginx-');
+    expect(pods).toHaveLength(3);
+    for (const p of pods) {
+      expect(p.metadata.name).toMatch(new RegExp(`^nginx-${hash}-[bcdfghjklmnpqrstvwxz2456789]{5}$`));
+      expect(p.status?.phase).toBe('Running');
+      expect(p.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'ReplicaSet', name: `nginx-${hash}`, controller: true });
+    }
+    expect(new Set(pods.map((p) => p.spec?.nodeName)).size).toBe(3);
+    const ev = s.events.filter((e) => e.reason === 'ScalingReplicaSet' && e.name === 'nginx');
+    expect(ev.map((e) => e.message)).toEqual([`Scaled up replica set nginx-${hash} from 0 to 3`]);
+    expect(s.events.filter((e) => e.reason === 'SuccessfulCreate' && e.name === `nginx-${hash}`)).toHaveLength(3);
+    const sched = s.events.find((e) => e.reason === 'Scheduled' && e.name === pods[0].metadata.name)!;
+    expect(sched.message).toBe(`Successfully assigned default/${pods[0].metadata.name} to ${pods[0].spec?.nodeName}`);
+    expect(sched.source).toBe('default-scheduler');
+  });
+
+  it('leaves pods Pending with FailedScheduling when pod capacity is exhausted', () => {
+    const cni = fakeCni({ capacity: 5 });
+    const s = createCluster(testSpec(), { seed: 3, cni });
+    // 3 nodes × 5 pods; aws-node + kube-proxy on each, 2 coredns → 7 free slots.
+    applyObjects(s, [deployment('big', 9)], { cni });
+    const pods = podsOf(s, 'big-');
+    const pending = pods.filter((p) => !p.spec?.nodeName);
+    expect(pending).toHaveLength(2);
+    const ev = s.events.find((e) => e.reason === 'FailedScheduling' && e.name === pending[0].metadata.name)!;
+    expect(ev.type).toBe('Warning');
+    expect(ev.message).toBe(
+      '0/3 nodes are available: 3 Too many pods. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.',
+    );
+    const cond = pending[0].status?.conditions?.find((c) => c.type === 'PodScheduled');
+    expect(cond).toMatchObject({ status: 'False', reason: 'Unschedulable' });
+    // Retried on the next operation: the event count goes up.
+    applyObjects(s, [], { cni });
+    expect(s.events.find((e) => e.reason === 'FailedScheduling' && e.name === pending[0].metadata.name)!.count).toBe(2);
+  });
+
+  it('explains a nodeSelector that matches nothing', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 3, cni });
+    applyObjects(
+      s,
+      [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'picky' }, spec: { nodeSelector: { disk: 'ssd' }, containers: [{ name: 'c', image: 'busybox' }] } }],
+      { cni },
+    );
+    const ev = s.events.find((e) => e.reason === 'FailedScheduling' && e.name === 'picky')!;
+    expect(ev.message).toBe(
+      "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    );
+  });
+
+  it('keeps pods ContainerCreating with FailedCreatePodSandBox when the CNI fails', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 5, cni });
+    cni.failWith = 'add cmd: failed to assign an IP address to container';
+    applyObjects(s, [deployment('web', 1)], { cni });
+    const [p] = podsOf(s, 'web-');
+    expect(p.spec?.nodeName).toBeTruthy();
+    expect(p.status?.phase).toBe('Pending');
+    expect(p.status?.containerStatuses?.[0].state?.waiting?.reason).toBe('ContainerCreating');
+    const ev = s.events.find((e) => e.reason === 'FailedCreatePodSandBox' && e.name === p.metadata.name)!;
+    expect(ev.type).toBe('Warning');
+    expect(ev.source).toBe('kubelet');
+    expect(ev.message).toMatch(
+      /^Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "[0-9a-f]{64}": plugin type="fake-cni" name="fake-cni" failed \(add\): add cmd: failed to assign an IP address to container$/,
+    );
+    // Once the CNI recovers, the next operation's kubelet retry starts it.
+    cni.failWith = undefined;
+    applyObjects(s, [], { cni });
+    expect(podsOf(s, 'web-')[0].status?.phase).toBe('Running');
+  });
+
+  it('builds EndpointSlices with resolved named ports, conditions, zones and targetRefs', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 11, cni });
+    applyObjects(s, [deployment('nginx', 3), service('nginx')], { cni });
+    const svc = s.objects['Service/default/nginx'] as { spec: { clusterIP: string } };
+    expect(svc.spec.clusterIP).toMatch(/^10\.100\./);
+    const slices = listObjects<Record<string, any>>(s, 'EndpointSlice', 'default').filter((e) => e.metadata.labels?.['kubernetes.io/service-name'] === 'nginx');
+    expect(slices).toHaveLength(1);
+    const sl = slices[0];
+    expect(sl.metadata.name).toMatch(/^nginx-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(sl.metadata.labels['endpointslice.kubernetes.io/managed-by']).toBe('endpointslice-controller.k8s.io');
+    expect(sl.metadata.ownerReferences[0]).toMatchObject({ kind: 'Service', name: 'nginx', controller: true });
+    expect(sl.addressType).toBe('IPv4');
+    expect(sl.ports).toEqual([{ name: '', port: 80, protocol: 'TCP' }]);
+    expect(sl.endpoints).toHaveLength(3);
+    const pods = podsOf(s, 'nginx-');
+    for (const e of sl.endpoints) {
+      const p = pods.find((x) => x.metadata.name === e.targetRef.name)!;
+      expect(e.addresses).toEqual([p.status!.podIP]);
+      expect(e.conditions).toEqual({ ready: true, serving: true, terminating: false });
+      expect(e.nodeName).toBe(p.spec!.nodeName);
+      expect(e.zone).toBe(s.nodes.find((n) => n.name === p.spec!.nodeName)!.az);
+      expect(e.targetRef).toEqual({ kind: 'Pod', name: p.metadata.name, namespace: 'default', uid: p.metadata.uid });
+    }
+    // Scale down to 1: two endpoints leave, the slice is updated in place.
+    applyObjects(s, [deployment('nginx', 1)], { cni });
+    const after = listObjects<Record<string, any>>(s, 'EndpointSlice', 'default').filter((e) => e.metadata.labels?.['kubernetes.io/service-name'] === 'nginx');
+    expect(after).toHaveLength(1);
+    expect(after[0].metadata.name).toBe(sl.metadata.name);
+    expect(after[0].endpoints).toHaveLength(1);
+  });
+
+  it('allocates ClusterIPs from the upper band and rejects taken or out-of-range IPs', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 2, cni });
+    applyObjects(s, [service('a'), service('b')], { cni });
+    for (const n of ['a', 'b']) {
+      const ip = (s.objects[`Service/default/${n}`] as { spec: { clusterIP: string } }).spec.clusterIP;
+      const [, , c, d] = ip.split('.').map(Number);
+      expect(c * 256 + d - 1).toBeGreaterThanOrEqual(256); // dynamic band starts at offset 256 (10.100.1.1)
+    }
+    expect(() => applyObjects(s, [service('c', { clusterIP: '10.100.0.10' })], { cni })).toThrow(
+      'The Service "c" is invalid: spec.clusterIPs: Invalid value: []string{"10.100.0.10"}: failed to allocate IP 10.100.0.10: provided IP is already allocated',
+    );
+    expect(() => applyObjects(s, [service('d', { clusterIP: '10.200.0.5' })], { cni })).toThrow(
+      'failed to allocate IP 10.200.0.5: the provided IP (10.200.0.5) is not in the valid range. The range of valid IPs is 10.100.0.0/16',
+    );
+    applyObjects(s, [service('e', { clusterIP: '10.100.0.20' }), service('h', { clusterIP: 'None' })], { cni });
+    expect((s.objects['Service/default/h'] as { spec: { clusterIPs: string[] } }).spec.clusterIPs).toEqual(['None']);
+    applyObjects(s, [service('np', { type: 'NodePort' })], { cni });
+    const np = (s.objects['Service/default/np'] as { spec: { ports: { nodePort: number }[] } }).spec.ports[0].nodePort;
+    expect(np).toBeGreaterThanOrEqual(30086);
+    expect(np).toBeLessThanOrEqual(32767);
+  });
+
+  it('scales down by upstream ranking, scales up, and deletes with CNI DEL', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 21, cni });
+    applyObjects(s, [deployment('nginx', 4)], { cni });
+    const before = podsOf(s, 'nginx-');
+    expect(before).toHaveLength(4);
+    // The node holding two replicas loses one first (co-located pods rank higher for deletion).
+    const perNode = new Map<string, number>();
+    for (const p of before) perNode.set(p.spec!.nodeName!, (perNode.get(p.spec!.nodeName!) ?? 0) + 1);
+    const doubled = [...perNode].find(([, n]) => n === 2)![0];
+    applyObjects(s, [deployment('nginx', 3)], { cni });
+    const after = podsOf(s, 'nginx-');
+    expect(after).toHaveLength(3);
+    expect(new Set(after.map((p) => p.spec!.nodeName)).size).toBe(3);
+    const gone = before.find((p) => !after.some((a) => a.metadata.name === p.metadata.name))!;
+    expect(gone.spec!.nodeName).toBe(doubled);
+    expect(cni.dels).toContain(gone.metadata.name);
+    expect(s.events.some((e) => e.reason === 'SuccessfulDelete' && e.message === `Deleted pod: ${gone.metadata.name}`)).toBe(true);
+    expect(s.events.some((e) => /^Scaled down replica set nginx-\w+ from 4 to 3$/.test(e.message))).toBe(true);
+    applyObjects(s, [deployment('nginx', 5)], { cni });
+    expect(podsOf(s, 'nginx-').filter((p) => p.status?.phase === 'Running')).toHaveLength(5);
+    deleteObjects(s, [{ kind: 'Deployment', namespace: 'default', name: 'nginx' }], { cni });
+    expect(podsOf(s, 'nginx-')).toHaveLength(0);
+    expect(listObjects(s, 'ReplicaSet', 'default')).toHaveLength(0);
+    expect(() => deleteObjects(s, [{ kind: 'Deployment', name: 'nginx' }], { cni })).toThrow('deployments.apps "nginx" not found');
+  });
+
+  it('is deterministic: same seed → identical state; different seed → different names', () => {
+    const run = (seed: number) => {
+      const cni = fakeCni();
+      const s = createCluster(testSpec(), { seed, cni });
+      applyObjects(s, [deployment('nginx', 3), service('nginx')], { cni });
+      return s;
+    };
+    const a = JSON.stringify(run(42));
+    expect(JSON.stringify(run(42))).toBe(a);
+    const b = run(43);
+    expect(JSON.stringify(b)).not.toBe(a);
+    expect(JSON.stringify(podsOf(b, 'nginx-').map((p) => p.metadata.name))).not.toBe(JSON.stringify(podsOf(JSON.parse(a), 'nginx-').map((p) => p.metadata.name)));
+  });
+});
