@@ -1,6 +1,13 @@
 // The one list of CLI commands; each module adds its subcommands to the program.
 import type { Command } from 'commander';
+import { register as cluster } from './cluster.ts';
+import { register as objects } from './objects.ts';
+import { register as inspect } from './inspect.ts';
+import { register as demo } from './demo.ts';
+import { register as vpcCni } from './vpc-cni.ts';
+import { register as kubeProxy } from './kube-proxy.ts';
 
 export function registerCommands(program: Command): void {
-  void program;
+  program.option('--state <dir>', 'state directory (default: $KUBEWIRE_STATE or ./.kubewire)');
+  for (const r of [demo, cluster, objects, inspect, vpcCni, kubeProxy]) r(program);
 }
