@@ -147,6 +147,12 @@ describe('Deployment validation', () => {
     ]);
   });
 
+  it('template without labels prints a nil map', () => {
+    expect(check(deploy({ template: { spec: { containers: [{ name: 'c', image: 'x' }] } } }))).toEqual([
+      'spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`',
+    ]);
+  });
+
   it('selector required; empty selector invalid', () => {
     expect(check(deploy({ selector: undefined }))).toEqual(['spec.selector: Required value']);
     expect(check(deploy({ selector: {} }))[0]).toMatch(/^spec\.selector: Invalid value: .*: empty selector is invalid for deployment$/);
@@ -221,6 +227,14 @@ describe('Pod validation', () => {
   it('hostNetwork requires hostPort == containerPort', () => {
     expect(check(pod({ hostNetwork: true, containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 80, hostPort: 81 }] }] }))).toEqual([
       'spec.containers[0].ports[0].containerPort: Invalid value: 80: must match `hostPort` when `hostNetwork` is true',
+    ]);
+  });
+  it('volume mounts must name a volume; liveness successThreshold must be 1', () => {
+    expect(
+      check(pod({ volumes: [{ name: 'data' }], containers: [{ name: 'a', image: 'x', volumeMounts: [{ name: 'data', mountPath: '/d' }, { name: 'cache', mountPath: '/c' }] }] })),
+    ).toEqual(['spec.containers[0].volumeMounts[1].name: Not found: "cache"']);
+    expect(check(pod({ containers: [{ name: 'a', image: 'x', livenessProbe: { tcpSocket: { port: 80 }, successThreshold: 2 } }] }))).toEqual([
+      'spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1',
     ]);
   });
   it('restartPolicy and dnsPolicy values', () => {

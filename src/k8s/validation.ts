@@ -5,7 +5,7 @@
 
 export type PathSeg = string | number;
 
-export type FieldErrorType = 'Required' | 'Invalid' | 'Duplicate' | 'Unsupported' | 'Forbidden';
+export type FieldErrorType = 'Required' | 'Invalid' | 'Duplicate' | 'Unsupported' | 'Forbidden' | 'NotFound';
 
 export interface FieldError {
   type: FieldErrorType;
@@ -73,6 +73,7 @@ export const fieldErr = {
   notSupported: (path: PathSeg[], value: unknown, supported: readonly string[]): FieldError =>
     mk('Unsupported', path, `Unsupported value: ${render(value)}${supported.length ? `: supported values: ${supported.map(goQuote).join(', ')}` : ''}`),
   forbidden: (path: PathSeg[], detail: string): FieldError => mk('Forbidden', path, `Forbidden: ${detail}`),
+  notFound: (path: PathSeg[], value: unknown): FieldError => mk('NotFound', path, `Not found: ${render(value)}`),
 };
 
 // ---------- apimachinery util/validation string checks (return messages)
@@ -375,7 +376,7 @@ function validateProbe(probe: unknown, path: PathSeg[]): FieldError[] {
   return errs;
 }
 
-function validateContainers(containers: unknown, path: PathSeg[], names: Set<string>, hostNetwork: boolean): FieldError[] {
+function validateContainers(containers: unknown, path: PathSeg[], names: Set<string>, hostNetwork: boolean, volumes: Set<string> = new Set()): FieldError[] {
   const errs: FieldError[] = [];
   arr(containers).forEach((cc, i) => {
     const c = obj(cc);
@@ -398,6 +399,22 @@ function validateContainers(containers: unknown, path: PathSeg[], names: Set<str
     else if (!tmps.includes(tmp)) errs.push(fieldErr.notSupported([...cp, 'terminationMessagePolicy'], tmp, tmps));
     errs.push(...validateContainerPorts(c.ports, [...cp, 'ports']));
     for (const pr of ['livenessProbe', 'readinessProbe', 'startupProbe']) errs.push(...validateProbe(c[pr], [...cp, pr]));
+    for (const pr of ['livenessProbe', 'startupProbe']) {
+      const st = obj(c[pr]).successThreshold;
+      if (isObj(c[pr]) && typeof st === 'number' && st !== 1) errs.push(fieldErr.invalid([...cp, pr, 'successThreshold'], st, 'must be 1'));
+    }
+    const mountPaths = new Set<string>();
+    arr(c.volumeMounts).forEach((mm, j) => {
+      const m = obj(mm);
+      const mp: PathSeg[] = [...cp, 'volumeMounts', j];
+      const vname = str(m.name);
+      if (!vname) errs.push(fieldErr.required([...mp, 'name'], ''));
+      else if (!volumes.has(vname)) errs.push(fieldErr.notFound([...mp, 'name'], vname));
+      const path2 = str(m.mountPath);
+      if (!path2) errs.push(fieldErr.required([...mp, 'mountPath'], ''));
+      else if (mountPaths.has(path2)) errs.push(fieldErr.invalid([...mp, 'mountPath'], path2, 'must be unique'));
+      mountPaths.add(path2);
+    });
     if (hostNetwork) {
       arr(c.ports).forEach((pp, j) => {
         const p = obj(pp);
@@ -430,8 +447,8 @@ export function validatePodSpec(specIn: unknown, path: PathSeg[]): FieldError[] 
   const hostNetwork = spec.hostNetwork === true;
   const names = new Set<string>();
   if (arr(spec.containers).length === 0) errs.push(fieldErr.required([...path, 'containers'], ''));
-  errs.push(...validateInitContainers(spec.initContainers, [...path, 'initContainers'], names, hostNetwork));
-  errs.push(...validateContainers(spec.containers, [...path, 'containers'], names, hostNetwork));
+  errs.push(...validateContainers(spec.initContainers, [...path, 'initContainers'], names, hostNetwork, vnames));
+  errs.push(...validateContainers(spec.containers, [...path, 'containers'], names, hostNetwork, vnames));
   const rp = str(spec.restartPolicy);
   const rps = ['Always', 'OnFailure', 'Never'];
   if (!rp) errs.push(fieldErr.required([...path, 'restartPolicy'], ''));
@@ -449,10 +466,6 @@ export function validatePodSpec(specIn: unknown, path: PathSeg[]): FieldError[] 
   if (spec.hostname) for (const m of isDNS1123Label(str(spec.hostname))) errs.push(fieldErr.invalid([...path, 'hostname'], str(spec.hostname), m));
   if (spec.subdomain) for (const m of isDNS1123Label(str(spec.subdomain))) errs.push(fieldErr.invalid([...path, 'subdomain'], str(spec.subdomain), m));
   return errs;
-}
-
-function validateInitContainers(list: unknown, path: PathSeg[], names: Set<string>, hostNetwork: boolean): FieldError[] {
-  return validateContainers(list, path, names, hostNetwork);
 }
 
 export function validatePod(pod: unknown): FieldError[] {
@@ -474,11 +487,14 @@ function validatePodTemplate(tmpl: unknown, path: PathSeg[]): FieldError[] {
 function validateTemplateForController(tmpl: unknown, selector: unknown, path: PathSeg[]): FieldError[] {
   const errs: FieldError[] = [];
   if (!isObj(tmpl)) return [fieldErr.required(path, '')];
-  const labels = strMap(obj(tmpl.metadata).labels);
+  const rawLabels = obj(tmpl.metadata).labels;
+  const labels = strMap(rawLabels);
   const sel = obj(selector);
   const empty = Object.keys(obj(sel.matchLabels)).length + arr(sel.matchExpressions).length === 0;
   if (!empty && !selectorMatches(sel, labels))
-    errs.push(fieldErr.invalid([...path, 'metadata', 'labels'], labels, '`selector` does not match template `labels`'));
+    errs.push(
+      fieldErr.invalid([...path, 'metadata', 'labels'], isObj(rawLabels) ? labels : new Raw('map[string]string(nil)'), '`selector` does not match template `labels`'),
+    );
   errs.push(...validatePodTemplate(tmpl, path));
   const rp = str(obj(tmpl.spec).restartPolicy);
   if (rp !== 'Always') errs.push(fieldErr.notSupported([...path, 'spec', 'restartPolicy'], rp, ['Always']));
@@ -735,7 +751,7 @@ function validateServiceSpec(svc: unknown): FieldError[] {
       if (!isIP(ip)) errs.push(fieldErr.invalid([...ipsPath, i], ip, ipMsg));
     });
     if ((type === 'NodePort' || type === 'LoadBalancer') && headless)
-      errs.push(fieldErr.invalid([...sp, 'clusterIPs', 0], 'None', 'may not be set to \'None\' for LoadBalancer services or NodePort services'));
+      errs.push(fieldErr.invalid([...sp, 'clusterIPs', 0], 'None', `may not be set to 'None' for ${type} services`));
   }
   const types = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
   if (!type) errs.push(fieldErr.required([...sp, 'type'], ''));
