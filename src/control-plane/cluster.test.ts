@@ -30,6 +30,7 @@ function service(name: string, extra: Record<string, unknown> = {}): KObject {
   };
 }
 
+const obj = (s: ClusterState, k: string): any => s.objects[k];
 const podsOf = (s: ClusterState, prefix: string) => listObjects<Pod>(s, 'Pod', 'default').filter((p) => p.metadata.name.startsWith(prefix));
 
 describe('fresh cluster', () => {
@@ -40,7 +41,7 @@ describe('fresh cluster', () => {
     expect(s.nodes.map((n) => n.az)).toEqual(['us-west-2a', 'us-west-2b', 'us-west-2c']);
     for (const n of s.nodes) {
       expect(n.name).toBe(`ip-${n.primaryIp.replace(/\./g, '-')}.us-west-2.compute.internal`);
-      const node = s.objects[`Node//${n.name}`] as { metadata: { labels: Record<string, string> }; spec: { providerID: string }; status: { addresses: { type: string }[] } };
+      const node = obj(s, `Node//${n.name}`) as { metadata: { labels: Record<string, string> }; spec: { providerID: string }; status: { addresses: { type: string }[] } };
       expect(node.metadata.labels['topology.kubernetes.io/zone']).toBe(n.az);
       expect(node.metadata.labels['eks.amazonaws.com/nodegroup']).toBe('ng-1');
       expect(node.metadata.labels['kubernetes.io/hostname']).toBe(n.name);
@@ -69,9 +70,9 @@ describe('fresh cluster', () => {
   });
 
   it('reserves kubernetes .1 and kube-dns .10 and publishes the control-plane endpoints', () => {
-    expect((s.objects['Service/default/kubernetes'] as { spec: { clusterIP: string } }).spec.clusterIP).toBe('10.100.0.1');
-    expect((s.objects['Service/kube-system/kube-dns'] as { spec: { clusterIP: string } }).spec.clusterIP).toBe('10.100.0.10');
-    const es = s.objects['EndpointSlice/default/kubernetes'] as { metadata: { labels: Record<string, string> }; endpoints: { addresses: string[] }[]; ports: unknown[] };
+    expect((obj(s, 'Service/default/kubernetes') as { spec: { clusterIP: string } }).spec.clusterIP).toBe('10.100.0.1');
+    expect((obj(s, 'Service/kube-system/kube-dns') as { spec: { clusterIP: string } }).spec.clusterIP).toBe('10.100.0.10');
+    const es = obj(s, 'EndpointSlice/default/kubernetes') as { metadata: { labels: Record<string, string> }; endpoints: { addresses: string[] }[]; ports: unknown[] };
     expect(es.metadata.labels).toEqual({ 'kubernetes.io/service-name': 'kubernetes' });
     expect(es.endpoints).toHaveLength(2);
     expect(es.ports).toEqual([{ name: 'https', port: 443, protocol: 'TCP' }]);
@@ -167,7 +168,7 @@ describe('deployments, scheduling and services', () => {
     const cni = fakeCni();
     const s = createCluster(testSpec(), { seed: 11, cni });
     applyObjects(s, [deployment('nginx', 3), service('nginx')], { cni });
-    const svc = s.objects['Service/default/nginx'] as { spec: { clusterIP: string } };
+    const svc = obj(s, 'Service/default/nginx') as { spec: { clusterIP: string } };
     expect(svc.spec.clusterIP).toMatch(/^10\.100\./);
     const slices = listObjects<Record<string, any>>(s, 'EndpointSlice', 'default').filter((e) => e.metadata.labels?.['kubernetes.io/service-name'] === 'nginx');
     expect(slices).toHaveLength(1);
@@ -200,7 +201,7 @@ describe('deployments, scheduling and services', () => {
     const s = createCluster(testSpec(), { seed: 2, cni });
     applyObjects(s, [service('a'), service('b')], { cni });
     for (const n of ['a', 'b']) {
-      const ip = (s.objects[`Service/default/${n}`] as { spec: { clusterIP: string } }).spec.clusterIP;
+      const ip = (obj(s, `Service/default/${n}`) as { spec: { clusterIP: string } }).spec.clusterIP;
       const [, , c, d] = ip.split('.').map(Number);
       expect(c * 256 + d - 1).toBeGreaterThanOrEqual(256); // dynamic band starts at offset 256 (10.100.1.1)
     }
@@ -211,9 +212,9 @@ describe('deployments, scheduling and services', () => {
       'failed to allocate IP 10.200.0.5: the provided IP (10.200.0.5) is not in the valid range. The range of valid IPs is 10.100.0.0/16',
     );
     applyObjects(s, [service('e', { clusterIP: '10.100.0.20' }), service('h', { clusterIP: 'None' })], { cni });
-    expect((s.objects['Service/default/h'] as { spec: { clusterIPs: string[] } }).spec.clusterIPs).toEqual(['None']);
+    expect((obj(s, 'Service/default/h') as { spec: { clusterIPs: string[] } }).spec.clusterIPs).toEqual(['None']);
     applyObjects(s, [service('np', { type: 'NodePort' })], { cni });
-    const np = (s.objects['Service/default/np'] as { spec: { ports: { nodePort: number }[] } }).spec.ports[0].nodePort;
+    const np = (obj(s, 'Service/default/np') as { spec: { ports: { nodePort: number }[] } }).spec.ports[0].nodePort;
     expect(np).toBeGreaterThanOrEqual(30086);
     expect(np).toBeLessThanOrEqual(32767);
   });
