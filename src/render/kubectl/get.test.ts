@@ -322,3 +322,36 @@ describe('resource names and aliases', () => {
     expect(lookupResource('endpoints')).toBeUndefined();
   });
 });
+
+describe('kubectl get with several types', () => {
+  const s = stateWith([
+    runningPod('web-1', 'default', 0),
+    obj('Service', 'web', 'default', 0, { spec: { type: 'ClusterIP', clusterIP: '10.100.3.4', clusterIPs: ['10.100.3.4'], ports: [{ port: 80, protocol: 'TCP' }] } }),
+    obj('Deployment', 'web', 'default', 0, { spec: { replicas: 1 }, status: { readyReplicas: 1, updatedReplicas: 1, availableReplicas: 1 } }),
+  ], { clock: 5 });
+
+  it('prints one table per type with kind-prefixed names and a blank line between tables', () => {
+    expect(renderGet(s, { resource: 'svc,deploy' }).stdout).toBe(
+      'NAME          TYPE        CLUSTER-IP   EXTERNAL-IP   PORT(S)   AGE\n' +
+      'service/web   ClusterIP   10.100.3.4   <none>        80/TCP    5s\n' +
+      '\n' +
+      'NAME                  READY   UP-TO-DATE   AVAILABLE   AGE\n' +
+      'deployment.apps/web   1/1     1            1           5s\n',
+    );
+  });
+
+  it('expands "all" to pods, services, daemonsets, deployments, replicasets and skips empty types', () => {
+    const out = renderGet(s, { resource: 'all' }).stdout;
+    expect(out.split('\n\n').map((t) => t.split('\n')[1].split(' ')[0])).toEqual(['pod/web-1', 'service/web', 'deployment.apps/web']);
+  });
+
+  it('combines all types into one List for -o yaml', () => {
+    const y = renderGet(s, { resource: 'po,svc', output: 'yaml' }).stdout;
+    expect(y.match(/^  kind: \w+$/gm)).toEqual(['  kind: Pod', '  kind: Service']);
+  });
+
+  it('says "No resources found" when every type is empty', () => {
+    expect(renderGet(stateWith([]), { resource: 'svc,deploy' }).stderr).toBe('No resources found in default namespace.\n');
+    expect(renderGet(stateWith([]), { resource: 'svc,nodes' }).stderr).toBe('No resources found\n');
+  });
+});

@@ -53,9 +53,24 @@ function listOf(items: KObject[]): Record<string, unknown> {
   return { apiVersion: 'v1', items: items.map(forOutput), kind: 'List', metadata: { resourceVersion: '' } };
 }
 
+/** `kubectl get all`: the "all" category as kubectl expands it, in kubectl's order. */
+const ALL_CATEGORY = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets'];
+
+/**
+ * kubectl get. `resource` may name several types ("svc,endpointslices") or "all"; then each
+ * type prints as its own table (kind-prefixed names, a blank line between tables) and -o
+ * yaml|json prints one List of everything.
+ */
 export function renderGet(state: ClusterState, req: GetRequest): RenderResult {
-  const info = lookupResource(req.resource);
-  if (!info) return fail(`the server doesn't have a resource type "${req.resource}"`);
+  const args = req.resource.split(',').filter((x) => x !== '');
+  const expanded = args.flatMap((a) => (a.toLowerCase() === 'all' ? ALL_CATEGORY : [a]));
+  const infos: ResourceInfo[] = [];
+  for (const a of expanded) {
+    const info = lookupResource(a);
+    if (!info) return fail(`the server doesn't have a resource type "${a}"`);
+    if (!infos.includes(info)) infos.push(info);
+  }
+  if (infos.length === 0) return fail(`the server doesn't have a resource type "${req.resource}"`);
   const names = req.names ?? [];
   if (names.length > 0 && req.allNamespaces) return fail('a resource cannot be retrieved by name across all namespaces');
   const namespace = req.namespace || 'default';
@@ -69,48 +84,64 @@ export function renderGet(state: ClusterState, req: GetRequest): RenderResult {
     }
   }
 
-  const inScope = objectsOf(state, info, clock).filter(
-    (o) => !info.namespaced || req.allNamespaces || (o.metadata.namespace ?? '') === namespace,
-  );
-
-  let found: KObject[];
+  const groups: { info: ResourceInfo; found: KObject[] }[] = [];
   const errors: string[] = [];
-  if (names.length > 0) {
-    found = [];
-    for (const name of names) {
-      const o = inScope.find((x) => x.metadata.name === name);
-      if (o && matchLabels(o.metadata.labels)) found.push(o);
-      else errors.push(`Error from server (NotFound): ${qualifiedResource(info)} "${name}" not found`);
+  for (const info of infos) {
+    const inScope = objectsOf(state, info, clock).filter(
+      (o) => !info.namespaced || req.allNamespaces || (o.metadata.namespace ?? '') === namespace,
+    );
+    let found: KObject[];
+    if (names.length > 0) {
+      found = [];
+      for (const name of names) {
+        const o = inScope.find((x) => x.metadata.name === name);
+        if (o && matchLabels(o.metadata.labels)) found.push(o);
+        else errors.push(`Error from server (NotFound): ${qualifiedResource(info)} "${name}" not found`);
+      }
+    } else {
+      found = inScope.filter((o) => matchLabels(o.metadata.labels));
     }
-  } else {
-    found = inScope.filter((o) => matchLabels(o.metadata.labels));
+    groups.push({ info, found });
   }
 
   const stderr = errors.map((e) => e + '\n').join('');
   const exitCode = errors.length > 0 ? 1 : 0;
   const output = req.output;
+  const all = groups.flatMap((g) => g.found);
 
   if (output === 'yaml' || output === 'json') {
-    const single = names.length === 1;
-    if (single && found.length === 0) return { stdout: '', stderr, exitCode };
-    const obj = single ? forOutput(found[0]) : listOf(found);
+    // One name of one type is "single item implied": the object itself, not a List.
+    const single = names.length === 1 && infos.length === 1;
+    if (single && all.length === 0) return { stdout: '', stderr, exitCode };
+    const obj = single ? forOutput(all[0]) : listOf(all);
     const stdout = output === 'yaml' ? toKubectlYaml(obj) : toKubectlJson(obj);
     return { stdout, stderr, exitCode };
   }
   if (output === 'name') {
-    const stdout = found.map((o) => `${nameOutputPrefix(info)}/${o.metadata.name}\n`).join('');
+    const stdout = groups.flatMap((g) => g.found.map((o) => `${nameOutputPrefix(g.info)}/${o.metadata.name}\n`)).join('');
     return { stdout, stderr, exitCode };
   }
 
-  const withNamespace = req.allNamespaces === true && info.namespaced;
-  const rows: TableRow[] = found.map((o) => ({
-    cells: info.printRow(o, { clock, wide: true }),
-    namespace: o.metadata.namespace ?? '',
-    labels: o.metadata.labels as Record<string, string> | undefined,
-  }));
-  const stdout = renderTable(info.columns, rows, { wide: output === 'wide', withNamespace, showLabels: req.showLabels });
+  // Several types requested: names are shown as kind/name (kind.group/name), as with -o name.
+  const withKind = infos.length > 1;
+  const tables: string[] = [];
+  for (const { info, found } of groups) {
+    const withNamespace = req.allNamespaces === true && info.namespaced;
+    const rows: TableRow[] = found.map((o) => {
+      const cells = info.printRow(o, { clock, wide: true });
+      if (withKind) {
+        const i = info.kind === 'Event' ? cells.length - 1 : 0;
+        cells[i] = `${nameOutputPrefix(info)}/${cells[i]}`;
+      }
+      return { cells, namespace: o.metadata.namespace ?? '', labels: o.metadata.labels as Record<string, string> | undefined };
+    });
+    const table = renderTable(info.columns, rows, { wide: output === 'wide', withNamespace, showLabels: req.showLabels });
+    if (table !== '') tables.push(table);
+  }
+  const stdout = tables.join('\n');
   if (stdout === '' && errors.length === 0) {
-    const msg = info.namespaced && !req.allNamespaces ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n';
+    const allNamespaced = !req.allNamespaces && infos.every((i) => i.namespaced);
+    const msg = allNamespaced ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n';
     return { stdout, stderr: msg, exitCode: 0 };
   }
   return { stdout, stderr, exitCode };
