@@ -2,6 +2,10 @@
 import type { Command } from 'commander';
 import { knownInstanceTypes, instanceLimits } from '../../aws/instance-limits.ts';
 import { computeMaxPods, type MaxPodsOptions } from '../../cni/vpc-cni/max-pods.ts';
+import { ipamdStatus, renderIpamdStatus } from '../../cni/vpc-cni/status.ts';
+import { findNode } from '../../k8s/lookup.ts';
+import { openSession } from '../session.ts';
+import { KubewireError } from '../../errors.ts';
 import { emit, parseIntOpt, type CommandResult } from './_common.ts';
 
 export interface MaxPodsCliOptions {
@@ -45,4 +49,19 @@ export function register(program: Command): void {
     .option('--cni-max-eni <n>', 'use at most this many ENIs', parseIntOpt('--cni-max-eni', 1, 1000))
     .option('--show-max-allowed', 'do not apply the 110/250 cap')
     .action((o: MaxPodsCliOptions) => emit(maxPodsCommand(o)));
+
+  vpc
+    .command('status')
+    .description("ipamd's view of a node (or every node): ENIs, secondary IPs/prefixes, pod assignments, warm-pool settings")
+    .argument('[node]', 'node name, its short form (ip-192-168-1-2), instance id or IP')
+    .option('-o, --output <format>', 'text (default) or json')
+    .action((node: string | undefined, o: { output?: string }, cmd: Command) => {
+      if (o.output && o.output !== 'json' && o.output !== 'text') {
+        throw new KubewireError(`unknown output format "${o.output}" (use text or json)`);
+      }
+      const s = openSession(cmd);
+      const name = node ? findNode(s.stored.state, node).name : undefined;
+      const st = ipamdStatus(s.stored.state, name);
+      emit({ stdout: o.output === 'json' ? JSON.stringify(st, null, 2) + '\n' : renderIpamdStatus(st), stderr: '', exitCode: 0 });
+    });
 }
