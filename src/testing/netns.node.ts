@@ -142,15 +142,26 @@ export class NetnsLab {
    */
   async settleDad(host: Host, timeoutMs = 6000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let stable = 0;
     for (;;) {
       let pending = false;
       for (const [m, ns] of Object.entries(host.namespaces)) {
         const want = ns.addresses.filter((a) => a.family === 6 && a.flags.includes('tentative')).length;
         const got = (this.run(m, ['ip', '-6', 'addr', 'show', 'tentative']).stdout.match(/ tentative /g) ?? []).length;
         if (got !== want) pending = true;
+        // IPv6 addresses present at all (link-local ones appear once carrier arrives).
+        const wantAll = ns.addresses.filter((a) => a.family === 6).length;
+        const gotAll = (this.run(m, ['ip', '-6', 'addr']).stdout.match(/^ {4}inet6 /gm) ?? []).length;
+        if (gotAll !== wantAll) pending = true;
+        // Carrier changes are applied by linkwatch, asynchronously.
+        const wantCarrier = ns.links.filter((l) => l.up && !l.carrier).length;
+        const gotCarrier = (this.run(m, ['ip', 'link']).stdout.match(/NO-CARRIER/g) ?? []).length;
+        if (gotCarrier !== wantCarrier) pending = true;
       }
-      if (!pending || Date.now() > deadline) return;
-      await this.settle(200);
+      // Require two quiet polls in a row: carrier and DAD restarts can follow each other.
+      stable = pending ? 0 : stable + 1;
+      if (stable >= 2 || Date.now() > deadline) return;
+      await this.settle(pending ? 100 : 250);
     }
   }
 
