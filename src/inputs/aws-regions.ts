@@ -42,7 +42,7 @@ export const AVOIDED_ZONES: ReadonlySet<string> = new Set(['us-east-1e', 'ca-cen
 export const DEFAULT_REGION = 'us-west-2';
 
 /** Kubernetes versions EKS (and so eksctl) accepts for new clusters. */
-export const SUPPORTED_VERSIONS: readonly string[] = ['1.28', '1.29', '1.30', '1.31', '1.32', '1.33'];
+export const SUPPORTED_VERSIONS: readonly string[] = ['1.28', '1.29', '1.30', '1.31', '1.32', '1.33', '1.34'];
 /** Versions eksctl knows but refuses as no longer supported. */
 export const DEPRECATED_VERSIONS: readonly string[] = [
   '1.10', '1.11', '1.12', '1.13', '1.14', '1.15', '1.16', '1.17', '1.18', '1.19', '1.20', '1.21', '1.22', '1.23', '1.24', '1.25', '1.26', '1.27',

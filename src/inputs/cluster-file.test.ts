@@ -62,6 +62,11 @@ describe('eksctl defaults', () => {
     expect(s.kubernetesVersion).toBe('1.32');
   });
 
+  it('version "auto" is the default, "latest" the newest supported', () => {
+    expect(parseClusterFile(head.replace('region: us-west-2', 'region: us-west-2\n  version: auto'), 'c').kubernetesVersion).toBe('1.32');
+    expect(parseClusterFile(head.replace('region: us-west-2', 'region: us-west-2\n  version: latest'), 'c').kubernetesVersion).toBe('1.34');
+  });
+
   it('picks 2 zones in us-east-1 and skips us-east-1e', () => {
     const s = parseClusterFile(head.replace('us-west-2', 'us-east-1'), 'c.yaml');
     expect(s.availabilityZones).toEqual(['us-east-1a', 'us-east-1b']);

@@ -555,7 +555,9 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
     ctx.fail(['metadata', 'name'], `validation for ${name} failed, name must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*`);
   const region = str(meta.region) ?? DEFAULT_REGION;
   if (!REGION_AZS[region]) ctx.fail(['metadata', 'region'], `--region=${region} is not supported - use one of: ${Object.keys(REGION_AZS).join(', ')}`);
-  const version = str(meta.version) ?? DEFAULT_VERSION;
+  // eksctl: "" and "auto" mean the default version, "latest" the newest supported one.
+  const given = str(meta.version) ?? '';
+  const version = given === '' || given === 'auto' ? DEFAULT_VERSION : given === 'latest' ? SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.length - 1]! : given;
   if (!SUPPORTED_VERSIONS.includes(version)) {
     const see = '\nsee also: https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html';
     if (DEPRECATED_VERSIONS.includes(version))
