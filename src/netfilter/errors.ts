@@ -4,11 +4,12 @@
 /**
  * How the real iptables-restore (nf_tables) reports the failure:
  * - 'param': while parsing the line: "<prog> v1.8.9 (nf_tables): MSG" + "Error occurred at line: N"
+ * - 'plain': the same without the program prefix ("Bad argument `foo'")
  * - 'command': a command failed: "<prog>: line N failed: MSG"
  * - 'commit': found when the table is committed, reported on the COMMIT line (e.g. unknown -j chain)
  * - 'kernel': the kernel refused the batch: "line N: MSG" (e.g. CHAIN_DEL failed (Device or resource busy))
  */
-export type NetfilterErrorKind = 'param' | 'command' | 'commit' | 'kernel';
+export type NetfilterErrorKind = 'param' | 'plain' | 'command' | 'commit' | 'kernel';
 
 export class NetfilterParamError extends Error {
   readonly kind: NetfilterErrorKind;

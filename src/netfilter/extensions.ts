@@ -302,7 +302,7 @@ function parseStates(s: string, allowed: Array<[string, number]>, ext: string): 
   let v = 0;
   for (const tok of s.split(',')) {
     const hit = tok.length > 0 ? allowed.find(([n]) => n.toLowerCase().startsWith(tok.toLowerCase())) : undefined;
-    if (!hit) throw paramError(`${ext}: Bad ctstate "${tok}"`);
+    if (!hit) throw paramError(ext === 'state' ? `Bad state "${tok}"` : `Bad ctstate "${tok}"`);
     v |= hit[1];
   }
   return v;

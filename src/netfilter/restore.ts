@@ -94,6 +94,9 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
       case 'commit':
         head = `${prog} ${VERSION}: ${msg}\nError occurred at line: ${reportLine}`;
         break;
+      case 'plain':
+        head = `${msg}\nError occurred at line: ${reportLine}`;
+        break;
       case 'command':
         head = msg === '' ? `${prog}: line ${reportLine} failed` : `${prog}: line ${reportLine} failed: ${msg}`;
         break;

@@ -350,7 +350,10 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
       continue;
     }
     if (!tok.startsWith('-') || tok === '-' || tok === '--') {
-      throw paramError(`Bad argument \`${tok}'`);
+      throw new NetfilterParamError(`Bad argument \`${tok}'`, {
+        kind: 'plain',
+        explain: tok.startsWith('*') ? 'a table block must end with COMMIT before the next one starts' : 'arguments must follow an option',
+      });
     }
     // Extension option.
     hasRuleSpec = true;
