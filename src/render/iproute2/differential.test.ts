@@ -35,6 +35,9 @@ describe.skipIf(!usable.ok)(`iproute2 output vs the real tools (${usable.reason 
     ['ip', 'addr', 'show', 'vtest0'],
     ['ip', '-4', 'addr'],
     ['ip', '-6', 'addr'],
+    ['ip', '-6', 'addr', 'show', 'dev', 'eni5a7f3c2b1d0'],
+    ['ip', '-4', 'addr', 'show', 'dev', 'eni5a7f3c2b1d0'],
+    ['ip', '-4', 'a', 's', 'vtest0'],
     ['ip', '-br', 'addr'],
     ['ip', '-br', 'a'],
     ['ip', '-br', 'link'],
@@ -90,6 +93,11 @@ describe.skipIf(!usable.ok)(`iproute2 output vs the real tools (${usable.reason 
     ['ip', 'neigh'],
     ['ip', 'rule'],
     ['ip', '-6', 'route'],
+    ['ip', '-4', 'a'],
+    ['ip', '-6', 'a'],
+    ['ip', '-6', 'addr', 'show', 'dev', 'eth0'],
+    ['ip', '-4', 'addr', 'show', 'eth0'],
+    ['ip', '-br', 'link'],
   ];
   for (const pod of ['cni-1a2b3c4d-0001', 'cni-1a2b3c4d-0003', 'cni-calico-0001']) {
     for (const argv of podCommands) {

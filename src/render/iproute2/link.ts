@@ -29,7 +29,8 @@ function inet6LinkHeader(ns: NetNs, l: Link): string {
   if (l.veth) {
     const other = ns.links.find((x) => x.ifindex === l.veth!.peerIfindex);
     name += `@${other ? other.name : `if${l.veth.peerIfindex}`}`;
-    if (!other || !other.up) flags = [...flags, 'M-DOWN'];
+    // An index unknown here yields flags -1 in iproute2's cache: no M-DOWN.
+    if (other && !other.up) flags = [...flags, 'M-DOWN'];
   }
   return `${l.ifindex}: ${name}: <${flags.join(',')}> mtu ${l.mtu} state ${operState(ns, l)} qlen ${l.txqlen}\n`;
 }
@@ -142,7 +143,12 @@ export function renderAddrs(host: Host | undefined, ns: NetNs, f: LinkFilter = {
     const addrs = deviceAddresses(ns, l.name, f.family);
     // With a family filter, links without addresses of that family are left out.
     if (f.family !== undefined && addrs.length === 0) continue;
-    out += f.family === 6 ? inet6LinkHeader(ns, l) : linkHeader(host, ns, l, false);
+    // `ip -6 addr` without a device dumps AF_INET6 link info (short header); with a device, or
+    // with -4, the full link message is used and, the link/ether line being left out, its
+    // link-netns part ends the first line.
+    if (f.family === 6 && f.dev === undefined) out += inet6LinkHeader(ns, l);
+    else if (f.family !== undefined) out += linkHeader(host, ns, l, false).replace(/\n$/, `${netnsSuffix(ns, l, opts)}\n`);
+    else out += linkHeader(host, ns, l, false);
     if (f.family === undefined) out += linkLine2(ns, l, opts);
     for (const a of addrs) out += addrLines(a);
   }
