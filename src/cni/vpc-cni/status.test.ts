@@ -29,7 +29,7 @@ describe('vpc-cni status on the default cluster', () => {
     );
     const st = ipamdStatus(state);
     expect(st.length).toBe(state.nodes.length);
-    const pods = Object.values(state.objects).filter((o) => o.kind === 'Pod') as Array<{ spec: { nodeName?: string; hostNetwork?: boolean }; status?: { podIP?: string } }>;
+    const pods = Object.values(state.objects).filter((o) => o.kind === 'Pod') as unknown as Array<{ spec: { nodeName?: string; hostNetwork?: boolean }; status?: { podIP?: string } }>;
     let checked = 0;
     for (const p of pods) {
       if (p.spec.hostNetwork || !p.status?.podIP) continue;
