@@ -260,3 +260,64 @@ describe('deployments, scheduling and services', () => {
     expect(JSON.stringify(podsOf(b, 'nginx-').map((p) => p.metadata.name))).not.toBe(JSON.stringify(podsOf(JSON.parse(a), 'nginx-').map((p) => p.metadata.name)));
   });
 });
+
+describe('rollouts and daemon sets', () => {
+  it('rolls a Deployment to a new ReplicaSet when the template changes', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 4, cni });
+    applyObjects(s, [deployment('nginx', 3)], { cni });
+    const first = listObjects<any>(s, 'ReplicaSet', 'default')[0];
+    const changed = deployment('nginx', 3);
+    (changed.spec as any).template.spec.containers[0].image = 'nginx:1.28';
+    applyObjects(s, [changed], { cni });
+    const rss = listObjects<any>(s, 'ReplicaSet', 'default');
+    expect(rss).toHaveLength(2);
+    const next = rss.find((r) => r.metadata.name !== first.metadata.name);
+    expect(next.metadata.name).not.toBe(first.metadata.name);
+    expect(next.spec.replicas).toBe(3);
+    expect(rss.find((r) => r.metadata.name === first.metadata.name).spec.replicas).toBe(0);
+    expect(next.metadata.annotations['deployment.kubernetes.io/revision']).toBe('2');
+    const pods = podsOf(s, 'nginx-');
+    expect(pods).toHaveLength(3);
+    expect(pods.every((p) => p.metadata.labels?.['pod-template-hash'] === next.metadata.labels['pod-template-hash'])).toBe(true);
+    const d = obj(s, 'Deployment/default/nginx');
+    expect(d.status).toMatchObject({ replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3 });
+    expect(d.status.conditions.map((c: any) => `${c.type}/${c.reason}`)).toEqual(['Available/MinimumReplicasAvailable', 'Progressing/NewReplicaSetAvailable']);
+  });
+
+  it('pins DaemonSet pods to their node with matchFields and the DS tolerations', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 8, cni });
+    const pods = listObjects<any>(s, 'Pod', 'kube-system').filter((p) => p.metadata.name.startsWith('kube-proxy-'));
+    for (const p of pods) {
+      const terms = p.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+      expect(terms[0].matchFields).toEqual([{ key: 'metadata.name', operator: 'In', values: [p.spec.nodeName] }]);
+      expect(terms[0].matchExpressions.length).toBeGreaterThan(0);
+      expect(p.spec.tolerations.some((t: any) => t.key === 'node.kubernetes.io/network-unavailable')).toBe(true);
+      expect(p.metadata.labels['pod-template-generation']).toBe('1');
+      expect(p.spec.priority).toBe(2000001000);
+    }
+    const ds = obj(s, 'DaemonSet/kube-system/kube-proxy');
+    expect(ds.status).toMatchObject({ desiredNumberScheduled: 3, currentNumberScheduled: 3, numberReady: 3 });
+  });
+
+  it('gives headless-subdomain pods a hostname in the slice and drops endpoints of deleted pods', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 13, cni });
+    applyObjects(
+      s,
+      [
+        { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db-0', labels: { app: 'db' } }, spec: { hostname: 'db-0', subdomain: 'db', containers: [{ name: 'c', image: 'busybox' }] } },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' }, spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 5432 }] } },
+      ],
+      { cni },
+    );
+    const slice = listObjects<any>(s, 'EndpointSlice', 'default').find((e) => e.metadata.labels['kubernetes.io/service-name'] === 'db');
+    expect(slice.metadata.labels['service.kubernetes.io/headless']).toBe('');
+    expect(slice.endpoints[0].hostname).toBe('db-0');
+    deleteObjects(s, [{ kind: 'Pod', namespace: 'default', name: 'db-0' }], { cni });
+    const after = listObjects<any>(s, 'EndpointSlice', 'default').filter((e) => e.metadata.labels['kubernetes.io/service-name'] === 'db');
+    expect(after).toHaveLength(1);
+    expect(after[0].endpoints).toBeNull(); // the placeholder slice
+  });
+});

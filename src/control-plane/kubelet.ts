@@ -261,7 +261,8 @@ export function syncKubelets(state: ClusterState, cni: CniPlugin, attempted: Set
         for (const c of pod.spec!.containers as Container[]) {
           if (sb.ready) recordEvent(state, pod, 'Normal', 'Killing', `Stopping container ${c.name}`, 'kubelet');
         }
-        if (!pod.spec?.hostNetwork) cni.podDelete(ctx, pod);
+        // CNI DEL undoes a successful ADD; a failed ADD was already cleaned up by the runtime.
+        if (!pod.spec?.hostNetwork && sb.ready) cni.podDelete(ctx, pod);
       }
       delete ks.sandboxes[key];
       removeObject(state, pod);

@@ -451,8 +451,19 @@ export function syncDaemonSet(state: ClusterState, ds: DaemonSet): boolean {
     const labels = node?.metadata.labels ?? {};
     const probe = { spec: ds.spec?.template?.spec, metadata: { name: '' } } as unknown as Pod;
     const should = podMatchesNode(probe, n.name, labels);
-    const here = pods.filter((p) => isPodActive(p) && dsPodNode(p) === n.name);
+    let here = pods.filter((p) => isPodActive(p) && dsPodNode(p) === n.name);
     if (should) desired++;
+    // RollingUpdate/OnDelete: pods from an older template revision are replaced (RollingUpdate).
+    if (should && (ds.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
+      const outdated = here.filter((p) => p.metadata.labels?.['controller-revision-hash'] !== revHash);
+      for (const p of outdated) {
+        deletePod(state, p);
+        recordEvent(state, ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, 'daemonset-controller');
+        changed = true;
+      }
+      if (outdated.length > 0) continue;
+      here = here.filter((p) => !outdated.includes(p));
+    }
     if (should && here.length === 0) {
       const t = clone(ds.spec!.template!);
       const spec = (t.spec ?? {}) as Record<string, unknown>;
