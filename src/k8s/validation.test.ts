@@ -131,6 +131,15 @@ describe('Service validation', () => {
     ]);
   });
 
+  it('NodePort/LoadBalancer may not be headless; LB may not expose the kubelet port', () => {
+    expect(check(svc({ type: 'NodePort', clusterIP: 'None', ports: [{ port: 80 }] }))).toEqual([
+      'spec.clusterIPs[0]: Invalid value: "None": may not be set to \'None\' for NodePort services',
+    ]);
+    expect(check(svc({ type: 'LoadBalancer', ports: [{ port: 10250 }] }))).toEqual([
+      'spec.ports[0]: Invalid value: 10250: may not expose port 10250 externally since it is used by kubelet',
+    ]);
+  });
+
   it('headless services may have no ports', () => {
     expect(check(svc({ clusterIP: 'None' }))).toEqual([]);
   });

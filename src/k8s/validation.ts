@@ -701,6 +701,15 @@ function validateServiceSpec(svc: unknown): FieldError[] {
   const clusterIPs = arr(spec.clusterIPs).map(str);
   const headless = clusterIP === 'None' || clusterIPs[0] === 'None';
   if (ports.length === 0 && !headless && type !== 'ExternalName') errs.push(fieldErr.required([...sp, 'ports'], ''));
+  if (type === 'LoadBalancer') {
+    ports.forEach((pp, i) => {
+      // kube-apiserver refuses to expose the kubelet port through a cloud load balancer.
+      if (obj(pp).port === 10250)
+        errs.push(fieldErr.invalid([...sp, 'ports', i], 10250, 'may not expose port 10250 externally since it is used by kubelet'));
+    });
+  }
+  if ((type === 'NodePort' || type === 'LoadBalancer') && headless)
+    errs.push(fieldErr.invalid([...sp, 'clusterIPs', 0], 'None', `may not be set to 'None' for ${type} services`));
   if (type === 'ExternalName') {
     if (clusterIPs.length > 0 || (clusterIP && clusterIP !== ''))
       errs.push(fieldErr.forbidden([...sp, 'clusterIPs'], 'may not be set for ExternalName services'));
@@ -735,7 +744,7 @@ function validateServiceSpec(svc: unknown): FieldError[] {
     if (typeof t !== 'number' || t <= 0 || t > 86400)
       errs.push(fieldErr.invalid([...sp, 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds'], t ?? 0, 'must be greater than 0 and less than 86400'));
   } else if (spec.sessionAffinityConfig !== undefined && spec.sessionAffinityConfig !== null) {
-    errs.push(fieldErr.invalid([...sp, 'sessionAffinityConfig'], new Raw('&core.SessionAffinityConfig{...}'), "must not be set when session affinity is None"));
+    errs.push(fieldErr.forbidden([...sp, 'sessionAffinityConfig'], 'must not be set when session affinity is None'));
   }
   // clusterIPs (v1 conversion makes clusterIPs[0] = clusterIP)
   const ipsPath: PathSeg[] = [...sp, 'clusterIPs'];
@@ -750,8 +759,6 @@ function validateServiceSpec(svc: unknown): FieldError[] {
       }
       if (!isIP(ip)) errs.push(fieldErr.invalid([...ipsPath, i], ip, ipMsg));
     });
-    if ((type === 'NodePort' || type === 'LoadBalancer') && headless)
-      errs.push(fieldErr.invalid([...sp, 'clusterIPs', 0], 'None', `may not be set to 'None' for ${type} services`));
   }
   const types = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
   if (!type) errs.push(fieldErr.required([...sp, 'type'], ''));
