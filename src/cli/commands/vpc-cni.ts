@@ -15,6 +15,7 @@ export interface MaxPodsCliOptions {
   cniVersion?: string;
   cniMaxEni?: number;
   showMaxAllowed?: boolean;
+  maxPodsPerNode?: number;
 }
 
 /** `TYPE<TAB>MAXPODS` lines for the given types (all known types, byte-sorted, when none). */
@@ -26,6 +27,7 @@ export function maxPodsCommand(o: MaxPodsCliOptions): CommandResult {
     cniVersion: o.cniVersion,
     maxEni: o.cniMaxEni,
     showMaxAllowed: o.showMaxAllowed,
+    maxPodsPerNode: o.maxPodsPerNode,
   };
   // Validate every requested name before printing anything.
   const limits = types.map((t) => instanceLimits(t));
@@ -48,6 +50,7 @@ export function register(program: Command): void {
     .option('--cni-version <version>', 'VPC CNI version, e.g. 1.19.0 (selects the calculator and its cap)')
     .option('--cni-max-eni <n>', 'use at most this many ENIs', parseIntOpt('--cni-max-eni', 1, 1000))
     .option('--show-max-allowed', 'do not apply the 110/250 cap')
+    .option('--max-pods-per-node <n>', 'eksctl maxPodsPerNode: kubelet --max-pods override', parseIntOpt('--max-pods-per-node', 1, 100000))
     .action((o: MaxPodsCliOptions) => emit(maxPodsCommand(o)));
 
   vpc

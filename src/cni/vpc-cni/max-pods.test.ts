@@ -98,6 +98,11 @@ describe('max-pods-calculator.sh', () => {
     expect(maxPods('m5.large', { maxEni: 1, cniVersion: '1.19.0' })).toBe(11);
     expect(maxPods('m5.large', { maxEni: 9 })).toBe(29);
   });
+  it('maxPodsPerNode replaces the computed value', () => {
+    expect(maxPods('m5.large', { maxPodsPerNode: 17 })).toBe(17);
+    expect(maxPods('m5.large', { prefixDelegation: true, maxPodsPerNode: 200 })).toBe(200);
+    expect(() => maxPods('m5.large', { maxPodsPerNode: 0 })).toThrow(KubewireError);
+  });
   it('rejects malformed versions', () => {
     expect(() => parseCniVersion('latest')).toThrow(KubewireError);
     expect(parseCniVersion('v1.18.3-eksbuild.1')).toEqual({ major: 1, minor: 18, patch: 3 });

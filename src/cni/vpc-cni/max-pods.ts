@@ -59,6 +59,8 @@ export interface MaxPodsOptions {
   maxEni?: number;
   /** --show-max-allowed: skip the vCPU cap. */
   showMaxAllowed?: boolean;
+  /** eksctl maxPodsPerNode (kubelet --max-pods): replaces the computed value. */
+  maxPodsPerNode?: number;
 }
 
 export interface MaxPodsResult {
@@ -69,9 +71,16 @@ export interface MaxPodsResult {
   enisForPods: number;
   /** The cap applied, if any. */
   cap?: number;
+  /** maxPodsPerNode replaced the computed value. */
+  override?: boolean;
 }
 
 export function computeMaxPods(limits: InstanceLimits, opts: MaxPodsOptions = {}): MaxPodsResult {
+  if (opts.maxPodsPerNode !== undefined) {
+    if (!Number.isInteger(opts.maxPodsPerNode) || opts.maxPodsPerNode < 1) {
+      throw new KubewireError(`invalid maxPodsPerNode ${opts.maxPodsPerNode} (must be a positive integer)`);
+    }
+  }
   if (opts.maxEni !== undefined && (!Number.isInteger(opts.maxEni) || opts.maxEni < 1)) {
     throw new KubewireError(`invalid max ENI count ${opts.maxEni} (must be a positive integer)`);
   }
@@ -88,6 +97,11 @@ export function computeMaxPods(limits: InstanceLimits, opts: MaxPodsOptions = {}
     mode: usePd ? 'prefix-delegation' : 'secondary-ip',
     enisForPods: enis,
   };
+  if (opts.maxPodsPerNode !== undefined) {
+    result.maxPods = opts.maxPodsPerNode;
+    result.override = true;
+    return result;
+  }
   if (!calculator || opts.showMaxAllowed) return result;
   if (limits.vcpus === undefined) {
     throw new KubewireError(

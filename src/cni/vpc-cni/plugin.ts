@@ -267,6 +267,10 @@ export function createVpcCni(): CniPlugin {
       moveLink(host, netns, hostVeth, ROOT_NS);
       // Host side (setupVeth + setupIPBasedContainerRouteRules).
       const root = getNs(host, ROOT_NS);
+      // setupVeth: IPv6 sysctls of the host veth, then up.
+      setSysctl(root, `net.ipv6.conf.${hostVeth}.accept_ra`, '0');
+      setSysctl(root, `net.ipv6.conf.${hostVeth}.accept_redirects`, '1');
+      setSysctl(root, `net.ipv6.conf.${hostVeth}.forwarding`, '0');
       setLinkUp(host, ROOT_NS, hostVeth, true);
       replaceRoute(root, { dst: `${a.ip}/32`, dev: hostVeth, scope: 'link' });
       addRule(root, { priority: TO_CONTAINER_RULE_PRIORITY, to: `${a.ip}/32`, table: TABLE_MAIN });
