@@ -1127,6 +1127,7 @@ export function delRoute(ns: NetNs, spec: RouteSpec): void {
       (spec.via === undefined || x.via === r.via) &&
       (spec.dev === undefined || x.dev === r.dev) &&
       (spec.proto === undefined || x.proto === spec.proto) &&
+      (spec.scope === undefined || x.scope === spec.scope) &&
       (spec.src === undefined || x.src === r.src),
   );
   if (i < 0) throw new KubewireError('RTNETLINK answers: No such process', { exitCode: 2 });

@@ -201,7 +201,7 @@ function parseTable(w: string | undefined): number | 'all' {
   if (w === 'default') return 253;
   if (/^\d+$/.test(w) && Number(w) < 2 ** 32) return Number(w);
   if (/^0x[0-9a-f]+$/i.test(w)) return parseInt(w, 16);
-  throw new Usage(fail(`Error: argument "${w}" is wrong: table id value is invalid\n`, 255));
+  throw new Usage(fail(`Error: argument "${w}" is wrong: table id value is invalid\n\n`, 255));
 }
 
 function doRoute(ns: NetNs, rest: string[], g: GlobalOpts): IpResult {
@@ -229,9 +229,10 @@ function doRoute(ns: NetNs, rest: string[], g: GlobalOpts): IpResult {
     else if (w === 'scope') f.scope = words[++i];
     else if (w === 'type') f.type = words[++i];
     else if (w === 'exact' || w === 'root' || w === 'match') {
-      const p = words[++i];
-      if (w !== 'exact') return fail(`kubewire: "ip route show ${w}" is not modelled`, 255);
-      f.exact = canon(p, g.family);
+      const p = canon(words[++i], g.family);
+      if (w === 'exact') f.exact = p;
+      else if (w === 'root') f.root = p;
+      else f.match = p;
     } else if (/^[0-9a-fA-F:.]+(\/\d+)?$/.test(w) || w === 'default') {
       // iproute2 treats a bare prefix as "root" unless it is a host address.
       f.exact = canon(w, g.family);
@@ -314,7 +315,8 @@ function runBridge(host: Host, ns: NetNs, args: string[]): IpResult {
     const w = words[j];
     if (w === 'dev') {
       dev = words[++j];
-      if (dev === undefined || !ns.links.some((l) => l.name === dev)) return fail(`Cannot find device "${dev ?? ''}"`, 1);
+      if (dev === undefined) return fail('Command line is not complete. Try option "help"', 255);
+      if (!ns.links.some((l) => l.name === dev)) return fail(`Cannot find device "${dev}"`, 255);
     } else return fail(`kubewire: "bridge fdb show ${w}" is not modelled`, 255);
   }
   return ok(renderFdb(host, ns, { dev }));

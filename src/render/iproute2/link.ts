@@ -23,12 +23,17 @@ function selectLinks(ns: NetNs, f: LinkFilter): Link[] {
  * qdisc, group or netnsid: the header is shorter and a veth's peer index is resolved as a
  * device of this namespace.
  */
+function inet6Name(ns: NetNs, l: Link): string {
+  if (!l.veth) return l.name;
+  const other = ns.links.find((x) => x.ifindex === l.veth!.peerIfindex);
+  return `${l.name}@${other ? other.name : `if${l.veth.peerIfindex}`}`;
+}
+
 function inet6LinkHeader(ns: NetNs, l: Link): string {
-  let name = l.name;
+  const name = inet6Name(ns, l);
   let flags = linkFlagsNoMdown(ns, l);
   if (l.veth) {
     const other = ns.links.find((x) => x.ifindex === l.veth!.peerIfindex);
-    name += `@${other ? other.name : `if${l.veth.peerIfindex}`}`;
     // An index unknown here yields flags -1 in iproute2's cache: no M-DOWN.
     if (other && !other.up) flags = [...flags, 'M-DOWN'];
   }
@@ -174,7 +179,8 @@ export function renderAddrsBrief(ns: NetNs, f: LinkFilter = {}): string {
   for (const l of selectLinks(ns, f)) {
     const addrs = deviceAddresses(ns, l.name, f.family);
     if (f.family !== undefined && addrs.length === 0) continue;
-    out += `${pad(nameAndLink(ns, l), 16)} ${pad(operState(ns, l), 14)} `;
+    const name = f.family === 6 && f.dev === undefined ? inet6Name(ns, l) : nameAndLink(ns, l);
+    out += `${pad(name, 16)} ${pad(operState(ns, l), 14)} `;
     for (const a of addrs) out += `${a.local}/${a.prefixlen} `;
     out += '\n';
   }

@@ -21,8 +21,12 @@ export interface RouteFilter {
   proto?: string;
   scope?: string;
   type?: string;
-  /** `ip route show PREFIX` (exact match, as `exact`/root default in iproute2 is "root"). */
+  /** `ip route show [exact] PREFIX`: routes to exactly this prefix. */
   exact?: string;
+  /** `ip route show root PREFIX`: routes inside PREFIX (as long or longer). */
+  root?: string;
+  /** `ip route show match PREFIX`: routes covering PREFIX (as long or shorter). */
+  match?: string;
 }
 
 function dstNet(r: Route): { net: bigint; len: number; bits: number } {
@@ -88,7 +92,7 @@ function dstText(r: Route): string {
 }
 
 /** One route line (print_route). */
-export function routeLine(r: Route, f: { showTable: boolean; hideDev: boolean }): string {
+export function routeLine(r: Route, f: { showTable: boolean; hideDev: boolean; hideProto?: boolean; hideScope?: boolean }): string {
   let s = '';
   if (r.type !== 'unicast') s += `${r.type} `;
   s += `${dstText(r)} `;
@@ -96,8 +100,9 @@ export function routeLine(r: Route, f: { showTable: boolean; hideDev: boolean })
   if (r.via) s += `via ${r.family === 6 && !r.via.includes(':') ? `inet ${r.via}` : r.via} `;
   if (r.dev && !f.hideDev) s += `dev ${r.dev} `;
   if (f.showTable && r.table !== 254) s += `table ${tableName(r.table)} `;
-  if (r.proto !== 'boot') s += `proto ${protoName(r.proto)} `;
-  if (scopeNum(r.scope) !== 0) s += `scope ${scopeName(r.scope)} `;
+  // A selector given on the command line is not repeated in the output.
+  if (r.proto !== 'boot' && !f.hideProto) s += `proto ${protoName(r.proto)} `;
+  if (scopeNum(r.scope) !== 0 && !f.hideScope) s += `scope ${scopeName(r.scope)} `;
   if (r.src) s += `src ${r.src} `;
   if (r.metric !== undefined && !(r.family === 4 && r.metric === 0)) s += `metric ${r.metric} `;
   for (const fl of ['dead', 'onlink', 'pervasive', 'offload', 'trap', 'notify', 'linkdown', 'unresolved']) {
@@ -114,6 +119,15 @@ function matchRoute(r: Route, f: RouteFilter): boolean {
   if (f.scope !== undefined && scopeName(r.scope) !== f.scope) return false;
   if (f.type !== undefined && r.type !== f.type) return false;
   if (f.exact !== undefined && r.dst !== f.exact) return false;
+  if (f.root !== undefined || f.match !== undefined) {
+    const d = dstNet(r);
+    const sel = f.root ?? f.match!;
+    const p = sel === 'default' ? { addr: 0n, len: 0, bits: d.bits as 32 | 128 } : parsePrefix(sel);
+    if (!p || p.bits !== d.bits) return false;
+    const net = p.addr & maskOf(p.bits, p.len);
+    if (f.root !== undefined) return d.len >= p.len && (d.net & maskOf(p.bits, p.len)) === net;
+    return d.len <= p.len && (net & maskOf(p.bits, d.len)) === d.net;
+  }
   return true;
 }
 
@@ -129,7 +143,7 @@ export function renderRoutes(ns: NetNs, f: RouteFilter = {}): string {
         if (!matchRoute(r, f)) continue;
         // iproute2 hides the routing cache-like kernel routes of type other than unicast only
         // when a type filter says so; `ip route show table main` lists everything in main.
-        out += routeLine(r, { showTable: table === 'all', hideDev: f.dev !== undefined });
+        out += routeLine(r, { showTable: table === 'all', hideDev: f.dev !== undefined, hideProto: f.proto !== undefined, hideScope: f.scope !== undefined });
       }
     }
   }
