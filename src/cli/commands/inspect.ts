@@ -23,10 +23,9 @@ export function register(program: Command): void {
         throw new KubewireError(`unable to match a printer suitable for the output format "${opts.output}", allowed formats are: json,name,wide,yaml`);
       }
       const s = openSession(cmd);
-      const types = resource.split(',').filter(Boolean);
-      const outs = types.map((r) =>
+      emit(
         renderGet(s.stored.state, {
-          resource: r,
+          resource,
           names: names.length ? names : undefined,
           namespace: opts.namespace,
           allNamespaces: opts.allNamespaces,
@@ -35,11 +34,6 @@ export function register(program: Command): void {
           showLabels: opts.showLabels,
         }),
       );
-      emit({
-        stdout: outs.map((o) => o.stdout).filter(Boolean).join('\n'),
-        stderr: outs.map((o) => o.stderr).join(''),
-        exitCode: Math.max(...outs.map((o) => o.exitCode)),
-      });
     });
 
   program
