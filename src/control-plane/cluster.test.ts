@@ -321,3 +321,15 @@ describe('rollouts and daemon sets', () => {
     expect(after[0].endpoints).toBeNull(); // the placeholder slice
   });
 });
+
+describe('kubelet admission', () => {
+  it('rejects a pod bound by nodeName to a full node with OutOfpods', () => {
+    const cni = fakeCni({ capacity: 3 });
+    const s = createCluster(testSpec(), { seed: 6, cni });
+    const full = s.nodes.find((n) => listObjects<Pod>(s, 'Pod').filter((p) => p.spec?.nodeName === n.name).length === 3)!;
+    applyObjects(s, [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pinned' }, spec: { nodeName: full.name, containers: [{ name: 'c', image: 'busybox' }] } }], { cni });
+    const p = obj(s, 'Pod/default/pinned');
+    expect(p.status).toMatchObject({ phase: 'Failed', reason: 'OutOfpods', message: "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: 3, capacity: 3" });
+    expect(s.events.some((e) => e.name === 'pinned' && e.reason === 'Scheduled')).toBe(false);
+  });
+});

@@ -237,6 +237,27 @@ export function sandboxErrorMessage(cni: CniPlugin, sandboxId: string, error: st
   return `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${sandboxId}": ${inner}`;
 }
 
+/**
+ * Kubelet admission (the "pods" resource): a pod bound straight to a full node (spec.nodeName
+ * set by the user, bypassing the scheduler) is rejected and fails with OutOfpods.
+ */
+function rejectIfFull(state: ClusterState, pod: Pod, node: NodeRecord): boolean {
+  const ks = kubeletState(state);
+  const used = Object.entries(ks.sandboxes).filter(([k, sb]) => sb.node === node.name && k !== podKey(pod)).length;
+  if (used + 1 <= node.podCapacity) return false;
+  const detail = `Node didn't have enough resource: pods, requested: 1, used: ${used}, capacity: ${node.podCapacity}`;
+  recordEvent(state, pod, 'Warning', 'OutOfpods', detail, 'kubelet');
+  pod.status = {
+    message: `Pod was rejected: ${detail}`,
+    phase: 'Failed',
+    qosClass: pod.status?.qosClass ?? 'BestEffort',
+    reason: 'OutOfpods',
+    startTime: nowTime(state),
+  } as never;
+  touchObject(state, pod);
+  return true;
+}
+
 function ctxFor(state: ClusterState, nodeName: string): PluginContext | undefined {
   const node = state.nodes.find((n) => n.name === nodeName);
   const host = state.hosts[nodeName];
@@ -270,8 +291,13 @@ export function syncKubelets(state: ClusterState, cni: CniPlugin, attempted: Set
       continue;
     }
     if (!ctx) continue;
+    if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') continue;
     const sb = ks.sandboxes[key];
     if (sb?.ready) continue;
+    if (!sb && rejectIfFull(state, pod, ctx.node)) {
+      changed = true;
+      continue;
+    }
     if (pod.spec?.hostNetwork) {
       ks.sandboxes[key] = { id: containerdId(state), node: ctx.node.name, ips: [ctx.node.primaryIp], ready: true };
       setRunning(state, pod, ctx.node, [ctx.node.primaryIp]);
