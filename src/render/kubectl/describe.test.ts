@@ -358,3 +358,47 @@ describe('kubectl describe (other kinds)', () => {
     expect(renderDescribe(stateWith([]), { resource: 'foo', name: 'x' }).stderr).toBe('error: the server doesn\'t have a resource type "foo"\n');
   });
 });
+
+describe('kubectl describe networkpolicy', () => {
+  it('spells out selectors, ports, peers and isolation', () => {
+    const np = obj('NetworkPolicy', 'allow-db', 'default', 5, {
+      spec: {
+        podSelector: { matchLabels: { app: 'db' } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [
+          { from: [{ podSelector: { matchLabels: { app: 'web' } } }, { namespaceSelector: { matchLabels: { team: 'a' } }, podSelector: {} }], ports: [{ protocol: 'TCP', port: 5432 }] },
+          { from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }] },
+        ],
+        egress: [],
+      },
+    });
+    expect(renderDescribe(stateWith([np]), { resource: 'netpol', name: 'allow-db' }).stdout).toBe([
+      `${pad('Name:', 14)}allow-db`,
+      `${pad('Namespace:', 14)}default`,
+      // "%s" of a metav1.Time is Go's time.Time.String().
+      `${pad('Created on:', 14)}2025-01-01 00:00:05 +0000 UTC`,
+      `${pad('Labels:', 14)}<none>`,
+      `${pad('Annotations:', 14)}<none>`,
+      'Spec:',
+      // "  PodSelector: " then the selector written at level 2 (four more spaces).
+      '  PodSelector:     app=db',
+      '  Allowing ingress traffic:',
+      '    To Port: 5432/TCP',
+      '    From:',
+      '      PodSelector: app=web',
+      '    From:',
+      '      NamespaceSelector: team=a',
+      '      PodSelector: <none>',
+      '    ----------',
+      '    To Port: <any> (traffic allowed to all ports)',
+      '    From:',
+      '      IPBlock:',
+      '        CIDR: 10.0.0.0/8',
+      '        Except: 10.1.0.0/16',
+      '  Allowing egress traffic:',
+      '    <none> (Selected pods are isolated for egress connectivity)',
+      '  Policy Types: Ingress, Egress',
+      '',
+    ].join('\n'));
+  });
+});

@@ -4,7 +4,7 @@
 import type { ClusterState } from '../../control-plane/types.ts';
 import type { KObject } from '../../k8s/types.ts';
 import { allEventObjects } from './events.ts';
-import { formatLabels, labelSelectorString, selectorMatches } from './labels.ts';
+import { formatLabelSelector, formatLabels, labelSelectorString, selectorMatches } from './labels.ts';
 import { nodeRoles, type Obj } from './printers.ts';
 import { addQuantity, parseQuantity, quantityString, quantityValue, type Quantity } from './quantity.ts';
 import { lookupResource, qualifiedResource, type ResourceInfo } from './resources.ts';
@@ -928,6 +928,90 @@ function describeEndpointSlice(eps: Obj, ctx: Ctx): string {
   });
 }
 
+/** Go's time.Time.String() in UTC ("2025-01-01 00:00:05 +0000 UTC"), as "%s" prints a metav1.Time. */
+function goTimeString(t: unknown, clock: RenderClock): string {
+  const ms = toMs(t as string, clock.epochMs);
+  if (ms === undefined) return '0001-01-01 00:00:00 +0000 UTC';
+  const iso = new Date(ms).toISOString();
+  const frac = iso.slice(20, 23).replace(/0+$/, '');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? '.' + frac : ''} +0000 UTC`;
+}
+
+function networkPolicyPeers(w: PrefixWriter, peers: Obj[] | undefined, word: 'From' | 'To', indent: string): void {
+  if (!peers || peers.length === 0) {
+    w.write(0, `${indent}${word}: <any> (traffic not restricted by ${word === 'From' ? 'source' : 'destination'})\n`);
+    return;
+  }
+  for (const p of peers) {
+    w.write(0, `${indent}${word}:\n`);
+    if (p.podSelector && p.namespaceSelector) {
+      w.write(1, `${indent}NamespaceSelector: ${formatLabelSelector(p.namespaceSelector)}\n`);
+      w.write(1, `${indent}PodSelector: ${formatLabelSelector(p.podSelector)}\n`);
+    } else if (p.podSelector) {
+      w.write(1, `${indent}PodSelector: ${formatLabelSelector(p.podSelector)}\n`);
+    } else if (p.namespaceSelector) {
+      w.write(1, `${indent}NamespaceSelector: ${formatLabelSelector(p.namespaceSelector)}\n`);
+    } else if (p.ipBlock) {
+      w.write(1, `${indent}IPBlock:\n`);
+      w.write(2, `${indent}CIDR: ${str(p.ipBlock.cidr)}\n`);
+      w.write(2, `${indent}Except: ${((p.ipBlock.except ?? []) as string[]).join(', ')}\n`);
+    }
+  }
+}
+
+function networkPolicyRules(w: PrefixWriter, rules: Obj[] | undefined, dir: 'ingress' | 'egress', indent: string): void {
+  if (!rules || rules.length === 0) {
+    w.write(0, `${indent}<none> (Selected pods are isolated for ${dir} connectivity)\n`);
+    return;
+  }
+  rules.forEach((rule, i) => {
+    const ports: Obj[] = rule.ports ?? [];
+    if (ports.length === 0) w.write(0, `${indent}To Port: <any> (traffic allowed to all ports)\n`);
+    for (const port of ports) {
+      const proto = port.protocol ?? 'TCP';
+      const p = port.port === undefined || port.port === null ? '<nil>' : String(port.port);
+      if (port.endPort === undefined || port.endPort === null) w.write(0, `${indent}To Port: ${p}/${proto}\n`);
+      else w.write(0, `${indent}To Port Range: ${p}-${port.endPort}/${proto}\n`);
+    }
+    networkPolicyPeers(w, dir === 'ingress' ? rule.from : rule.to, dir === 'ingress' ? 'From' : 'To', indent);
+    if (i !== rules.length - 1) w.write(0, `${indent}----------\n`);
+  });
+}
+
+function describeNetworkPolicy(np: Obj, ctx: Ctx): string {
+  const md: Obj = np.metadata ?? {};
+  const spec: Obj = np.spec ?? {};
+  return tabbed((w) => {
+    w.write(0, `Name:\t${md.name}\n`);
+    w.write(0, `Namespace:\t${str(md.namespace)}\n`);
+    w.write(0, `Created on:\t${goTimeString(md.creationTimestamp, ctx.clock)}\n`);
+    printLabelsMultiline(w, 'Labels', md.labels);
+    printAnnotationsMultiline(w, 'Annotations', md.annotations);
+    w.write(0, 'Spec:\n');
+    w.write(1, 'PodSelector: ');
+    const sel: Obj = spec.podSelector ?? {};
+    if (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0) {
+      w.write(2, '<none> (Allowing the specific traffic to all pods in this namespace)\n');
+    } else {
+      w.write(2, `${formatLabelSelector(sel)}\n`);
+    }
+    const types: string[] = spec.policyTypes ?? [];
+    if (types.includes('Ingress')) {
+      w.write(1, 'Allowing ingress traffic:\n');
+      networkPolicyRules(w, spec.ingress, 'ingress', '    ');
+    } else {
+      w.write(1, 'Not affecting ingress traffic\n');
+    }
+    if (types.includes('Egress')) {
+      w.write(1, 'Allowing egress traffic:\n');
+      networkPolicyRules(w, spec.egress, 'egress', '    ');
+    } else {
+      w.write(1, 'Not affecting egress traffic\n');
+    }
+    w.write(1, `Policy Types: ${types.length > 0 ? types.join(', ') : '<none>'}\n`);
+  });
+}
+
 // ------------------------------------------------------------------ entry point
 
 /** Objects of a kind in API list order (namespace, then name). */
@@ -947,6 +1031,7 @@ const DESCRIBERS: Record<string, (o: Obj, ctx: Ctx) => string> = {
   DaemonSet: describeDaemonSet,
   Namespace: (o) => describeNamespace(o),
   EndpointSlice: describeEndpointSlice,
+  NetworkPolicy: describeNetworkPolicy,
 };
 
 /** Kinds renderDescribe can describe. */

@@ -252,6 +252,10 @@ describe('kubectl get messages and errors', () => {
     expect(mixed.exitCode).toBe(1);
   });
 
+  it('rejects --show-labels with a non-table output', () => {
+    expect(renderGet(state, { resource: 'pods', output: 'yaml', showLabels: true }).stderr).toBe('error: --show-labels option cannot be used with yaml printer\n');
+  });
+
   it('rejects unknown resource types and names with -A', () => {
     expect(renderGet(state, { resource: 'foo' })).toEqual({ stdout: '', stderr: 'error: the server doesn\'t have a resource type "foo"\n', exitCode: 1 });
     expect(renderGet(state, { resource: 'pods', names: ['a'], allNamespaces: true }).stderr).toBe(

@@ -72,6 +72,9 @@ export function renderGet(state: ClusterState, req: GetRequest): RenderResult {
   }
   if (infos.length === 0) return fail(`the server doesn't have a resource type "${req.resource}"`);
   const names = req.names ?? [];
+  if (req.showLabels && req.output !== undefined && req.output !== 'wide') {
+    return fail(`--show-labels option cannot be used with ${req.output} printer`);
+  }
   if (names.length > 0 && req.allNamespaces) return fail('a resource cannot be retrieved by name across all namespaces');
   const namespace = req.namespace || 'default';
   const clock = clockOf(state, req.epochMs);

@@ -2,10 +2,11 @@
 // timestamps are ISO strings at a fixed epoch plus logical seconds. Every helper here accepts
 // either form, so callers never convert by hand.
 
+import { CLUSTER_EPOCH_MS } from '../../control-plane/store.ts';
 import type { ClusterState } from '../../control-plane/types.ts';
 
-/** Epoch used when the state does not say otherwise: 2025-01-01T00:00:00Z. */
-export const DEFAULT_EPOCH_MS = Date.UTC(2025, 0, 1, 0, 0, 0);
+/** The control plane's fixed epoch (logical time 0), used unless a rendering says otherwise. */
+export const DEFAULT_EPOCH_MS = CLUSTER_EPOCH_MS;
 
 /** A point in time: ISO-8601 string, logical seconds, or absent. */
 export type TimeLike = string | number | null | undefined;
