@@ -55,3 +55,60 @@ export async function recordLabCapture(): Promise<LabCapture> {
     lab.cleanup();
   }
 }
+
+export interface ResolverCapture {
+  /** busybox wget http://nginx:8080/ (DNS walk, TCP, HTTP request as busybox sends it). */
+  wget: Uint8Array;
+  /** getaddrinfo("nosuch") through the whole search list (all NXDOMAIN). */
+  nxdomain: Uint8Array;
+  /** busybox nslookup nginx. */
+  nslookup: Uint8Array;
+}
+
+export const LAB_RESOLV_CONF =
+  'search default.svc.cluster.local svc.cluster.local cluster.local us-west-2.compute.internal\nnameserver 10.77.0.2\noptions ndots:5\n';
+
+/** Real stub-resolver and busybox traffic: namespace A gets a pod-like resolv.conf (via
+ *  /etc/netns/<ns>/resolv.conf, which `ip netns exec` bind-mounts), B answers DNS with
+ *  testdata/dns_server.py and HTTP with testdata/lab_server.py. Needs busybox and python3. */
+export async function recordResolverCapture(): Promise<ResolverCapture> {
+  const lab = createLab();
+  const { mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const etc = `/etc/netns/${lab.a}`;
+  try {
+    const { a, b } = lab;
+    for (const ns of [a, b]) lab.exec(ns, 'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1');
+    mkdirSync(etc, { recursive: true });
+    writeFileSync(`${etc}/resolv.conf`, LAB_RESOLV_CONF);
+    disableTxChecksum(lab, a, 'kwa');
+    disableTxChecksum(lab, b, 'kwb');
+    const servers = [
+      spawn('ip', ['netns', 'exec', b, 'python3', join(here, 'testdata/dns_server.py'), 'nginx.default.svc.cluster.local.', '10.77.0.2'], { stdio: ['ignore', 'pipe', 'ignore'] }),
+      spawn('ip', ['netns', 'exec', b, 'python3', join(here, 'testdata/lab_server.py')], { stdio: ['ignore', 'pipe', 'ignore'] }),
+    ];
+    try {
+      await Promise.all(servers.map((s) => new Promise<void>((resolve, reject) => {
+        s.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        s.on('exit', (c) => reject(new Error(`lab server exited ${c}`)));
+      })));
+      const run = async (name: string, cmd: string): Promise<Uint8Array> => {
+        const cap = await startCapture(lab, a, 'kwa', name);
+        try {
+          lab.exec(a, cmd, 20_000);
+        } catch {
+          /* the client's exit status does not matter, its packets do */
+        }
+        return cap.stop();
+      };
+      const wget = await run('wget', 'busybox wget -q -O /dev/null http://nginx:8080/');
+      const nxdomain = await run('nx', `python3 ${join(here, 'testdata/resolve.py')} nosuch`);
+      const nslookup = await run('nslookup', 'busybox nslookup nginx');
+      return { wget, nxdomain, nslookup };
+    } finally {
+      for (const s of servers) s.kill('SIGTERM');
+    }
+  } finally {
+    rmSync(etc, { recursive: true, force: true });
+    lab.cleanup();
+  }
+}
