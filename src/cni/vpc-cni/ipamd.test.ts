@@ -188,6 +188,10 @@ describe('prefix delegation', () => {
     const ip = eniSummaries(t.n)[0].cidrs[0].split('/')[0];
     expect(eniForIp(t.cluster.vpc, ip)?.id).toBe(s[0].eniId);
   });
+  it('bare metal instances (hypervisor "unknown") do support prefixes', () => {
+    const t = boot('m5.metal', { ENABLE_PREFIX_DELEGATION: 'true' });
+    expect(t.n.prefixDelegation).toBe(true);
+  });
   it('falls back to secondary IPs on a Xen instance', () => {
     const t = boot('m4.large', { ENABLE_PREFIX_DELEGATION: 'true' });
     expect(t.n.prefixDelegation).toBe(false);

@@ -80,7 +80,7 @@ export interface IpamdNode {
   /** Subnet new ENIs are created in (primary ENI's, or the ENIConfig's with custom networking). */
   eniSubnetId: string;
   securityGroups: string[];
-  /** Effective prefix delegation (off on non-Nitro instances, as isConfigValid does). */
+  /** Effective prefix delegation (off unless Nitro or bare metal, as isConfigValid does). */
   prefixDelegation: boolean;
   /** c.maxENI */
   maxEni: number;
@@ -590,8 +590,8 @@ export function ipamdNodeInit(
   const enis = instanceEnis(cluster.vpc, node.instanceId);
   const primary = enis.find((e) => e.deviceIndex === 0);
   if (!primary) throw new KubewireError(`node ${node.name}: instance ${node.instanceId} has no primary ENI`);
-  // isConfigValid: prefix delegation only on Nitro.
-  const pd = cfg.prefixDelegation && limits.hypervisor === 'nitro';
+  // isConfigValid / IsPrefixDelegationSupported: Nitro or bare metal, else back to secondary IPs.
+  const pd = cfg.prefixDelegation && (limits.hypervisor === 'nitro' || limits.bareMetal);
   const perEni = limits.ipv4PerEni - 1; // GetENIIPv4Limit: the primary address is not for pods
   const maxEni = cfg.maxEni >= 1 && cfg.maxEni < limits.enis ? cfg.maxEni : limits.enis;
   if (cfg.customNetworking && !opts.customNetworkingSubnetId) {
@@ -605,7 +605,11 @@ export function ipamdNodeInit(
     instanceId: node.instanceId,
     instanceType: node.instanceType,
     eniSubnetId: cfg.customNetworking ? (opts.customNetworkingSubnetId as string) : primary.subnetId,
-    securityGroups: cfg.customNetworking && opts.customNetworkingSecurityGroups ? [...opts.customNetworkingSecurityGroups] : [...primary.securityGroups],
+    // createENI: the ENIConfig's security groups, or the primary ENI's when it lists none.
+    securityGroups:
+      cfg.customNetworking && opts.customNetworkingSecurityGroups && opts.customNetworkingSecurityGroups.length > 0
+        ? [...opts.customNetworkingSecurityGroups]
+        : [...primary.securityGroups],
     prefixDelegation: pd,
     maxEni,
     maxIpsPerEni: pd ? perEni * IPS_PER_PREFIX : perEni,
