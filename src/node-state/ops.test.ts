@@ -232,6 +232,23 @@ describe.skipIf(!usable.ok)(`operations replayed on the kernel (${usable.reason 
     compareAll();
   });
 
+  it('IPv6 forwarding: subnet-router anycast routes and the all-routers group', async () => {
+    await step({ ns: 'root', cmd: ['ip', 'addr', 'add', 'fd00:1::1/64', 'dev', 'veth0'], model: (h) => addAddress(h.namespaces.root, 'veth0', 'fd00:1::1/64') });
+    await step({ ns: 'root', cmd: ['sysctl', '-qw', 'net.ipv6.conf.all.forwarding=1'], model: (h) => setSysctl(h.namespaces.root, 'net.ipv6.conf.all.forwarding', '1') });
+    await step({ ns: 'root', cmd: ['ip', 'addr', 'add', 'fd00:2::1/64', 'dev', 'veth0'], model: (h) => addAddress(h.namespaces.root, 'veth0', 'fd00:2::1/64') });
+    await lab.settleDad(host);
+    compareAll();
+    const argv = ['ip', '-6', 'route', 'show', 'table', 'local'];
+    expect(runIpCommand(host, 'root', argv).stdout).toBe(lab.run('root', argv).stdout);
+    // Multicast memberships as a set: their order is join order, which depends on history.
+    const sorted = (t: string) => t.split('\n').sort().join('\n');
+    expect(sorted(runIpCommand(host, 'root', ['bridge', 'fdb', 'show']).stdout)).toBe(sorted(lab.run('root', ['bridge', 'fdb', 'show']).stdout));
+    await step({ ns: 'root', cmd: ['sysctl', '-qw', 'net.ipv6.conf.all.forwarding=0'], model: (h) => setSysctl(h.namespaces.root, 'net.ipv6.conf.all.forwarding', '0') });
+    await lab.settleDad(host);
+    compareAll();
+    expect(sorted(runIpCommand(host, 'root', ['bridge', 'fdb', 'show']).stdout)).toBe(sorted(lab.run('root', ['bridge', 'fdb', 'show']).stdout));
+  });
+
   it('link-netnsid as iproute2 prints it when the peer namespace has no name', () => {
     // Hide /run/netns in a private mount namespace so iproute2 cannot resolve names.
     const real = spawnSync('ip', ['netns', 'exec', lab.realName('pod'), 'unshare', '-m', 'sh', '-c', 'mount -t tmpfs none /run/netns && ip link'], { encoding: 'utf8' });

@@ -63,6 +63,8 @@ describe.skipIf(!usable.ok)(`iproute2 output vs the real tools (${usable.reason 
     ['ip', '-d', 'link', 'show', 'vxlan.calico'],
     ['ip', '-d', 'link', 'show', 'eni5a7f3c2b1d0'],
     ['bridge', 'fdb', 'show', 'dev', 'vxlan.calico'],
+    ['bridge', 'fdb', 'show'],
+    ['bridge', 'fdb', 'show', 'dev', 'eth1'],
     // Abbreviations and synonyms people type.
     ['ip', 'ro'],
     ['ip', 'r', 's'],

@@ -259,11 +259,22 @@ export function multicastMacs(ns: NetNs, dev: string): string[] {
   if (fwd && l.up) out.push('33:33:00:00:00:02');
   const v6 = ns.addresses.filter((a) => a.dev === dev && a.family === 6);
   // Addresses are joined in the order they were configured; the model keeps IPv6 addresses
-  // newest-first per scope, so walk them in reverse.
+  // newest-first per scope, so walk them in reverse. Subnet-router anycast addresses (IPv6
+  // forwarding) join their solicited-node group too. The kernel's list is in join order, which
+  // depends on history (links going down and up); this is the order of a monotonic history.
+  const groups: bigint[] = [];
   for (const a of [...v6].reverse()) {
     const p = parsePrefix(a.local);
-    if (!p) continue;
-    const low = p.addr & 0xffffffn;
+    if (p) groups.push(p.addr);
+  }
+  for (const r of ns.routes) {
+    if (r.family === 6 && r.type === 'anycast' && r.dev === dev) {
+      const p = parsePrefix(r.dst);
+      if (p) groups.push(p.addr);
+    }
+  }
+  for (const g of groups) {
+    const low = g & 0xffffffn;
     const mac = `33:33:ff:${[(low >> 16n) & 255n, (low >> 8n) & 255n, low & 255n].map((x) => x.toString(16).padStart(2, '0')).join(':')}`;
     if (!out.includes(mac)) out.push(mac);
   }
