@@ -16,8 +16,16 @@ function pod(namespace: string, name: string): V1Pod {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { namespace, name, uid: `uid-${name}` }, spec: { containers: [] } } as V1Pod;
 }
 
-function startNode(instanceType: string, env: Record<string, string> = {}, subnetCidr?: string) {
-  const cluster = testCluster(testSpec({ env, subnetCidr }));
+function startNode(instanceType: string, env: Record<string, string> = {}, subnetCidr?: string, podSubnetCidr?: string) {
+  const cluster = testCluster(testSpec({ env, subnetCidr, podSubnetCidr }));
+  if (podSubnetCidr) {
+    cluster.objects['ENIConfig//us-west-2a'] = {
+      apiVersion: 'crd.k8s.amazonaws.com/v1alpha1',
+      kind: 'ENIConfig',
+      metadata: { name: 'us-west-2a' },
+      spec: { subnet: 'subnet-0bbbbbbbbbbbbbbbb', securityGroups: ['sg-0pods00000000000'] },
+    } as never;
+  }
   const cni = createVpcCni();
   const node = addTestNode(cluster, instanceType, 0);
   const host = newHost(node.name);
@@ -196,5 +204,25 @@ describe('pod add / delete', () => {
     expect(pd.node.podCapacity).toBe(110);
     for (let i = 0; i < 40; i++) expect(pd.cni.podAdd(pd.ctx, pod('default', `p${i}`)).ok).toBe(true);
     expect(pd.root.links.some((l) => l.name === 'eth1')).toBe(false); // 40 pods fit in /28s on eth0
+  });
+});
+
+describe('custom networking (ENIConfig)', () => {
+  it('puts pods on secondary ENIs in the ENIConfig subnet, never on the primary ENI', () => {
+    const t = startNode('m5.large', { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true' }, undefined, '192.168.128.0/18');
+    // (3 − 1) × (10 − 1) + 2, as max-pods-calculator.sh --cni-custom-networking-enabled computes it
+    expect(t.node.podCapacity).toBe(20);
+    const eth1 = t.root.links.find((l) => l.name === 'eth1');
+    expect(eth1).toBeDefined(); // the pool needs an ENI before the first pod
+    const eni = getEni(t.cluster.vpc, eth1!.eniId!);
+    expect(eni.subnetId).toBe('subnet-0bbbbbbbbbbbbbbbb');
+    expect(eni.securityGroups).toEqual(['sg-0pods00000000000']);
+    for (let i = 0; i < 10; i++) {
+      const r = t.cni.podAdd(t.ctx, pod('default', `p${i}`));
+      if (!r.ok) throw new Error(r.error);
+      expect(r.ips[0]).toMatch(/^192\.168\.(1[2-9][0-9])\./);
+      expect(eniForIp(t.cluster.vpc, r.ips[0])!.deviceIndex).toBeGreaterThan(0);
+    }
+    expect(getEni(t.cluster.vpc, t.cluster.vpc.enis[0].id).secondaryIps).toEqual([]);
   });
 });

@@ -5,7 +5,9 @@ import { createVpc } from '../../aws/vpc.ts';
 import { launchInstance } from '../../aws/ec2.ts';
 import { seedRng } from '../../k8s/rand.ts';
 
-export function testSpec(opts: { subnetCidr?: string; env?: Record<string, string>; version?: string } = {}): ClusterSpec {
+export function testSpec(
+  opts: { subnetCidr?: string; env?: Record<string, string>; version?: string; podSubnetCidr?: string } = {},
+): ClusterSpec {
   return {
     name: 'kw',
     region: 'us-west-2',
@@ -15,6 +17,9 @@ export function testSpec(opts: { subnetCidr?: string; env?: Record<string, strin
       cidr: '192.168.0.0/16',
       subnets: [
         { id: 'subnet-0aaaaaaaaaaaaaaaa', name: 'SubnetPrivateUSWEST2A', az: 'us-west-2a', cidr: opts.subnetCidr ?? '192.168.64.0/19', public: false },
+        ...(opts.podSubnetCidr
+          ? [{ id: 'subnet-0bbbbbbbbbbbbbbbb', name: 'PodSubnetUSWEST2A', az: 'us-west-2a', cidr: opts.podSubnetCidr, public: false }]
+          : []),
       ],
     },
     availabilityZones: ['us-west-2a'],
