@@ -252,6 +252,10 @@ describe('kubectl get messages and errors', () => {
     expect(mixed.exitCode).toBe(1);
   });
 
+  it('rejects names together with a selector', () => {
+    expect(renderGet(state, { resource: 'pods', names: ['web-1'], selector: 'app=web' }).stderr).toBe('error: name cannot be provided when a selector is specified\n');
+  });
+
   it('rejects --show-labels with a non-table output', () => {
     expect(renderGet(state, { resource: 'pods', output: 'yaml', showLabels: true }).stderr).toBe('error: --show-labels option cannot be used with yaml printer\n');
   });

@@ -75,6 +75,7 @@ export function renderGet(state: ClusterState, req: GetRequest): RenderResult {
   if (req.showLabels && req.output !== undefined && req.output !== 'wide') {
     return fail(`--show-labels option cannot be used with ${req.output} printer`);
   }
+  if (names.length > 0 && req.selector) return fail('name cannot be provided when a selector is specified');
   if (names.length > 0 && req.allNamespaces) return fail('a resource cannot be retrieved by name across all namespaces');
   const namespace = req.namespace || 'default';
   const clock = clockOf(state, req.epochMs);
@@ -113,10 +114,10 @@ export function renderGet(state: ClusterState, req: GetRequest): RenderResult {
   const all = groups.flatMap((g) => g.found);
 
   if (output === 'yaml' || output === 'json') {
-    // One name of one type is "single item implied": the object itself, not a List.
-    const single = names.length === 1 && infos.length === 1;
+    // One name is "single item implied": if exactly one object came back it prints as itself, not a List.
+    const single = names.length === 1;
     if (single && all.length === 0) return { stdout: '', stderr, exitCode };
-    const obj = single ? forOutput(all[0]) : listOf(all);
+    const obj = single && all.length === 1 ? forOutput(all[0]) : listOf(all);
     const stdout = output === 'yaml' ? toKubectlYaml(obj) : toKubectlJson(obj);
     return { stdout, stderr, exitCode };
   }
