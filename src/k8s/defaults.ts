@@ -120,7 +120,8 @@ export function defaultPod(pod: Obj): void {
 }
 
 function defaultTemplate(spec: Obj): void {
-  if (!isObj(spec.template)) return;
+  // The template is a struct, not a pointer: its pod spec is defaulted even when it was left out.
+  if (!isObj(spec.template)) spec.template = {};
   const t = spec.template as Obj;
   if (!isObj(t.spec)) t.spec = {};
   defaultPodSpec(t.spec);

@@ -163,8 +163,14 @@ describe('Deployment validation', () => {
   });
 
   it('selector required; empty selector invalid', () => {
-    expect(check(deploy({ selector: undefined }))).toEqual(['spec.selector: Required value']);
-    expect(check(deploy({ selector: {} }))[0]).toMatch(/^spec\.selector: Invalid value: .*: empty selector is invalid for deployment$/);
+    // a missing selector selects nothing, so the template labels cannot match it either
+    expect(check(deploy({ selector: undefined }))).toEqual([
+      'spec.selector: Required value',
+      'spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: `selector` does not match template `labels`',
+    ]);
+    expect(check(deploy({ selector: {} }))).toEqual([
+      'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment',
+    ]);
   });
 
   it('name, replicas, containers, restartPolicy', () => {
@@ -199,10 +205,16 @@ describe('Deployment validation', () => {
   });
 
   it('rolling update may not have both maxUnavailable and maxSurge 0', () => {
-    expect(check(deploy({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 0 } } }))).toEqual([
-      'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0',
+    expect(check(deploy({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '0%' } } }))).toEqual([
+      'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:0, IntVal:0, StrVal:""}: may not be 0 when `maxSurge` is 0',
     ]);
-    expect(check(deploy({ strategy: { type: 'Blue' } }))).toEqual(['spec.strategy.type: Unsupported value: "Blue": supported values: "Recreate", "RollingUpdate"']);
+    expect(check(deploy({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '120%' } } }))).toEqual([
+      'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"120%"}: must not be greater than 100%',
+    ]);
+    // the whole strategy struct is the rejected value, as in ValidateDeploymentStrategy
+    expect(check(deploy({ strategy: { type: 'Blue' } }))).toEqual([
+      'spec.strategy: Unsupported value: apps.DeploymentStrategy{Type:"Blue", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}: supported values: "Recreate", "RollingUpdate"',
+    ]);
   });
 
   it('kubectl message: one cause inline, several as a list', () => {
@@ -212,6 +224,34 @@ describe('Deployment validation', () => {
     expect(invalidMessage('Deployment', 'nginx', two)).toBe(
       'The Deployment "nginx" is invalid: \n* spec.replicas: Invalid value: -1: must be greater than or equal to 0\n* spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: `selector` does not match template `labels`',
     );
+  });
+});
+
+describe('DaemonSet validation', () => {
+  const ds = (spec: Record<string, unknown>) => ({
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'agent' },
+    spec: { selector: { matchLabels: { app: 'agent' } }, template: { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'a', image: 'x' }] } }, ...spec },
+  });
+  it('accepts a DaemonSet', () => {
+    expect(check(ds({}))).toEqual([]);
+  });
+  it('empty selector and mismatched labels', () => {
+    expect(check(ds({ selector: { matchLabels: { app: 'other' } } }))).toEqual([
+      'spec.template.metadata.labels: Invalid value: map[string]string{"app":"agent"}: `selector` does not match template `labels`',
+    ]);
+    expect(check(ds({ selector: {} }))).toEqual([
+      'spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for daemonset',
+    ]);
+  });
+  it('rolling update: exactly one of maxUnavailable and maxSurge non-zero', () => {
+    expect(check(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0 } } }))).toEqual([
+      'spec.updateStrategy.rollingUpdate.maxUnavailable: Required value: cannot be 0 when maxSurge is 0',
+    ]);
+    expect(check(ds({ updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 1 } } }))).toEqual([
+      'spec.updateStrategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:0, IntVal:1, StrVal:""}: may not be set when maxUnavailable is non-zero',
+    ]);
   });
 });
 
@@ -295,5 +335,14 @@ describe('Namespace and EndpointSlice validation', () => {
       check({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'e' }, addressType: 'IPv4', endpoints: [{ addresses: ['10.0.0.1', 'fe80::1'] }], ports: [{ port: 80 }] }),
     ).toEqual(['endpoints[0].addresses[1]: Invalid value: "fe80::1": must be a valid IPv4 address']);
     expect(check({ apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name: 'e' } })).toEqual(['addressType: Required value']);
+  });
+});
+
+describe('missing template', () => {
+  it('is validated as an empty (defaulted) template, as the Go struct would be', () => {
+    expect(check({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { selector: { matchLabels: { a: 'b' } } } })).toEqual([
+      'spec.template.metadata.labels: Invalid value: map[string]string(nil): `selector` does not match template `labels`',
+      'spec.template.spec.containers: Required value',
+    ]);
   });
 });

@@ -483,31 +483,55 @@ function validatePodTemplate(tmpl: unknown, path: PathSeg[]): FieldError[] {
   return errs;
 }
 
-/** ValidatePodTemplateSpecForReplicaSet (also used by Deployments and DaemonSets). */
-function validateTemplateForController(tmpl: unknown, selector: unknown, path: PathSeg[]): FieldError[] {
+/**
+ * The selector as labels.Selector sees it: absent → Nothing (matches no labels), empty → Everything.
+ * Returns null for Everything (no match check), else a predicate.
+ */
+function selectorPredicate(selector: unknown): ((labels: Record<string, string>) => boolean) | null {
+  if (!isObj(selector)) return () => false;
+  if (Object.keys(obj(selector.matchLabels)).length + arr(selector.matchExpressions).length === 0) return null;
+  return (labels) => selectorMatches(selector, labels);
+}
+
+function templateLabelsValue(tmpl: unknown): unknown {
+  const raw = obj(obj(tmpl).metadata).labels;
+  return isObj(raw) ? strMap(raw) : new Raw('map[string]string(nil)');
+}
+
+/** ValidatePodTemplateSpecForReplicaSet (Deployments and ReplicaSets). */
+function validateTemplateForReplicaSet(tmpl: unknown, selector: unknown, path: PathSeg[]): FieldError[] {
   const errs: FieldError[] = [];
-  if (!isObj(tmpl)) return [fieldErr.required(path, '')];
-  const rawLabels = obj(tmpl.metadata).labels;
-  const labels = strMap(rawLabels);
-  const sel = obj(selector);
-  const empty = Object.keys(obj(sel.matchLabels)).length + arr(sel.matchExpressions).length === 0;
-  if (!empty && !selectorMatches(sel, labels))
-    errs.push(
-      fieldErr.invalid([...path, 'metadata', 'labels'], isObj(rawLabels) ? labels : new Raw('map[string]string(nil)'), '`selector` does not match template `labels`'),
-    );
-  errs.push(...validatePodTemplate(tmpl, path));
-  const rp = str(obj(tmpl.spec).restartPolicy);
+  const t = obj(tmpl);
+  const matches = selectorPredicate(selector);
+  if (matches && !matches(strMap(obj(t.metadata).labels)))
+    errs.push(fieldErr.invalid([...path, 'metadata', 'labels'], templateLabelsValue(t), '`selector` does not match template `labels`'));
+  errs.push(...validatePodTemplate(t, path));
+  const rp = str(obj(t.spec).restartPolicy);
   if (rp !== 'Always') errs.push(fieldErr.notSupported([...path, 'spec', 'restartPolicy'], rp, ['Always']));
-  if (obj(tmpl.spec).activeDeadlineSeconds !== undefined)
+  if (obj(t.spec).activeDeadlineSeconds !== undefined)
     errs.push(fieldErr.forbidden([...path, 'spec', 'activeDeadlineSeconds'], 'activeDeadlineSeconds in ReplicaSet is not Supported'));
   return errs;
 }
 
+/** %#v of a (dereferenced) *metav1.LabelSelector. */
 function labelSelectorLiteral(sel: Obj): Raw {
-  const ml = strMap(sel.matchLabels);
-  const mlText = Object.keys(ml).length ? goValue(ml) : 'map[string]string(nil)';
-  const me = arr(sel.matchExpressions).length ? '[]v1.LabelSelectorRequirement{...}' : '[]v1.LabelSelectorRequirement(nil)';
-  return new Raw(`&v1.LabelSelector{MatchLabels:${mlText}, MatchExpressions:${me}}`);
+  const mlText = isObj(sel.matchLabels) ? goValue(strMap(sel.matchLabels)) : 'map[string]string(nil)';
+  const me = Array.isArray(sel.matchExpressions)
+    ? `[]v1.LabelSelectorRequirement{${sel.matchExpressions
+        .map((e) => {
+          const x = obj(e);
+          const vals = Array.isArray(x.values) ? `[]string{${x.values.map((v) => goQuote(str(v))).join(', ')}}` : '[]string(nil)';
+          return `v1.LabelSelectorRequirement{Key:${goQuote(str(x.key))}, Operator:${goQuote(str(x.operator))}, Values:${vals}}`;
+        })
+        .join(', ')}}`
+    : '[]v1.LabelSelectorRequirement(nil)';
+  return new Raw(`v1.LabelSelector{MatchLabels:${mlText}, MatchExpressions:${me}}`);
+}
+
+/** %#v of an intstr.IntOrString. */
+function intstrLiteral(v: unknown): Raw {
+  if (typeof v === 'string') return new Raw(`intstr.IntOrString{Type:1, IntVal:0, StrVal:${goQuote(v)}}`);
+  return new Raw(`intstr.IntOrString{Type:0, IntVal:${typeof v === 'number' ? v : 0}, StrVal:""}`);
 }
 
 function validateControllerSelector(spec: Obj, path: PathSeg[], what: string): FieldError[] {
@@ -532,34 +556,29 @@ function validatePortNumOrName(v: unknown, path: PathSeg[]): FieldError[] {
   return errs;
 }
 
-function intOrPercent(v: unknown): { ok: boolean; value: number; percent: boolean } {
-  if (typeof v === 'number') return { ok: Number.isInteger(v), value: v, percent: false };
+/** getIntOrPercentValue: the number, or the percentage's number. */
+function intOrPercentValue(v: unknown): number {
+  if (typeof v === 'number') return v;
   if (typeof v === 'string') {
     const m = /^(\d+)%$/.exec(v);
-    if (m) return { ok: true, value: Number(m[1]), percent: true };
-    return { ok: false, value: 0, percent: true };
+    return m ? Number(m[1]) : 0;
   }
-  return { ok: v === undefined, value: 0, percent: false };
+  return 0;
 }
 
+/** ValidatePositiveIntOrPercent. */
 function validatePositiveIntOrPercent(v: unknown, path: PathSeg[]): FieldError[] {
-  const r = intOrPercent(v);
-  if (typeof v === 'string' && !r.ok)
-    return [fieldErr.invalid(path, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
+  if (typeof v === 'string' && !/^[0-9]+%$/.test(v))
+    return [fieldErr.invalid(path, intstrLiteral(v), "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')")];
   if (typeof v === 'number' && v < 0) return [fieldErr.invalid(path, v, 'must be greater than or equal to 0')];
-  if (r.percent && r.value > 100) return [fieldErr.invalid(path, v, 'must not be greater than 100%')];
   return [];
 }
 
-function validateRollingUpdate(ru: Obj, path: PathSeg[], allowBothZero = false): FieldError[] {
-  const errs: FieldError[] = [];
-  errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, [...path, 'maxUnavailable']));
-  errs.push(...validatePositiveIntOrPercent(ru.maxSurge, [...path, 'maxSurge']));
-  const mu = intOrPercent(ru.maxUnavailable);
-  const ms = intOrPercent(ru.maxSurge);
-  if (!allowBothZero && mu.ok && ms.ok && mu.value === 0 && ms.value === 0)
-    errs.push(fieldErr.invalid([...path, 'maxUnavailable'], ru.maxUnavailable ?? 0, 'may not be 0 when `maxSurge` is 0'));
-  return errs;
+/** IsNotMoreThan100Percent. */
+function validateNotMoreThan100Percent(v: unknown, path: PathSeg[]): FieldError[] {
+  if (typeof v === 'string' && /^[0-9]+%$/.test(v) && intOrPercentValue(v) > 100)
+    return [fieldErr.invalid(path, intstrLiteral(v), 'must not be greater than 100%')];
+  return [];
 }
 
 export function validateDeployment(d: unknown): FieldError[] {
@@ -569,18 +588,28 @@ export function validateDeployment(d: unknown): FieldError[] {
   const errs = validateObjectMeta(o.metadata, true, isDNS1123Subdomain);
   errs.push(...validateNonnegative(spec.replicas, [...sp, 'replicas']));
   errs.push(...validateControllerSelector(spec, sp, 'deployment'));
-  if (isObj(spec.selector)) errs.push(...validateTemplateForController(spec.template, spec.selector, [...sp, 'template']));
+  errs.push(...validateTemplateForReplicaSet(spec.template, spec.selector, [...sp, 'template']));
+  // ValidateDeploymentStrategy
   const st = obj(spec.strategy);
   const type = str(st.type);
-  const types = ['Recreate', 'RollingUpdate'];
+  const stPath: PathSeg[] = [...sp, 'strategy'];
   if (type === 'Recreate') {
-    if (st.rollingUpdate !== undefined)
-      errs.push(fieldErr.forbidden([...sp, 'strategy', 'rollingUpdate'], "may not be specified when strategy `type` is 'Recreate'"));
+    if (st.rollingUpdate !== undefined && st.rollingUpdate !== null)
+      errs.push(fieldErr.forbidden([...stPath, 'rollingUpdate'], "may not be specified when strategy `type` is 'Recreate'"));
   } else if (type === 'RollingUpdate') {
-    if (!isObj(st.rollingUpdate)) errs.push(fieldErr.required([...sp, 'strategy', 'rollingUpdate'], 'this should be defaulted and never be nil'));
-    else errs.push(...validateRollingUpdate(st.rollingUpdate, [...sp, 'strategy', 'rollingUpdate']));
+    if (!isObj(st.rollingUpdate)) errs.push(fieldErr.required([...stPath, 'rollingUpdate'], 'this should be defaulted and never be nil'));
+    else {
+      const ru = st.rollingUpdate;
+      const rp: PathSeg[] = [...stPath, 'rollingUpdate'];
+      errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, [...rp, 'maxUnavailable']));
+      errs.push(...validatePositiveIntOrPercent(ru.maxSurge, [...rp, 'maxSurge']));
+      if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0)
+        errs.push(fieldErr.invalid([...rp, 'maxUnavailable'], intstrLiteral(ru.maxUnavailable), 'may not be 0 when `maxSurge` is 0'));
+      errs.push(...validateNotMoreThan100Percent(ru.maxUnavailable, [...rp, 'maxUnavailable']));
+    }
   } else {
-    errs.push(fieldErr.notSupported([...sp, 'strategy', 'type'], type, types));
+    const ru = isObj(st.rollingUpdate) ? '(*apps.RollingUpdateDeployment)(0xc000010000)' : '(*apps.RollingUpdateDeployment)(nil)';
+    errs.push(fieldErr.notSupported(stPath, new Raw(`apps.DeploymentStrategy{Type:${goQuote(type)}, RollingUpdate:${ru}}`), ['Recreate', 'RollingUpdate']));
   }
   errs.push(...validateNonnegative(spec.minReadySeconds, [...sp, 'minReadySeconds']));
   errs.push(...validateNonnegative(spec.revisionHistoryLimit, [...sp, 'revisionHistoryLimit']));
@@ -600,8 +629,9 @@ export function validateReplicaSet(d: unknown): FieldError[] {
   const errs = validateObjectMeta(o.metadata, true, isDNS1123Subdomain);
   errs.push(...validateNonnegative(spec.replicas, [...sp, 'replicas']));
   errs.push(...validateNonnegative(spec.minReadySeconds, [...sp, 'minReadySeconds']));
+  // (the upstream text really says "deployment" for ReplicaSets too)
   errs.push(...validateControllerSelector(spec, sp, 'deployment'));
-  if (isObj(spec.selector)) errs.push(...validateTemplateForController(spec.template, spec.selector, [...sp, 'template']));
+  errs.push(...validateTemplateForReplicaSet(spec.template, spec.selector, [...sp, 'template']));
   return errs;
 }
 
@@ -609,25 +639,44 @@ export function validateDaemonSet(d: unknown): FieldError[] {
   const o = obj(d);
   const spec = obj(o.spec);
   const sp: PathSeg[] = ['spec'];
+  const tmpl = obj(spec.template);
   const errs = validateObjectMeta(o.metadata, true, isDNS1123Subdomain);
-  if (!isObj(spec.selector)) errs.push(fieldErr.required([...sp, 'selector'], ''));
-  else {
-    errs.push(...validateLabelSelector(spec.selector, [...sp, 'selector']));
-    const sel = spec.selector;
-    if (Object.keys(obj(sel.matchLabels)).length + arr(sel.matchExpressions).length === 0)
-      errs.push(fieldErr.invalid([...sp, 'selector'], labelSelectorLiteral(sel), 'empty selector is invalid for daemonset'));
-    errs.push(...validateTemplateForController(spec.template, spec.selector, [...sp, 'template']));
-  }
+  errs.push(...validateLabelSelector(spec.selector, [...sp, 'selector']));
+  const matches = selectorPredicate(spec.selector);
+  if (matches && !matches(strMap(obj(tmpl.metadata).labels)))
+    errs.push(fieldErr.invalid([...sp, 'template', 'metadata', 'labels'], templateLabelsValue(tmpl), '`selector` does not match template `labels`'));
+  if (isObj(spec.selector) && Object.keys(obj(spec.selector.matchLabels)).length + arr(spec.selector.matchExpressions).length === 0)
+    errs.push(fieldErr.invalid([...sp, 'selector'], labelSelectorLiteral(spec.selector), 'empty selector is invalid for daemonset'));
+  errs.push(...validatePodTemplate(tmpl, [...sp, 'template']));
+  const rp = str(obj(tmpl.spec).restartPolicy);
+  if (rp !== 'Always') errs.push(fieldErr.notSupported([...sp, 'template', 'spec', 'restartPolicy'], rp, ['Always']));
+  const ads = obj(tmpl.spec).activeDeadlineSeconds;
+  if (ads !== undefined && ads !== null)
+    errs.push(fieldErr.invalid([...sp, 'template', 'spec', 'activeDeadlineSeconds'], ads, 'activeDeadlineSeconds in DaemonSet is not Supported'));
   errs.push(...validateNonnegative(spec.minReadySeconds, [...sp, 'minReadySeconds']));
-  errs.push(...validateNonnegative(spec.revisionHistoryLimit, [...sp, 'revisionHistoryLimit']));
+  // ValidateDaemonSetUpdateStrategy
   const us = obj(spec.updateStrategy);
   const type = str(us.type);
+  const usPath: PathSeg[] = [...sp, 'updateStrategy'];
   if (type === 'RollingUpdate') {
-    if (!isObj(us.rollingUpdate)) errs.push(fieldErr.required([...sp, 'updateStrategy', 'rollingUpdate'], ''));
-    else errs.push(...validateRollingUpdate(us.rollingUpdate, [...sp, 'updateStrategy', 'rollingUpdate']));
+    if (!isObj(us.rollingUpdate)) errs.push(fieldErr.required([...usPath, 'rollingUpdate'], ''));
+    else {
+      const ru = us.rollingUpdate;
+      const rpth: PathSeg[] = [...usPath, 'rollingUpdate'];
+      errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, [...rpth, 'maxUnavailable']));
+      errs.push(...validatePositiveIntOrPercent(ru.maxSurge, [...rpth, 'maxSurge']));
+      errs.push(...validateNotMoreThan100Percent(ru.maxUnavailable, [...rpth, 'maxUnavailable']));
+      errs.push(...validateNotMoreThan100Percent(ru.maxSurge, [...rpth, 'maxSurge']));
+      const hasU = intOrPercentValue(ru.maxUnavailable) !== 0;
+      const hasS = intOrPercentValue(ru.maxSurge) !== 0;
+      if (hasU && hasS) errs.push(fieldErr.invalid([...rpth, 'maxSurge'], intstrLiteral(ru.maxSurge), 'may not be set when maxUnavailable is non-zero'));
+      else if (!hasU && !hasS) errs.push(fieldErr.required([...rpth, 'maxUnavailable'], 'cannot be 0 when maxSurge is 0'));
+    }
   } else if (type !== 'OnDelete') {
-    errs.push(fieldErr.notSupported([...sp, 'updateStrategy', 'type'], type, ['OnDelete', 'RollingUpdate']));
+    const ru = isObj(us.rollingUpdate) ? '(*apps.RollingUpdateDaemonSet)(0xc000010000)' : '(*apps.RollingUpdateDaemonSet)(nil)';
+    errs.push(fieldErr.notSupported(usPath, new Raw(`apps.DaemonSetUpdateStrategy{Type:${goQuote(type)}, RollingUpdate:${ru}}`), ['RollingUpdate', 'OnDelete']));
   }
+  errs.push(...validateNonnegative(spec.revisionHistoryLimit, [...sp, 'revisionHistoryLimit']));
   return errs;
 }
 
