@@ -333,3 +333,46 @@ describe('kubelet admission', () => {
     expect(s.events.some((e) => e.name === 'pinned' && e.reason === 'Scheduled')).toBe(false);
   });
 });
+
+describe('services at scale and ReplicaSets on their own', () => {
+  it('splits more than 100 endpoints over several slices', () => {
+    const cni = fakeCni({ capacity: 60, poolSize: 60 });
+    const s = createCluster(testSpec(), { seed: 17, cni });
+    applyObjects(s, [deployment('many', 130), service('many')], { cni });
+    const slices = listObjects<any>(s, 'EndpointSlice', 'default').filter((e) => e.metadata.labels['kubernetes.io/service-name'] === 'many');
+    expect(slices.map((x) => x.endpoints.length).sort((a, b) => a - b)).toEqual([30, 100]);
+    const all = slices.flatMap((x) => x.endpoints.map((e: any) => e.targetRef.name));
+    expect(new Set(all).size).toBe(130);
+  });
+
+  it('allocates a healthCheckNodePort for LoadBalancer + Local and an ELB hostname', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 19, cni });
+    applyObjects(s, [service('lb', { type: 'LoadBalancer', externalTrafficPolicy: 'Local' })], { cni });
+    const svc = obj(s, 'Service/default/lb');
+    expect(svc.spec.ports[0].nodePort).toBeGreaterThanOrEqual(30000);
+    expect(svc.spec.healthCheckNodePort).toBeGreaterThanOrEqual(30000);
+    expect(svc.spec.healthCheckNodePort).not.toBe(svc.spec.ports[0].nodePort);
+    expect(svc.status.loadBalancer.ingress[0].hostname).toMatch(/^a[0-9a-f]{31}-\d{10}\.us-west-2\.elb\.amazonaws\.com$/);
+    // Re-applying keeps the allocations.
+    applyObjects(s, [service('lb', { type: 'LoadBalancer', externalTrafficPolicy: 'Local', sessionAffinity: 'ClientIP' })], { cni });
+    const again = obj(s, 'Service/default/lb');
+    expect(again.spec.clusterIP).toBe(svc.spec.clusterIP);
+    expect(again.spec.ports[0].nodePort).toBe(svc.spec.ports[0].nodePort);
+    expect(again.spec.healthCheckNodePort).toBe(svc.spec.healthCheckNodePort);
+  });
+
+  it('runs a ReplicaSet applied directly', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 23, cni });
+    applyObjects(
+      s,
+      [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web' }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'w', image: 'httpd' }] } } } }],
+      { cni },
+    );
+    const pods = podsOf(s, 'web-');
+    expect(pods).toHaveLength(2);
+    expect(pods.every((p) => /^web-[bcdfghjklmnpqrstvwxz2456789]{5}$/.test(p.metadata.name) && p.status?.phase === 'Running')).toBe(true);
+    expect(obj(s, 'ReplicaSet/default/web').status).toMatchObject({ replicas: 2, readyReplicas: 2, availableReplicas: 2 });
+  });
+});
