@@ -4,6 +4,7 @@
 import type { ClusterState } from '../../control-plane/types.ts';
 import type { KObject } from '../../k8s/types.ts';
 import { allEventObjects } from './events.ts';
+import { goSort } from './gosort.ts';
 import { formatLabelSelector, formatLabels, labelSelectorString, selectorMatches } from './labels.ts';
 import { nodeRoles, type Obj } from './printers.ts';
 import { addQuantity, parseQuantity, quantityString, quantityValue, type Quantity } from './quantity.ts';
@@ -115,7 +116,7 @@ function printTaintsMultiline(w: PrefixWriter, title: string, taints: Obj[] | un
     return;
   }
   const key = (t: Obj): string => `${str(t.effect)},${str(t.key)}`;
-  stableSort(taints, (a, b) => key(a) < key(b)).forEach((t, i) => {
+  goSort([...taints], (a, b) => key(a) < key(b)).forEach((t, i) => {
     if (i !== 0) w.write(0, '\t');
     w.write(0, `${taintString(t)}\n`);
   });
@@ -127,7 +128,7 @@ function printTolerationsMultiline(w: PrefixWriter, title: string, tolerations: 
     w.writeLine('<none>');
     return;
   }
-  stableSort(tolerations, (a, b) => str(a.key) < str(b.key)).forEach((t, i) => {
+  goSort([...tolerations], (a, b) => str(a.key) < str(b.key)).forEach((t, i) => {
     if (i !== 0) w.write(0, '\t');
     w.write(0, str(t.key));
     if (t.value) w.write(0, `=${t.value}`);
@@ -142,17 +143,30 @@ function controllerOf(o: Obj): Obj | undefined {
   return ((o.metadata?.ownerReferences ?? []) as Obj[]).find((r) => r.controller === true);
 }
 
-/** Event objects about one object, oldest last-seen first (SortableEvents). */
+/**
+ * Event objects about one object in the order kubectl shows them: the API list order (namespace,
+ * name) sorted by time with Go's sort.Sort over SortableEvents. For a node kubectl merges two
+ * queries, events carrying the node's UID (controllers) and then those carrying its name as UID
+ * (the kubelet).
+ */
 function eventsFor(ctx: Ctx, kind: string, namespace: string | undefined, name: string): Obj[] {
-  const evs = allEventObjects(ctx.state, ctx.clock).filter((e) => {
-    const io: Obj = (e as Obj).involvedObject ?? {};
-    if (io.name !== name) return false;
-    if (io.kind && io.kind !== kind) return false;
-    if (namespace !== undefined && (io.namespace ?? '') !== namespace) return false;
-    return true;
-  }) as Obj[];
-  const last = (e: Obj): number => toMs(e.lastTimestamp, ctx.clock.epochMs) ?? -Infinity;
-  return stableSort(evs, (a, b) => last(a) < last(b));
+  const key = (e: Obj): string => `${e.metadata?.namespace ?? ''}/${e.metadata?.name ?? ''}`;
+  let evs = (allEventObjects(ctx.state, ctx.clock) as Obj[])
+    .filter((e) => {
+      const io: Obj = e.involvedObject ?? {};
+      if (io.name !== name) return false;
+      if (io.kind && io.kind !== kind) return false;
+      if (namespace !== undefined && (io.namespace ?? '') !== namespace) return false;
+      return true;
+    })
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  if (kind === 'Node') {
+    const byKubelet = (e: Obj): boolean => (e.source?.component ?? e.reportingComponent) === 'kubelet';
+    evs = [...evs.filter((e) => !byKubelet(e)), ...evs.filter(byKubelet)];
+  }
+  const time = (e: Obj): number =>
+    toMs(e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime, ctx.clock.epochMs) ?? -Infinity;
+  return goSort(evs, (a, b) => time(a) < time(b));
 }
 
 function describeEvents(w: PrefixWriter, events: Obj[], ctx: Ctx): void {
