@@ -376,3 +376,31 @@ describe('services at scale and ReplicaSets on their own', () => {
     expect(obj(s, 'ReplicaSet/default/web').status).toMatchObject({ replicas: 2, readyReplicas: 2, availableReplicas: 2 });
   });
 });
+
+describe('preemption', () => {
+  it('evicts a lower-priority pod for a critical pod when nodes are full', () => {
+    const cni = fakeCni({ capacity: 5 });
+    const s = createCluster(testSpec(), { seed: 29, cni });
+    applyObjects(s, [deployment('filler', 7)], { cni });
+    expect(podsOf(s, 'filler-').every((p) => p.spec?.nodeName)).toBe(true);
+    applyObjects(
+      s,
+      [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'vip' }, spec: { priorityClassName: 'system-cluster-critical', containers: [{ name: 'c', image: 'busybox' }] } }],
+      { cni },
+    );
+    const vip = obj(s, 'Pod/default/vip');
+    expect(vip.spec.priority).toBe(2000000000);
+    expect(vip.status.phase).toBe('Running');
+    const first = s.events.find((e) => e.name === 'vip' && e.reason === 'FailedScheduling')!;
+    expect(first.message).toBe('0/3 nodes are available: 3 Too many pods.');
+    const preempted = s.events.filter((e) => e.reason === 'Preempted');
+    expect(preempted).toHaveLength(1);
+    expect(preempted[0].message).toBe(`Preempted by pod ${vip.metadata.uid} on node ${vip.spec.nodeName}`);
+    // The evicted replica's replacement cannot preempt anyone (same priority).
+    const pending = podsOf(s, 'filler-').filter((p) => !p.spec?.nodeName);
+    expect(pending).toHaveLength(1);
+    expect(s.events.find((e) => e.name === pending[0].metadata.name && e.reason === 'FailedScheduling')!.message).toBe(
+      '0/3 nodes are available: 3 Too many pods. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.',
+    );
+  });
+});

@@ -185,12 +185,23 @@ function runScheduler(state: ClusterState, failedThisOp: Map<string, string>): b
     const now = nowTime(state);
     if (r.ok) {
       pod.spec!.nodeName = r.node;
+      if (pod.status && 'nominatedNodeName' in pod.status) delete (pod.status as Record<string, unknown>).nominatedNodeName;
       const conds = (pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
       conds.push({ lastProbeTime: null, lastTransitionTime: now, status: 'True', type: 'PodScheduled' } as never);
       pod.status = { ...(pod.status ?? {}), conditions: conds };
       touchObject(state, pod);
       recordEvent(state, pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${r.node}`, 'default-scheduler');
       failedThisOp.delete(key);
+      changed = true;
+    } else if (r.preempt) {
+      for (const v of r.preempt.victims) {
+        deletePod(state, v);
+        recordEvent(state, v, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid} on node ${r.preempt.node}`, 'default-scheduler');
+      }
+      pod.status = { ...(pod.status ?? {}), nominatedNodeName: r.preempt.node } as never;
+      touchObject(state, pod);
+      recordEvent(state, pod, 'Warning', 'FailedScheduling', r.message, 'default-scheduler');
+      failedThisOp.set(key, r.message);
       changed = true;
     } else if (failedThisOp.get(key) !== r.message) {
       failedThisOp.set(key, r.message);

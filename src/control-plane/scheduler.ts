@@ -39,7 +39,37 @@ interface NodeView {
 
 type Status = { ok: true } | { ok: false; reason: string; resolvable: boolean };
 
-export type ScheduleResult = { ok: true; node: string } | { ok: false; message: string };
+/**
+ * Either a node, or the FitError text; when DefaultPreemption found a node where evicting
+ * lower-priority pods makes room, `preempt` names it and the victims (the message then has no
+ * "preemption:" part, as upstream leaves PostFilterMsg empty on success).
+ */
+export type ScheduleResult =
+  | { ok: true; node: string }
+  | { ok: false; message: string; preempt?: { node: string; victims: Pod[] } };
+
+const prio = (p: Pod) => p.spec?.priority ?? 0;
+
+/** MoreImportantPod: higher priority first, then the one that started earlier. */
+function moreImportant(a: Pod, b: Pod): number {
+  if (prio(a) !== prio(b)) return prio(b) - prio(a);
+  const at = String(a.status?.startTime ?? a.metadata.creationTimestamp ?? '');
+  const bt = String(b.status?.startTime ?? b.metadata.creationTimestamp ?? '');
+  return at < bt ? -1 : at > bt ? 1 : 0;
+}
+
+/**
+ * SelectVictimsOnNode for the pod-count resource: all lower-priority pods are potential victims;
+ * the most important ones are reprieved while the incoming pod still fits.
+ */
+function victimsOnNode(pod: Pod, v: NodeView): { victims?: Pod[]; reason: string } {
+  const lower = v.pods.filter((p) => !isTerminating(p) && prio(p) < prio(pod));
+  if (lower.length === 0) return { reason: REASON_PREEMPT_NO_VICTIMS };
+  const need = v.pods.length + 1 - v.allocatablePods;
+  if (need > lower.length) return { reason: REASON_TOO_MANY_PODS };
+  const ordered = [...lower].sort(moreImportant);
+  return { victims: ordered.slice(ordered.length - need), reason: '' };
+}
 
 function nodeViews(state: ClusterState): NodeView[] {
   const pods = listObjects<Pod>(state, 'Pod').filter((p) => p.spec?.nodeName && !isTerminatedOrGone(p));
@@ -297,11 +327,35 @@ export function schedulePod(state: ClusterState, pod: Pod): ScheduleResult {
     if (st.ok) feasible.push(v);
   }
   if (feasible.length === 0) {
-    const failed = statuses.filter((s) => !s.status.ok).map((s) => s.status as { reason: string; resolvable: boolean });
-    let msg = `0/${n} nodes are available: ${histogram(failed.map((f) => f.reason))}.`;
-    const pre = histogram(failed.map((f) => (f.resolvable ? REASON_PREEMPT_NO_VICTIMS : REASON_PREEMPT_NOT_HELPFUL)));
+    const failed = statuses.filter((s) => !s.status.ok) as { view: NodeView; status: { reason: string; resolvable: boolean } }[];
+    let msg = `0/${n} nodes are available: ${histogram(failed.map((f) => f.status.reason))}.`;
     const dra = kubeMinor(state) >= 34 ? 'no new claims to deallocate, ' : '';
-    msg += ` ${dra}preemption: 0/${n} nodes are available: ${pre}.`;
+    // DefaultPreemption (PostFilter).
+    const perNode: string[] = [];
+    const candidates: { node: string; victims: Pod[] }[] = [];
+    for (const f of failed) {
+      if (!f.status.resolvable) {
+        perNode.push(REASON_PREEMPT_NOT_HELPFUL);
+      } else if (f.status.reason !== REASON_TOO_MANY_PODS) {
+        perNode.push(REASON_PREEMPT_NO_VICTIMS);
+      } else {
+        const r = victimsOnNode(pod, f.view);
+        if (r.victims) candidates.push({ node: f.view.record.name, victims: r.victims });
+        else perNode.push(r.reason);
+      }
+    }
+    if ((pod.spec?.preemptionPolicy ?? 'PreemptLowerPriority') !== 'Never' && candidates.length > 0) {
+      // pickOneNodeForPreemption: lowest highest-victim priority, lowest priority sum, fewest victims.
+      const key = (c: { victims: Pod[] }) => [Math.max(...c.victims.map(prio)), c.victims.reduce((a, p) => a + prio(p), 0), c.victims.length];
+      candidates.sort((a, b) => {
+        const ka = key(a);
+        const kb = key(b);
+        return ka[0] - kb[0] || ka[1] - kb[1] || ka[2] - kb[2];
+      });
+      return { ok: false, message: msg, preempt: candidates[0] };
+    }
+    for (const _c of candidates) perNode.push(REASON_PREEMPT_NO_VICTIMS);
+    msg += ` ${dra}preemption: 0/${n} nodes are available: ${histogram(perNode)}.`;
     return { ok: false, message: msg };
   }
   if (feasible.length === 1) return { ok: true, node: feasible[0].record.name };
