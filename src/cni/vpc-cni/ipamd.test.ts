@@ -14,15 +14,15 @@ import { maxPods } from './max-pods.ts';
 import { addTestNode, testCluster, testSpec } from './testing.ts';
 import type { ClusterState } from '../../control-plane/types.ts';
 
-function boot(instanceType: string, env: Record<string, string> = {}, subnetCidr?: string) {
+function boot(instanceType: string, env: Record<string, string> = {}, subnetCidr?: string, capacity?: number) {
   const cluster = testCluster(testSpec({ env, subnetCidr }));
-  const node = addTestNode(cluster, instanceType, maxPods(instanceType));
+  const node = addTestNode(cluster, instanceType, capacity ?? maxPods(instanceType));
   const cfg = parseAwsNodeEnv(env);
   const n = ipamdNodeInit(cluster, node, cfg);
   let pods = 0;
   const add = (k: number) => {
     for (let i = 0; i < k; i++) {
-      const a = assignPodIp(cluster, n, cfg, `default/p${pods}`, cluster.clock);
+      const a = assignPodIp(n, cfg, `default/p${pods}`, cluster.clock);
       if (!a) throw new Error(`no IP for pod ${pods}`);
       pods++;
       poolSettle(cluster, n, cfg, cluster.clock);
@@ -99,7 +99,7 @@ describe('default settings on m5.large (3 ENIs × 10 IPv4, max pods 29)', () => 
     t.add(17);
     expect(shape(t.n, t.cluster)).toEqual({ enis: 3, ips: 27, unused: 0, perEni: [9, 9, 9] });
     // 27 pods + the 2 host-network pods (aws-node, kube-proxy) = 29 = max pods
-    expect(assignPodIp(t.cluster, t.n, t.cfg, 'default/one-too-many', t.cluster.clock)).toBeUndefined();
+    expect(assignPodIp(t.n, t.cfg, 'default/one-too-many', t.cluster.clock)).toBeUndefined();
   });
 
   it('records every pod IP on the ENI that holds it in the VPC', () => {
@@ -114,24 +114,24 @@ describe('default settings on m5.large (3 ENIs × 10 IPv4, max pods 29)', () => 
 describe('IP cooldown', () => {
   it('does not hand a released IP to a new pod for 30 s', () => {
     const t = boot('t3.small', { WARM_IP_TARGET: '1', MINIMUM_IP_TARGET: '1' });
-    const a = assignPodIp(t.cluster, t.n, t.cfg, 'default/a', 0)!;
+    const a = assignPodIp(t.n, t.cfg, 'default/a', 0)!;
     poolSettle(t.cluster, t.n, t.cfg, 0);
     unassignPodIp(t.n, 'default/a', 10);
     expect(ipStats(t.n, t.cfg, 10).cooldownIPs).toBe(1);
-    const b = assignPodIp(t.cluster, t.n, t.cfg, 'default/b', 20)!;
+    const b = assignPodIp(t.n, t.cfg, 'default/b', 20)!;
     expect(b.ip).not.toBe(a.ip);
     unassignPodIp(t.n, 'default/b', 20);
     // inCoolingPeriod is time.Since(unassigned) <= 30 s: at 40 s both still cool down,
     // at 41 s a's address is out of cooldown, b's is not
     expect(ipStats(t.n, t.cfg, 40).cooldownIPs).toBe(2);
     expect(ipStats(t.n, t.cfg, 41).cooldownIPs).toBe(1);
-    const c = assignPodIp(t.cluster, t.n, t.cfg, 'default/c', 41)!;
+    const c = assignPodIp(t.n, t.cfg, 'default/c', 41)!;
     expect(c.ip).toBe(a.ip);
   });
   it('a duplicate ADD for the same pod returns the same address', () => {
     const t = boot('t3.small');
-    const a = assignPodIp(t.cluster, t.n, t.cfg, 'default/a', 0)!;
-    expect(assignPodIp(t.cluster, t.n, t.cfg, 'default/a', 1)).toEqual(a);
+    const a = assignPodIp(t.n, t.cfg, 'default/a', 0)!;
+    expect(assignPodIp(t.n, t.cfg, 'default/a', 1)).toEqual(a);
   });
 });
 
@@ -166,7 +166,7 @@ describe('subnet exhaustion', () => {
     t.add(s.ips - 1);
     const final = shape(t.n, t.cluster);
     expect(final.unused).toBe(0);
-    expect(assignPodIp(t.cluster, t.n, t.cfg, 'default/x', t.cluster.clock)).toBeUndefined();
+    expect(assignPodIp(t.n, t.cfg, 'default/x', t.cluster.clock)).toBeUndefined();
   });
 });
 
@@ -198,3 +198,55 @@ describe('prefix delegation', () => {
     expect(eniSummaries(t.n)[0].cidrs[0]).toMatch(/\/32$/);
   });
 });
+
+/** docs/prefix-and-ip-target.md columns: ENIs, pods per ENI, pods per prefix, unused prefixes, prefixes per ENI, unused IPs. */
+function pdShape(n: IpamdNode) {
+  const enis = [...n.enis].sort((a, b) => a.deviceNumber - b.deviceNumber);
+  const perPrefix = enis.flatMap((e) => e.cidrs.map((c) => c.addresses.filter((a) => a.pod !== undefined).length));
+  return {
+    enis: enis.length,
+    podsPerEni: enis.map((e) => e.cidrs.reduce((s, c) => s + c.addresses.filter((a) => a.pod !== undefined).length, 0)),
+    podsPerPrefix: perPrefix,
+    unusedPrefixes: perPrefix.filter((x) => x === 0).length,
+    prefixesPerEni: enis.map((e) => e.cidrs.length),
+    unusedIps: perPrefix.length * 16 - perPrefix.reduce((a, b) => a + b, 0),
+  };
+}
+
+// docs/prefix-and-ip-target.md, "Examples" (t3.small: 3 ENIs × 3 prefixes; kubelet max pods 110)
+describe('prefix delegation (docs/prefix-and-ip-target.md examples)', () => {
+  it('t3.small, WARM_PREFIX_TARGET=1', () => {
+    const t = boot('t3.small', { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' }, undefined, 110);
+    expect(pdShape(t.n)).toEqual({ enis: 1, podsPerEni: [0], podsPerPrefix: [0], unusedPrefixes: 1, prefixesPerEni: [1], unusedIps: 16 });
+    t.add(5);
+    expect(pdShape(t.n)).toEqual({ enis: 1, podsPerEni: [5], podsPerPrefix: [5, 0], unusedPrefixes: 1, prefixesPerEni: [2], unusedIps: 27 });
+    t.add(11);
+    expect(pdShape(t.n)).toEqual({ enis: 1, podsPerEni: [16], podsPerPrefix: [16, 0], unusedPrefixes: 1, prefixesPerEni: [2], unusedIps: 16 });
+    t.add(1);
+    expect(pdShape(t.n)).toEqual({ enis: 1, podsPerEni: [17], podsPerPrefix: [16, 1, 0], unusedPrefixes: 1, prefixesPerEni: [3], unusedIps: 31 });
+    t.add(41);
+    expect(pdShape(t.n)).toEqual({ enis: 2, podsPerEni: [48, 10], podsPerPrefix: [16, 16, 16, 10, 0], unusedPrefixes: 1, prefixesPerEni: [3, 2], unusedIps: 22 });
+  });
+  it('t3.small, WARM_IP_TARGET=1 MINIMUM_IP_TARGET=1', () => {
+    const t = boot('t3.small', { ENABLE_PREFIX_DELEGATION: 'true', WARM_IP_TARGET: '1', MINIMUM_IP_TARGET: '1' }, undefined, 110);
+    expect(pdShape(t.n)).toEqual({ enis: 1, podsPerEni: [0], podsPerPrefix: [0], unusedPrefixes: 1, prefixesPerEni: [1], unusedIps: 16 });
+    t.add(5);
+    expect(pdShape(t.n)).toEqual({ enis: 1, podsPerEni: [5], podsPerPrefix: [5], unusedPrefixes: 0, prefixesPerEni: [1], unusedIps: 11 });
+    t.add(12);
+    expect(pdShape(t.n)).toEqual({ enis: 1, podsPerEni: [17], podsPerPrefix: [16, 1], unusedPrefixes: 0, prefixesPerEni: [2], unusedIps: 15 });
+    t.add(41);
+    expect(pdShape(t.n)).toEqual({ enis: 2, podsPerEni: [48, 10], podsPerPrefix: [16, 16, 16, 10], unusedPrefixes: 0, prefixesPerEni: [3, 1], unusedIps: 6 });
+  });
+  it('t3.small, WARM_IP_TARGET=7 MINIMUM_IP_TARGET=20', () => {
+    const t = boot('t3.small', { ENABLE_PREFIX_DELEGATION: 'true', WARM_IP_TARGET: '7', MINIMUM_IP_TARGET: '20' }, undefined, 110);
+    // MINIMUM_IP_TARGET=20 needs ⌈20/16⌉ = 2 prefixes
+    expect(pdShape(t.n)).toMatchObject({ enis: 1, podsPerPrefix: [0, 0], prefixesPerEni: [2] });
+    t.add(5);
+    expect(pdShape(t.n)).toEqual({ enis: 1, podsPerEni: [5], podsPerPrefix: [5, 0], unusedPrefixes: 1, prefixesPerEni: [2], unusedIps: 27 });
+    t.add(12);
+    expect(pdShape(t.n)).toEqual({ enis: 1, podsPerEni: [17], podsPerPrefix: [16, 1], unusedPrefixes: 0, prefixesPerEni: [2], unusedIps: 15 });
+    t.add(41);
+    expect(pdShape(t.n)).toEqual({ enis: 2, podsPerEni: [48, 10], podsPerPrefix: [16, 16, 16, 10, 0], unusedPrefixes: 1, prefixesPerEni: [3, 2], unusedIps: 22 });
+  });
+});
+

@@ -8,9 +8,13 @@
 // VpcState (src/aws/vpc.ts), so the VPC fabric knows which ENI owns every pod IP.
 //
 // State is plain JSON in ClusterState.pluginState['aws-node'].nodes[nodeName]. Times are the
-// cluster's logical clock in seconds. Go map iteration (which ipamd relies on for the order it
-// visits ENIs and CIDRs) is randomized by the Go runtime; we draw that order from the cluster's
-// seeded PRNG, so runs are reproducible.
+// cluster's logical clock in seconds.
+//
+// Order: the datastore keeps ENIs and their CIDRs in Go maps, so the order in which ipamd visits
+// them (to hand a pod an address, to fill an ENI, to free CIDRs or an ENI) is whatever map
+// iteration yields. We use the natural order instead — ENIs by device number, CIDRs in the order
+// they were attached, addresses low to high — which is the order the upstream worked examples
+// (docs/eni-and-ip-target.md, docs/prefix-and-ip-target.md) assume, and keeps runs reproducible.
 
 import { KubewireError } from '../../errors.ts';
 import type { ClusterState, NodeRecord } from '../../control-plane/types.ts';
@@ -32,7 +36,6 @@ import {
   releasePrefix,
 } from '../../aws/vpc.ts';
 import { ipToU32, parseCidr4, u32ToIp } from '../../aws/ip.ts';
-import { shuffle, type RngHolder } from '../../k8s/rand.ts';
 import type { AwsNodeConfig } from './config.ts';
 
 export const PLUGIN_STATE_KEY = 'aws-node';
@@ -177,11 +180,11 @@ function freePrefixes(n: IpamdNode): number {
   return k;
 }
 
-/** getUnusedIP: a cooled-down remembered address first (map order), else the lowest address not remembered. */
-function unusedIp(rng: RngHolder, c: IpamdCidr, now: number, cooldown: number): string | undefined {
+/** getUnusedIP: a cooled-down remembered address first, else the lowest address not remembered. */
+function unusedIp(c: IpamdCidr, now: number, cooldown: number): string | undefined {
   let cached: string | undefined;
   const keep: IpamdAddress[] = [];
-  for (const a of shuffle(rng, [...c.addresses])) {
+  for (const a of c.addresses) {
     if (a.pod === undefined && !inCooling(a, now, cooldown)) {
       if (cached === undefined) cached = a.ip;
       continue; // dropped from the map, as the datastore does
@@ -221,7 +224,6 @@ function findPod(n: IpamdNode, pod: string): { eni: IpamdEni; cidr: IpamdCidr; a
 
 /** AssignPodIPv4Address. Returns undefined when the datastore has no free address. */
 export function assignPodIp(
-  rng: RngHolder,
   n: IpamdNode,
   cfg: AwsNodeConfig,
   pod: string,
@@ -230,10 +232,10 @@ export function assignPodIp(
 ): PodAssignment | undefined {
   const existing = findPod(n, pod);
   if (existing) return { ip: existing.addr.ip, deviceNumber: existing.eni.deviceNumber, eniId: existing.eni.id };
-  for (const eni of shuffle(rng, [...n.enis])) {
-    for (const cidr of shuffle(rng, [...eni.cidrs])) {
+  for (const eni of [...n.enis].sort((a, b) => a.deviceNumber - b.deviceNumber)) {
+    for (const cidr of eni.cidrs) {
       if (cidr.isPrefix !== n.prefixDelegation) continue;
-      const ip = unusedIp(rng, cidr, now, cfg.ipCooldownPeriod);
+      const ip = unusedIp(cidr, now, cfg.ipCooldownPeriod);
       if (ip === undefined) continue;
       let addr = cidr.addresses.find((a) => a.ip === ip);
       if (!addr) {
@@ -276,8 +278,7 @@ export function allocatedIps(n: IpamdNode): Array<PodAssignment & { pod: string 
 
 function addCidrToStore(eni: IpamdEni, cidr: string, isPrefix: boolean): void {
   if (eni.cidrs.some((c) => c.cidr === cidr)) return; // IPAlreadyInStoreError is ignored by callers
-  eni.cidrs.push({ cidr, isPrefix, addresses: [] });
-  eni.cidrs.sort((a, b) => ipToU32(a.cidr.split('/')[0]) - ipToU32(b.cidr.split('/')[0]));
+  eni.cidrs.push({ cidr, isPrefix, addresses: [] }); // kept in the order EC2 attached them
 }
 
 function insufficientAddresses(vpc: VpcState, subnetId: string): AwsError {
@@ -407,8 +408,8 @@ function tryAssignCidrs(cluster: ClusterState, n: IpamdNode, cfg: AwsNodeConfig,
     if (t.enabled && t.short === 0) return false;
     toAllocate = t.enabled ? t.short : n.maxIpsPerEni;
   }
-  // GetAllocatableENIs (map order): skips the primary ENI with custom networking.
-  const enis = shuffle(cluster, n.enis.filter((e) => !(cfg.customNetworking && e.isPrimary) && e.cidrs.length < limit));
+  // GetAllocatableENIs: skips the primary ENI with custom networking.
+  const enis = n.enis.filter((e) => !(cfg.customNetworking && e.isPrimary) && e.cidrs.length < limit);
   for (const eni of enis) {
     const want = Math.min(limit - eni.cidrs.length, toAllocate);
     let got: string[];
@@ -476,8 +477,8 @@ function decreasePool(cluster: ClusterState, n: IpamdNode, cfg: AwsNodeConfig, s
   if (!t.enabled) over = warmPrefixTargetDefined(n, cfg) ? Math.max(freePrefixes(n) - cfg.warmPrefixTarget, 0) : 0;
   let changed = false;
   if (over <= 0) return false;
-  for (const eni of shuffle(cluster, [...n.enis])) {
-    const freeable = shuffle(cluster, eni.cidrs.filter((c) => assignedIn(c) === 0)).slice(0, Math.min(over, eni.cidrs.length));
+  for (const eni of n.enis) {
+    const freeable = eni.cidrs.filter((c) => assignedIn(c) === 0).slice(0, Math.min(over, eni.cidrs.length));
     if (freeable.length === 0) continue;
     for (const c of freeable) {
       eni.cidrs = eni.cidrs.filter((x) => x !== c);
@@ -507,10 +508,10 @@ function otherEnis(n: IpamdNode, eni: IpamdEni): IpamdEni[] {
   return n.enis.filter((e) => e.id !== eni.id);
 }
 
-/** getDeletableENI (map order). */
+/** getDeletableENI. */
 function deletableEni(cluster: ClusterState, n: IpamdNode, cfg: AwsNodeConfig, now: number): IpamdEni | undefined {
   const roundUp = (x: number) => (n.prefixDelegation ? Math.ceil(x / IPS_PER_PREFIX) * IPS_PER_PREFIX : x);
-  for (const eni of shuffle(cluster, [...n.enis])) {
+  for (const eni of n.enis) {
     if (eni.isPrimary) continue;
     if (now - eni.createdAt < MIN_ENI_LIFETIME) continue;
     if (eni.cidrs.some((c) => c.addresses.some((a) => inCooling(a, now, cfg.ipCooldownPeriod)))) continue;

@@ -240,12 +240,12 @@ export function createVpcCni(): CniPlugin {
       const existing = n.pods[key];
       if (existing) return { ok: true, ips: [existing.ip], netns: existing.netns, hostInterface: existing.hostVeth };
 
-      let a = assignPodIp(cluster, n, cfg, key, now, pod.metadata?.uid);
+      let a = assignPodIp(n, cfg, key, now, pod.metadata?.uid);
       if (!a) {
         // ipamd's pool manager catches up; kubelet retries the sandbox.
         poolSettle(cluster, n, cfg, now);
         syncEniLinks(cluster, host, n, cfg);
-        a = assignPodIp(cluster, n, cfg, key, now, pod.metadata?.uid);
+        a = assignPodIp(n, cfg, key, now, pod.metadata?.uid);
       }
       if (!a) return { ok: false, error: ERR_ASSIGN_IP };
 
