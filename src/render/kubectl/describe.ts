@@ -1052,6 +1052,10 @@ const DESCRIBERS: Record<string, (o: Obj, ctx: Ctx) => string> = {
 export const DESCRIBABLE_KINDS = Object.keys(DESCRIBERS);
 
 export function renderDescribe(state: ClusterState, req: DescribeRequest): RenderResult {
+  const slash = req.resource.indexOf('/');
+  if (slash > 0 && (req.name === undefined || req.name === '')) {
+    return renderDescribe(state, { ...req, resource: req.resource.slice(0, slash), name: req.resource.slice(slash + 1) });
+  }
   const info: ResourceInfo | undefined = lookupResource(req.resource);
   if (!info) return { stdout: '', stderr: `error: the server doesn't have a resource type "${req.resource}"\n`, exitCode: 1 };
   const describer = DESCRIBERS[info.kind];

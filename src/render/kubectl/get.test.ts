@@ -252,6 +252,11 @@ describe('kubectl get messages and errors', () => {
     expect(mixed.exitCode).toBe(1);
   });
 
+  it('accepts the TYPE/NAME form', () => {
+    expect(renderGet(state, { resource: 'pod/web-1', output: 'name' }).stdout).toBe('pod/web-1\n');
+    expect(renderGet(state, { resource: 'po/nope' }).stderr).toBe('Error from server (NotFound): pods "nope" not found\n');
+  });
+
   it('rejects names together with a selector', () => {
     expect(renderGet(state, { resource: 'pods', names: ['web-1'], selector: 'app=web' }).stderr).toBe('error: name cannot be provided when a selector is specified\n');
   });

@@ -62,6 +62,14 @@ const ALL_CATEGORY = ['pods', 'services', 'daemonsets', 'deployments', 'replicas
  * yaml|json prints one List of everything.
  */
 export function renderGet(state: ClusterState, req: GetRequest): RenderResult {
+  // TYPE/NAME form ("pod/web-1") names the object in the resource argument.
+  const slash = req.resource.indexOf('/');
+  if (slash > 0 && !req.resource.includes(',')) {
+    if (req.names && req.names.length > 0) {
+      return fail('there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. \'kubectl get resource/<resource_name>\' instead of \'kubectl get resource resource/<resource_name>\'');
+    }
+    return renderGet(state, { ...req, resource: req.resource.slice(0, slash), names: [req.resource.slice(slash + 1)] });
+  }
   const args = req.resource.split(',').filter((x) => x !== '');
   const expanded = args.flatMap((a) => (a.toLowerCase() === 'all' ? ALL_CATEGORY : [a]));
   const infos: ResourceInfo[] = [];
