@@ -273,6 +273,32 @@ describe('Pod validation', () => {
       /^metadata\.labels: Invalid value: "bad value": a valid label must be an empty string or consist of alphanumeric characters/,
     );
   });
+  it('container errors come in validateContainerCommon order, probes after the duplicate-name check', () => {
+    expect(
+      check(
+        pod({
+          containers: [
+            { name: 'A', ports: [{ name: 'Web', containerPort: 80 }], imagePullPolicy: 'Sometimes', livenessProbe: { httpGet: { port: 'Web' } } },
+            { name: 'A', image: 'x', readinessProbe: {} },
+          ],
+        }),
+      ),
+    ).toEqual([
+      'spec.containers[0].name: Invalid value: "A": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\', and must start and end with an alphanumeric character (e.g. \'my-name\',  or \'123-abc\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?\')',
+      'spec.containers[0].image: Required value',
+      'spec.containers[0].ports[0].name: Invalid value: "Web": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+      'spec.containers[0].imagePullPolicy: Unsupported value: "Sometimes": supported values: "Always", "IfNotPresent", "Never"',
+      'spec.containers[0].livenessProbe.httpGet.port: Invalid value: "Web": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)',
+      'spec.containers[1].name: Invalid value: "A": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\', and must start and end with an alphanumeric character (e.g. \'my-name\',  or \'123-abc\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?\')',
+      'spec.containers[1].name: Duplicate value: "A"',
+      'spec.containers[1].readinessProbe: Required value: must specify a handler type',
+    ]);
+  });
+  it('init container names must differ from container names', () => {
+    expect(check(pod({ containers: [{ name: 'a', image: 'x' }], initContainers: [{ name: 'a', image: 'y' }] }))).toEqual([
+      'spec.initContainers[0].name: Duplicate value: "a"',
+    ]);
+  });
   it('hostNetwork requires hostPort == containerPort', () => {
     expect(check(pod({ hostNetwork: true, containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 80, hostPort: 81 }] }] }))).toEqual([
       'spec.containers[0].ports[0].containerPort: Invalid value: 80: must match `hostPort` when `hostNetwork` is true',
@@ -289,6 +315,9 @@ describe('Pod validation', () => {
   it('restartPolicy and dnsPolicy values', () => {
     expect(check(pod({ restartPolicy: 'Sometimes', containers: [{ name: 'a', image: 'x' }] }))).toEqual([
       'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+    ]);
+    expect(check(pod({ dnsPolicy: 'Cluster', containers: [{ name: 'a', image: 'x' }] }))).toEqual([
+      'spec.dnsPolicy: Unsupported value: "Cluster": supported values: "ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"',
     ]);
   });
 });

@@ -345,14 +345,15 @@ function validateContainerPorts(ports: unknown, path: PathSeg[]): FieldError[] {
     const ip: PathSeg[] = [...path, i];
     const name = str(p.name);
     if (name) {
-      for (const m of isValidPortName(name)) errs.push(fieldErr.invalid([...ip, 'name'], name, m));
-      if (names.has(name)) errs.push(fieldErr.duplicate([...ip, 'name'], name));
+      const msgs = isValidPortName(name);
+      if (msgs.length) for (const m of msgs) errs.push(fieldErr.invalid([...ip, 'name'], name, m));
+      else if (names.has(name)) errs.push(fieldErr.duplicate([...ip, 'name'], name));
       else names.add(name);
     }
     const cp = p.containerPort;
-    if (cp === undefined || cp === 0) errs.push(fieldErr.required([...ip, 'containerPort'], ''));
+    if (cp === undefined || cp === null || cp === 0) errs.push(fieldErr.required([...ip, 'containerPort'], ''));
     else for (const m of isValidPortNum(Number(cp))) errs.push(fieldErr.invalid([...ip, 'containerPort'], cp, m));
-    if (p.hostPort !== undefined && p.hostPort !== 0)
+    if (p.hostPort !== undefined && p.hostPort !== null && p.hostPort !== 0)
       for (const m of isValidPortNum(Number(p.hostPort))) errs.push(fieldErr.invalid([...ip, 'hostPort'], p.hostPort, m));
     const proto = str(p.protocol);
     if (!proto) errs.push(fieldErr.required([...ip, 'protocol'], ''));
@@ -361,78 +362,71 @@ function validateContainerPorts(ports: unknown, path: PathSeg[]): FieldError[] {
   return errs;
 }
 
-function validateProbe(probe: unknown, path: PathSeg[]): FieldError[] {
+/** validateHandler + validateProbe (+ successThreshold 1 for liveness and startup probes). */
+function validateProbe(probe: unknown, path: PathSeg[], mustSucceedOnce: boolean): FieldError[] {
   if (!isObj(probe)) return [];
   const errs: FieldError[] = [];
-  let handlers = 0;
-  for (const h of ['exec', 'httpGet', 'tcpSocket', 'grpc']) if (probe[h] !== undefined) handlers++;
-  if (handlers === 0) errs.push(fieldErr.required(path, 'must specify a handler type'));
+  const handlers = ['exec', 'httpGet', 'tcpSocket', 'grpc'].filter((h) => probe[h] !== undefined && probe[h] !== null);
+  if (handlers.length === 0) errs.push(fieldErr.required(path, 'must specify a handler type'));
+  else if (handlers.length > 1) errs.push(fieldErr.forbidden([...path, handlers[1]!], 'may not specify more than 1 handler type'));
+  if (isObj(probe.httpGet)) {
+    const h = probe.httpGet;
+    if (!str(h.path)) errs.push(fieldErr.required([...path, 'httpGet', 'path'], ''));
+    errs.push(...validatePortNumOrName(h.port, [...path, 'httpGet', 'port']));
+    const scheme = str(h.scheme);
+    if (scheme !== 'HTTP' && scheme !== 'HTTPS') errs.push(fieldErr.notSupported([...path, 'httpGet', 'scheme'], scheme, ['HTTP', 'HTTPS']));
+  }
+  if (isObj(probe.tcpSocket)) errs.push(...validatePortNumOrName(probe.tcpSocket.port, [...path, 'tcpSocket', 'port']));
+  if (isObj(probe.exec) && arr(probe.exec.command).length === 0) errs.push(fieldErr.required([...path, 'exec', 'command'], ''));
+  if (isObj(probe.grpc)) for (const m of isValidPortNum(Number(probe.grpc.port))) errs.push(fieldErr.invalid([...path, 'grpc', 'port'], probe.grpc.port, m));
   for (const k of ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold'])
     errs.push(...validateNonnegative(probe[k], [...path, k]));
-  for (const h of ['httpGet', 'tcpSocket']) {
-    const port = obj(probe[h]).port;
-    if (probe[h] !== undefined) errs.push(...validatePortNumOrName(port, [...path, h, 'port']));
-  }
+  if (mustSucceedOnce && typeof probe.successThreshold === 'number' && probe.successThreshold !== 1)
+    errs.push(fieldErr.invalid([...path, 'successThreshold'], probe.successThreshold, 'must be 1'));
   return errs;
 }
 
-function validateContainers(containers: unknown, path: PathSeg[], names: Set<string>, hostNetwork: boolean, volumes: Set<string> = new Set()): FieldError[] {
+/** validateContainerCommon: name, image, termination message policy, ports, env, mounts, pull policy. */
+function validateContainerCommon(c: Obj, cp: PathSeg[], volumes: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
-  arr(containers).forEach((cc, i) => {
-    const c = obj(cc);
-    const cp: PathSeg[] = [...path, i];
-    const name = str(c.name);
-    if (!name) errs.push(fieldErr.required([...cp, 'name'], ''));
-    else {
-      for (const m of isDNS1123Label(name)) errs.push(fieldErr.invalid([...cp, 'name'], name, m));
-      if (names.has(name)) errs.push(fieldErr.duplicate([...cp, 'name'], name));
-      else names.add(name);
-    }
-    if (!str(c.image)) errs.push(fieldErr.required([...cp, 'image'], ''));
-    const ipp = str(c.imagePullPolicy);
-    const policies = ['Always', 'IfNotPresent', 'Never'];
-    if (!ipp) errs.push(fieldErr.required([...cp, 'imagePullPolicy'], ''));
-    else if (!policies.includes(ipp)) errs.push(fieldErr.notSupported([...cp, 'imagePullPolicy'], ipp, policies));
-    const tmp = str(c.terminationMessagePolicy);
-    const tmps = ['FallbackToLogsOnError', 'File'];
-    if (!tmp) errs.push(fieldErr.required([...cp, 'terminationMessagePolicy'], ''));
-    else if (!tmps.includes(tmp)) errs.push(fieldErr.notSupported([...cp, 'terminationMessagePolicy'], tmp, tmps));
-    errs.push(...validateContainerPorts(c.ports, [...cp, 'ports']));
-    for (const pr of ['livenessProbe', 'readinessProbe', 'startupProbe']) errs.push(...validateProbe(c[pr], [...cp, pr]));
-    for (const pr of ['livenessProbe', 'startupProbe']) {
-      const st = obj(c[pr]).successThreshold;
-      if (isObj(c[pr]) && typeof st === 'number' && st !== 1) errs.push(fieldErr.invalid([...cp, pr, 'successThreshold'], st, 'must be 1'));
-    }
-    const mountPaths = new Set<string>();
-    arr(c.volumeMounts).forEach((mm, j) => {
-      const m = obj(mm);
-      const mp: PathSeg[] = [...cp, 'volumeMounts', j];
-      const vname = str(m.name);
-      if (!vname) errs.push(fieldErr.required([...mp, 'name'], ''));
-      else if (!volumes.has(vname)) errs.push(fieldErr.notFound([...mp, 'name'], vname));
-      const path2 = str(m.mountPath);
-      if (!path2) errs.push(fieldErr.required([...mp, 'mountPath'], ''));
-      else if (mountPaths.has(path2)) errs.push(fieldErr.invalid([...mp, 'mountPath'], path2, 'must be unique'));
-      mountPaths.add(path2);
-    });
-    if (hostNetwork) {
-      arr(c.ports).forEach((pp, j) => {
-        const p = obj(pp);
-        if (p.hostPort !== p.containerPort)
-          errs.push(fieldErr.invalid([...cp, 'ports', j, 'containerPort'], p.containerPort, 'must match `hostPort` when `hostNetwork` is true'));
-      });
-    }
-    arr(c.env).forEach((ee, j) => {
-      const e = obj(ee);
-      if (!str(e.name)) errs.push(fieldErr.required([...cp, 'env', j, 'name'], ''));
-    });
+  const name = str(c.name);
+  if (!name) errs.push(fieldErr.required([...cp, 'name'], ''));
+  else for (const m of isDNS1123Label(name)) errs.push(fieldErr.invalid([...cp, 'name'], name, m));
+  if (!str(c.image)) errs.push(fieldErr.required([...cp, 'image'], ''));
+  const tmp = str(c.terminationMessagePolicy);
+  if (!tmp) errs.push(fieldErr.required([...cp, 'terminationMessagePolicy'], ''));
+  else if (tmp !== 'File' && tmp !== 'FallbackToLogsOnError')
+    errs.push(fieldErr.notSupported([...cp, 'terminationMessagePolicy'], tmp, ['File', 'FallbackToLogsOnError']));
+  errs.push(...validateContainerPorts(c.ports, [...cp, 'ports']));
+  arr(c.env).forEach((ee, j) => {
+    const e = obj(ee);
+    const n = str(e.name);
+    if (!n) errs.push(fieldErr.required([...cp, 'env', j, 'name'], ''));
+    else if (/[\x00-\x1f\x7f=]|[^\x20-\x7e]/.test(n))
+      errs.push(fieldErr.invalid([...cp, 'env', j, 'name'], n, "a valid environment variable name must consist only of printable ASCII characters other than '='"));
   });
+  const mountPaths = new Set<string>();
+  arr(c.volumeMounts).forEach((mm, j) => {
+    const m = obj(mm);
+    const mp: PathSeg[] = [...cp, 'volumeMounts', j];
+    const vname = str(m.name);
+    if (!vname) errs.push(fieldErr.required([...mp, 'name'], ''));
+    else if (!volumes.has(vname)) errs.push(fieldErr.notFound([...mp, 'name'], vname));
+    const mpath = str(m.mountPath);
+    if (!mpath) errs.push(fieldErr.required([...mp, 'mountPath'], ''));
+    else if (mountPaths.has(mpath)) errs.push(fieldErr.invalid([...mp, 'mountPath'], mpath, 'must be unique'));
+    mountPaths.add(mpath);
+  });
+  const ipp = str(c.imagePullPolicy);
+  if (!ipp) errs.push(fieldErr.required([...cp, 'imagePullPolicy'], ''));
+  else if (!['Always', 'IfNotPresent', 'Never'].includes(ipp)) errs.push(fieldErr.notSupported([...cp, 'imagePullPolicy'], ipp, ['Always', 'IfNotPresent', 'Never']));
   return errs;
 }
 
 export function validatePodSpec(specIn: unknown, path: PathSeg[]): FieldError[] {
   const spec = obj(specIn);
   const errs: FieldError[] = [];
+  // volumes
   const vnames = new Set<string>();
   arr(spec.volumes).forEach((vv, i) => {
     const name = str(obj(vv).name);
@@ -444,27 +438,61 @@ export function validatePodSpec(specIn: unknown, path: PathSeg[]): FieldError[] 
       vnames.add(name);
     }
   });
-  const hostNetwork = spec.hostNetwork === true;
+  // containers (validateContainers)
+  const containers = arr(spec.containers);
   const names = new Set<string>();
-  if (arr(spec.containers).length === 0) errs.push(fieldErr.required([...path, 'containers'], ''));
-  errs.push(...validateContainers(spec.initContainers, [...path, 'initContainers'], names, hostNetwork, vnames));
-  errs.push(...validateContainers(spec.containers, [...path, 'containers'], names, hostNetwork, vnames));
+  if (containers.length === 0) errs.push(fieldErr.required([...path, 'containers'], ''));
+  containers.forEach((cc, i) => {
+    const c = obj(cc);
+    const cp: PathSeg[] = [...path, 'containers', i];
+    errs.push(...validateContainerCommon(c, cp, vnames));
+    const name = str(c.name);
+    if (names.has(name)) errs.push(fieldErr.duplicate([...cp, 'name'], name));
+    else names.add(name);
+    errs.push(...validateProbe(c.readinessProbe, [...cp, 'readinessProbe'], false));
+    errs.push(...validateProbe(c.livenessProbe, [...cp, 'livenessProbe'], true));
+    errs.push(...validateProbe(c.startupProbe, [...cp, 'startupProbe'], true));
+    if (c.restartPolicy !== undefined && c.restartPolicy !== null)
+      errs.push(fieldErr.forbidden([...cp, 'restartPolicy'], 'may not be set for non-init containers'));
+  });
+  // init containers: names unique across both lists
+  arr(spec.initContainers).forEach((cc, i) => {
+    const c = obj(cc);
+    const cp: PathSeg[] = [...path, 'initContainers', i];
+    errs.push(...validateContainerCommon(c, cp, vnames));
+    const name = str(c.name);
+    if (names.has(name)) errs.push(fieldErr.duplicate([...cp, 'name'], name));
+    else names.add(name);
+  });
+  // validatePodHostNetworkDeps
+  if (spec.hostNetwork === true) {
+    for (const list of ['containers', 'initContainers'])
+      arr(spec[list]).forEach((cc, i) =>
+        arr(obj(cc).ports).forEach((pp, j) => {
+          const p = obj(pp);
+          if (p.hostPort !== p.containerPort)
+            errs.push(fieldErr.invalid([...path, list, i, 'ports', j, 'containerPort'], p.containerPort, 'must match `hostPort` when `hostNetwork` is true'));
+        }),
+      );
+  }
   const rp = str(spec.restartPolicy);
   const rps = ['Always', 'OnFailure', 'Never'];
   if (!rp) errs.push(fieldErr.required([...path, 'restartPolicy'], ''));
   else if (!rps.includes(rp)) errs.push(fieldErr.notSupported([...path, 'restartPolicy'], rp, rps));
   const dp = str(spec.dnsPolicy);
-  const dps = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
+  const dps = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
   if (!dp) errs.push(fieldErr.required([...path, 'dnsPolicy'], ''));
   else if (!dps.includes(dp)) errs.push(fieldErr.notSupported([...path, 'dnsPolicy'], dp, dps));
   errs.push(...validateLabels(spec.nodeSelector, [...path, 'nodeSelector']));
-  errs.push(...validateNonnegative(spec.terminationGracePeriodSeconds, [...path, 'terminationGracePeriodSeconds']));
-  if (spec.nodeName !== undefined && spec.nodeName !== '')
-    for (const m of isDNS1123Subdomain(str(spec.nodeName))) errs.push(fieldErr.invalid([...path, 'nodeName'], str(spec.nodeName), m));
   if (spec.serviceAccountName)
     for (const m of isDNS1123Subdomain(str(spec.serviceAccountName))) errs.push(fieldErr.invalid([...path, 'serviceAccountName'], str(spec.serviceAccountName), m));
+  if (spec.nodeName !== undefined && spec.nodeName !== '')
+    for (const m of isDNS1123Subdomain(str(spec.nodeName))) errs.push(fieldErr.invalid([...path, 'nodeName'], str(spec.nodeName), m));
+  if (typeof spec.activeDeadlineSeconds === 'number' && spec.activeDeadlineSeconds <= 0)
+    errs.push(fieldErr.invalid([...path, 'activeDeadlineSeconds'], spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive'));
   if (spec.hostname) for (const m of isDNS1123Label(str(spec.hostname))) errs.push(fieldErr.invalid([...path, 'hostname'], str(spec.hostname), m));
   if (spec.subdomain) for (const m of isDNS1123Label(str(spec.subdomain))) errs.push(fieldErr.invalid([...path, 'subdomain'], str(spec.subdomain), m));
+  errs.push(...validateNonnegative(spec.terminationGracePeriodSeconds, [...path, 'terminationGracePeriodSeconds']));
   return errs;
 }
 
