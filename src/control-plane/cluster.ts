@@ -101,7 +101,7 @@ export function applyObjects(state: ClusterState, objects: KObject[], plugins: P
     const namespaced = isNamespaced(input.kind);
     const ns = namespaced ? input.metadata.namespace ?? 'default' : undefined;
     if (ns !== undefined && !getObject(state, 'Namespace', '', ns) && !(input.kind === 'Namespace')) {
-      throw new KubewireError(`Error from server (NotFound): error when creating "${input.kind.toLowerCase()}": namespaces "${ns}" not found`);
+      throw new KubewireError(`Error from server (NotFound): namespaces "${ns}" not found`);
     }
     const key = objectKey({ kind: input.kind, metadata: { name: input.metadata.name, namespace: ns } });
     const existing = state.objects[key];
