@@ -404,3 +404,22 @@ describe('preemption', () => {
     );
   });
 });
+
+describe('pod deletion', () => {
+  it('replaces a deleted ReplicaSet pod and tears its sandbox down', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 31, cni });
+    applyObjects(s, [deployment('nginx', 2), service('nginx')], { cni });
+    const [victim] = podsOf(s, 'nginx-');
+    const netns = `cni-${victim.metadata.uid}`;
+    expect(s.hosts[victim.spec!.nodeName!].namespaces[netns]).toBeDefined();
+    deleteObjects(s, [{ kind: 'Pod', namespace: 'default', name: victim.metadata.name }], { cni });
+    const now = podsOf(s, 'nginx-');
+    expect(now).toHaveLength(2);
+    expect(now.some((p) => p.metadata.name === victim.metadata.name)).toBe(false);
+    expect(s.hosts[victim.spec!.nodeName!].namespaces[netns]).toBeUndefined();
+    expect(s.events.some((e) => e.name === victim.metadata.name && e.reason === 'Killing' && e.message === 'Stopping container nginx')).toBe(true);
+    const slice = listObjects<any>(s, 'EndpointSlice', 'default').find((e) => e.metadata.labels['kubernetes.io/service-name'] === 'nginx');
+    expect(slice.endpoints.map((e: any) => e.targetRef.name).sort()).toEqual(now.map((p) => p.metadata.name).sort());
+  });
+});
