@@ -157,7 +157,7 @@ export function formatAddress(v: bigint, family: Family): string {
 }
 
 /** One "address[/mask]" item of -s/-d (and of conntrack's --ctorigsrc etc.). */
-export function parseAddrMask(spec: string, family: Family): AddrMask {
+export function parseAddrMask(spec: string, family: Family, applyMask = true): AddrMask {
   const bits = family === 4 ? 32 : 128;
   const slash = spec.indexOf('/');
   const addrStr = slash >= 0 ? spec.slice(0, slash) : spec;
@@ -183,7 +183,7 @@ export function parseAddrMask(spec: string, family: Family): AddrMask {
       explain: `kubewire resolves no host names; give a numeric IPv${family} address`,
     });
   }
-  return { family, addr: addr & mask, mask };
+  return { family, addr: applyMask ? addr & mask : addr, mask };
 }
 
 /** "10.0.0.0/8", "10.0.2.0/255.0.255.0", "fd00::/64" as iptables-save prints -s/-d. */
@@ -210,4 +210,45 @@ export function parseCanonicalPrefix(s: string, family: Family): AddrMask {
 /** Does `ip` (numeric) fall into `a`? */
 export function addrMatches(a: AddrMask, ip: bigint): boolean {
   return (ip & a.mask) === a.addr;
+}
+
+/** inet_aton(3): "a", "a.b" (8.24 bits), "a.b.c" (8.8.16), "a.b.c.d"; parts read like strtoul(.., 0). */
+export function inetAton(s: string): number | null {
+  const parts = s.split('.');
+  if (parts.length > 4 || parts.some((p) => p === '')) return null;
+  const nums = parts.map((p) => strtoui(p, 0xffffffff));
+  if (nums.some((n) => n === null)) return null;
+  const v = nums as number[];
+  const last = v[v.length - 1];
+  const lastBits = 8 * (5 - v.length);
+  if (v.slice(0, -1).some((n) => n > 255) || last >= 2 ** lastBits) return null;
+  let out = 0;
+  for (let i = 0; i < v.length - 1; i++) out = out * 256 + v[i];
+  return out * 2 ** lastBits + last;
+}
+
+/**
+ * The libxtables option parser's "host/mask" type (conntrack's --ctorigsrc etc.): the address as
+ * inet_aton/inet_pton read it, kept as written (no masking); a prefix above the family's width
+ * counts as a host mask.
+ */
+export function parseHostMaskOption(spec: string, family: Family, ext: string, option: string): AddrMask {
+  const bits = family === 4 ? 32 : 128;
+  const slash = spec.indexOf('/');
+  const addrStr = slash >= 0 ? spec.slice(0, slash) : spec;
+  const maskStr = slash >= 0 ? spec.slice(slash + 1) : undefined;
+  const a = family === 4 ? inetAton(addrStr) : parseIPv6(addrStr);
+  if (a === null) throw new NetfilterParamError(`${ext}: host/network \`${addrStr}' not found`);
+  let mask = prefixToMask(bits, bits);
+  if (maskStr !== undefined) {
+    const dotted = family === 4 ? maskStr.includes('.') : maskStr.includes(':');
+    const m = dotted ? (family === 4 ? parseIPv4(maskStr, true) : parseIPv6(maskStr)) : strtoui(maskStr, 128);
+    if (m === null) {
+      throw new NetfilterParamError(
+        `${ext}: bad value for option "--${option}", neither a valid network mask nor valid CIDR (0-${bits}).`,
+      );
+    }
+    mask = dotted ? BigInt(m) : prefixToMask(Math.min(Number(m), bits), bits);
+  }
+  return { family, addr: BigInt(a), mask };
 }

@@ -7,8 +7,8 @@ import { paramError } from './errors.ts';
 import {
   formatAddrMaskBareHost,
   formatAddress,
-  parseAddrMask,
   parseAddress,
+  parseHostMaskOption,
   strtoui,
   type Family,
 } from './addr.ts';
@@ -36,6 +36,8 @@ export interface GivenOpt {
   def: OptDef;
   negated: boolean;
   args: string[];
+  /** The option name as written (an alias or an abbreviation). */
+  typed?: string;
 }
 
 export interface ExtCtx {
@@ -62,6 +64,10 @@ export interface Extension {
   tables?: TableName[];
   /** Built-in chains (hooks) the kernel accepts it in. */
   hooks?: string[];
+  /** Why the kernel would refuse a match with these canonical options (undefined: fine). */
+  kernelCheck?(options: MatchOption[]): string | undefined;
+  /** Per canonical option: built-in chains the kernel accepts a rule using it in. */
+  optionHooks?: Record<string, string[]>;
 }
 
 const opt = (name: string, values: string[] = [], negated = false): MatchOption => ({ name, negated, values });
@@ -101,7 +107,7 @@ function markMask(s: string, ext: string): { value: number; mask: number | undef
 function onlyOnce(given: GivenOpt[], ext: string): void {
   const seen = new Set<string>();
   for (const g of given) {
-    if (seen.has(g.def.name)) throw paramError(`${ext}: option "--${g.def.name}" can only be used once.`);
+    if (seen.has(g.def.name)) throw paramError(`${ext}: option "--${g.typed ?? g.def.name}" can only be used once.`);
     seen.add(g.def.name);
   }
 }
@@ -170,11 +176,23 @@ function portMatch(name: 'tcp' | 'udp' | 'sctp'): Extension {
     kind: 'match',
     options,
     build(given) {
+      if (name === 'tcp') {
+        const seen = new Set<string>();
+        for (const g of given) {
+          const k = g.def.name === 'syn' ? 'tcp-flags' : g.def.name;
+          if (seen.has(k)) {
+            if (k === 'tcp-flags') throw paramError("Only one of `--syn' or `--tcp-flags'  allowed");
+            const long = k === 'sport' ? 'source-port' : k === 'dport' ? 'destination-port' : k;
+            throw paramError(`Only one \`--${long}' allowed`);
+          }
+          seen.add(k);
+        }
+      } else onlyOnce(given, name);
       const out: MatchOption[] = [];
       for (const which of ['sport', 'dport'] as const) {
         const g = get(given, which);
         if (!g) continue;
-        const range = parsePortRange(g.args[0], name);
+        const range = parsePortRange(g.args[0], name === 'udp' ? undefined : name);
         if (range[0] === 0 && range[1] === 65535 && !g.negated) continue;
         out.push(opt(which, [formatPortRange(range)], g.negated));
       }
@@ -229,6 +247,7 @@ const MULTIPORT: Extension = {
     { name: 'ports', args: 1, invert: true },
   ],
   onOption(_g, ctx) {
+    if (ctx.protocol?.negated) throw paramError('multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP');
     if (!protoForPorts(ctx)) {
       throw paramError("multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'");
     }
@@ -366,7 +385,7 @@ const CONNTRACK: Extension = {
     }
     for (const name of ['ctorigsrc', 'ctorigdst', 'ctreplsrc', 'ctrepldst']) {
       const g = get(given, name);
-      if (g) out.push(opt(name, [formatAddrMaskBareHost(parseAddrMask(g.args[0], ctx.family))], g.negated));
+      if (g) out.push(opt(name, [formatAddrMaskBareHost(parseHostMaskOption(g.args[0], ctx.family, 'conntrack', name))], g.negated));
     }
     for (const name of ['ctorigsrcport', 'ctorigdstport', 'ctreplsrcport', 'ctrepldstport']) {
       const g = get(given, name);
@@ -451,6 +470,10 @@ const ADDRTYPE: Extension = {
     if (has(given, 'limit-iface-out')) out.push(opt('limit-iface-out'));
     return out;
   },
+  optionHooks: {
+    'limit-iface-in': ['PREROUTING', 'INPUT', 'FORWARD'],
+    'limit-iface-out': ['OUTPUT', 'POSTROUTING', 'FORWARD'],
+  },
 };
 
 const RECENT: Extension = {
@@ -478,7 +501,7 @@ const RECENT: Extension = {
     const sec = get(given, 'seconds');
     if (sec) out.push(opt('seconds', [String(uint(sec.args[0], 0xffffffff, 'recent', 'seconds'))]));
     if (has(given, 'reap')) {
-      if (!sec) throw paramError('recent: --reap requires --seconds');
+      if (!sec) throw paramError('recent: option "--reap" also requires "--seconds".');
       out.push(opt('reap'));
     }
     const hit = get(given, 'hitcount');
@@ -498,6 +521,13 @@ const RECENT: Extension = {
     excl(given, 'recent', ['rsource', 'rdest']);
     out.push(opt(has(given, 'rdest') ? 'rdest' : 'rsource'));
     return out;
+  },
+  kernelCheck(options) {
+    const cmd = options[0].name;
+    if ((cmd === 'set' || cmd === 'remove') && options.some((o) => ['seconds', 'hitcount', 'reap', 'rttl'].includes(o.name))) {
+      return `recent --${cmd} takes no --seconds/--hitcount/--reap/--rttl (only --rcheck and --update do)`;
+    }
+    return undefined;
   },
 };
 
@@ -877,7 +907,9 @@ function parseNatRange(arg: string, ctx: ExtCtx, target: string): NatRange {
   }
   void bracketed;
   if (portPart !== undefined) {
-    if (!protoForPorts(ctx)) throw paramError('Need TCP, UDP, SCTP or DCCP with port specification');
+    if (!ctx.protocol || !(ctx.protocol.num in PORT_PROTOS || ctx.protocol.num === 1)) {
+      throw paramError('Need TCP, UDP, SCTP or DCCP with port specification');
+    }
     const m = /^([^-/]+)(?:-([^/]+))?(?:\/(.+))?$/.exec(portPart);
     if (!m) throw paramError(`Port "${portPart}" not valid`);
     const min = strtoui(m[1], 65535);
@@ -918,7 +950,9 @@ function natTarget(name: 'DNAT' | 'SNAT'): Extension {
 }
 
 function portsOnly(arg: string, ctx: ExtCtx, target: string): string {
-  if (!protoForPorts(ctx)) throw paramError('Need TCP, UDP, SCTP or DCCP with port specification');
+  if (!ctx.protocol || !(ctx.protocol.num in PORT_PROTOS || ctx.protocol.num === 1)) {
+    throw paramError('Need TCP, UDP, SCTP or DCCP with port specification');
+  }
   const m = /^([^-]+)(?:-(.+))?$/.exec(arg);
   const min = m ? strtoui(m[1], 65535) : null;
   const max = m && m[2] !== undefined ? strtoui(m[2], 65535) : min;

@@ -73,12 +73,16 @@ for (const line of SERVICES_TEXT.split('\n')) {
   }
 }
 
-/** xtables_parse_port: number 0..65535 or a service name for `proto`. */
+/**
+ * A port: number 0..65535 or a service name. With `proto` the name must be a service of that
+ * protocol (getservbyname, as tcp, sctp and multiport use); without, any protocol will do
+ * (getaddrinfo, as udp and conntrack use).
+ */
 export function parsePort(s: string, proto: string | undefined): number {
   const n = strtoui(s, 65535);
   if (n !== null) return n;
-  if (proto !== undefined) {
-    const p = services.get(`${s}/${proto}`);
+  for (const pr of proto !== undefined ? [proto] : ['tcp', 'udp', 'sctp', 'dccp']) {
+    const p = services.get(`${s}/${pr}`);
     if (p !== undefined) return p;
   }
   throw paramError(`invalid port/service \`${s}' specified`);

@@ -233,10 +233,6 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
       parsed = parseCommand(tokens, { family, table: tableName! });
     } catch (e) {
       if (e instanceof NetfilterParamError) {
-        if (e.kind === 'kernel') {
-          deferred.push({ kind: 'kernel', line: n, message: `${e.message}: rule in chain ${chainOf(tokens)}`, explain: e.explain });
-          return;
-        }
         fail(e.kind, n, e.message, e.explain);
       }
       throw e;
@@ -250,12 +246,7 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
     apply(parsed, n);
   }
 
-  function chainOf(tokens: string[]): string {
-    for (let k = 0; k < tokens.length - 1; k++) {
-      if (/^(-[AIDRC]|--(append|insert|delete|replace|check))$/.test(tokens[k])) return tokens[k + 1];
-    }
-    return '?';
-  }
+
 
   function apply(p: ReturnType<typeof parseCommand>, n: number): void {
     const tname = tableName!;
@@ -276,14 +267,11 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
     const checkTargets = (rules: NetfilterRule[], verb: string): void => {
       for (const r of rules) {
         const t = r.target;
+        /** Reasons the kernel refuses this rule; it reports one per rule. */
+        const refusals: Array<{ errno: string; why: string }> = p.kernelErrors.map((k) => ({ errno: k.errno, why: k.explain }));
         if (t && !findTarget(t.name, family) && !(VERDICTS.has(t.name) && !t.goto)) {
           if (builtins.includes(t.name)) {
-            deferred.push({
-              kind: 'kernel',
-              line: n,
-              message: `${verb} failed (No such file or directory): rule in chain ${chainName}`,
-              explain: `built-in chain ${t.name} cannot be the target of -j/-g`,
-            });
+            refusals.unshift({ errno: 'No such file or directory', why: `built-in chain ${t.name} cannot be the target of -j/-g` });
           } else if (!work || !findChain(work, t.name)) {
             deferred.push({
               kind: 'commit',
@@ -293,20 +281,34 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
             });
           }
         }
+        const inBuiltin = builtins.includes(chainName!);
         const ext = t ? findTarget(t.name, family) : undefined;
-        const kernelInvalid = (why: string): void => {
-          deferred.push({ kind: 'kernel', line: n, message: `${verb} failed (Invalid argument): rule in chain ${chainName}`, explain: why });
+        const invalid = (why: string): void => {
+          refusals.push({ errno: 'Invalid argument', why });
         };
-        if (ext?.tables && !ext.tables.includes(tname)) kernelInvalid(`target ${ext.name} is only valid in the ${ext.tables.join('/')} table`);
-        else if (ext?.hooks && builtins.includes(chainName!) && !ext.hooks.includes(chainName!)) {
-          kernelInvalid(`target ${ext.name} is only valid in ${ext.hooks.join('/')}`);
+        if (ext?.tables && !ext.tables.includes(tname)) invalid(`target ${ext.name} is only valid in the ${ext.tables.join('/')} table`);
+        else if (ext?.hooks && inBuiltin && !ext.hooks.includes(chainName!)) {
+          invalid(`target ${ext.name} is only valid in ${ext.hooks.join('/')}`);
         }
         for (const m of r.matches) {
           const me = findMatch(m.module, family);
-          if (me?.tables && !me.tables.includes(tname)) kernelInvalid(`match ${m.module} is only valid in the ${me.tables.join('/')} table`);
-          else if (me?.hooks && builtins.includes(chainName!) && !me.hooks.includes(chainName!)) {
-            kernelInvalid(`match ${m.module} is only valid in ${me.hooks.join('/')}`);
+          if (me?.tables && !me.tables.includes(tname)) invalid(`match ${m.module} is only valid in the ${me.tables.join('/')} table`);
+          else if (me?.hooks && inBuiltin && !me.hooks.includes(chainName!)) {
+            invalid(`match ${m.module} is only valid in ${me.hooks.join('/')}`);
+          } else if (me?.optionHooks && inBuiltin) {
+            for (const o of m.options) {
+              const allowed = me.optionHooks[o.name];
+              if (allowed && !allowed.includes(chainName!)) invalid(`${m.module} --${o.name} is only valid in ${allowed.join('/')}`);
+            }
           }
+        }
+        if (refusals.length > 0) {
+          deferred.push({
+            kind: 'kernel',
+            line: n,
+            message: `${verb} failed (${refusals[0].errno}): rule in chain ${chainName}`,
+            explain: refusals[0].why,
+          });
         }
       }
     };

@@ -84,6 +84,11 @@ export interface ParsedCommand {
   hasRuleSpec: boolean;
   /** -c packets bytes. */
   counters?: { packets: number; bytes: number };
+  /**
+   * Reasons the kernel refuses these rules (errno text and kubewire's explanation); iptables-restore
+   * reports them when the table is committed, once per expanded rule.
+   */
+  kernelErrors: Array<{ errno: string; explain: string }>;
 }
 
 const COMMANDS: Record<string, CommandName> = {
@@ -161,8 +166,10 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
   let hasRuleSpec = false;
 
   let protocol: { num: number; negated: boolean } | undefined;
-  const src: { specs: string[]; negated: boolean } = { specs: [], negated: false };
-  const dst: { specs: string[]; negated: boolean } = { specs: [], negated: false };
+  const src: AddrHolder = { specs: [], parsed: [], negated: false };
+  const dst: AddrHolder = { specs: [], parsed: [], negated: false };
+  /** Problems the kernel would refuse the rule for (reported when the table is committed). */
+  const kernelErrors: Array<{ errno: string; explain: string }> = [];
   let srcSet = false;
   let dstSet = false;
   let inIf: { value: string; negated: boolean } | undefined;
@@ -332,6 +339,9 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
           const t = take();
           if (t.length === 0) throw paramError('Invalid target name (too short)');
           if (t.length > 28) throw paramError(`Invalid target name \`${t}' (28 chars max)`);
+          if (table === 'nat' && t === 'DROP') {
+            throw paramError('\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.');
+          }
           const ext = b.key === 'j' ? findTarget(t, family) : undefined;
           target = { name: t, goto: b.key === 'g', ext, given: [] };
           if (ext) targetOrder = loadCounter++;
@@ -381,7 +391,7 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
         args.push(tokens[i++]);
       }
     }
-    const given: GivenOpt = { def, negated: invert, args };
+    const given: GivenOpt = { def, negated: invert, args, typed: optName };
     invert = false;
     if (owner === 'target') {
       target!.given.push(given);
@@ -403,14 +413,15 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
   const c = ctx();
   const matches: NetfilterMatch[] = [];
   const natives: Array<{ index: number; module: string }> = [];
+  let nativeError: NetfilterParamError | undefined;
   for (const l of loaded) {
     const options = l.ext.build(l.given, c);
     const m: NetfilterMatch = { module: l.ext.name, options };
     if (l.ext.name === 'tcp' || l.ext.name === 'udp') {
       const wanted = l.ext.name === 'tcp' ? 6 : 17;
       const native = options.length > 0 && !options.some((o) => o.name === 'tcp-option');
-      if (native && (!protocol || protocol.negated || protocol.num !== wanted)) {
-        throw paramError(`${l.ext.name.toUpperCase()} match requires '-p ${l.ext.name}'`);
+      if (native && (!protocol || protocol.num !== wanted)) {
+        nativeError ??= paramError(`${l.ext.name.toUpperCase()} match requires '-p ${l.ext.name}'`);
       }
       if (native) {
         // nf_tables stores port/flag tests as native expressions; reading the rule back, iptables
@@ -442,15 +453,29 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
     }
   }
 
+  // Addresses are parsed after the extensions' final checks, as iptables does.
+  for (const h of [src, dst]) h.parsed = h.specs.map((x) => parseAddrMask(x, family));
+  if ((src.specs.length > 1 || dst.specs.length > 1) && (src.negated || dst.negated)) {
+    throw paramError('! not allowed with multiple source or destination IP addresses');
+  }
+  // nf_tables translation of the rule comes last.
+  if (nativeError) throw nativeError;
+
   if (ruleTarget?.name === 'TCPMSS' && !hasSynMatch(protocol, matches)) {
-    throw new NetfilterParamError('RULE_APPEND failed (Invalid argument)', {
-      kind: 'kernel',
-      explain: 'TCPMSS only works on TCP SYN packets: add -p tcp --tcp-flags SYN,RST SYN',
-    });
+    kernelErrors.push({ errno: 'Invalid argument', explain: 'TCPMSS only works on TCP SYN packets: add -p tcp --tcp-flags SYN,RST SYN' });
+  }
+  for (const m of matches) {
+    const why = findMatch(m.module, family)?.kernelCheck?.(m.options);
+    if (why) kernelErrors.push({ errno: 'Invalid argument', explain: why });
+  }
+  for (const h of [src, dst]) {
+    if (h.negated && h.parsed.some((a) => a.mask === 0n)) {
+      kernelErrors.push({ errno: 'Invalid argument', explain: 'a negated /0 address can never match; nf_tables rejects the rule' });
+    }
   }
 
-  const srcs = expandAddrs(src, family);
-  const dsts = expandAddrs(dst, family);
+  const srcs = expandAddrs(src);
+  const dsts = expandAddrs(dst);
   const rules: NetfilterRule[] = [];
   for (const s of srcs) {
     for (const d of dsts) {
@@ -475,7 +500,7 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
       rules.push(rule);
     }
   }
-  return { command, chain, ruleNum, arg, rules, hasRuleSpec, counters };
+  return { command, chain, ruleNum, arg, rules, hasRuleSpec, counters, kernelErrors };
 }
 
 function hasSynMatch(protocol: { num: number; negated: boolean } | undefined, matches: NetfilterMatch[]): boolean {
@@ -489,21 +514,18 @@ function hasSynMatch(protocol: { num: number; negated: boolean } | undefined, ma
 }
 
 function addrField(a: AddrMask, negated: boolean): { value: string; negated: boolean } | undefined {
-  if (a.mask === 0n) {
-    if (negated) {
-      throw new NetfilterParamError('RULE_APPEND failed (Invalid argument)', {
-        kind: 'kernel',
-        explain: 'a negated /0 address can never match; nf_tables rejects the rule',
-      });
-    }
-    return undefined;
-  }
+  if (a.mask === 0n) return undefined;
   return { value: formatAddrMask(a), negated };
 }
 
-function expandAddrs(h: { specs: string[] }, family: Family): Array<AddrMask | undefined> {
-  if (h.specs.length === 0) return [undefined];
-  return h.specs.map((s) => parseAddrMask(s, family));
+interface AddrHolder {
+  specs: string[];
+  parsed: AddrMask[];
+  negated: boolean;
+}
+
+function expandAddrs(h: AddrHolder): Array<AddrMask | undefined> {
+  return h.parsed.length === 0 ? [undefined] : h.parsed;
 }
 
 function parseRuleNum(s: string): number {
