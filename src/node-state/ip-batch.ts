@@ -14,7 +14,8 @@
 //   any `ip` output.
 
 import { KubewireError } from '../errors.ts';
-import { sysctlDev } from './ops.ts';
+import { freshSysctls, sysctlDev } from './ops.ts';
+import { kernelRouteDiff, replayForKernelRoutes } from './shadow.ts';
 import { ROOT_NS, TABLE_LOCAL, TABLE_MAIN, type Host, type Link, type NetNs, type Route, type Rule, type Address } from './types.ts';
 
 export type BatchTool = 'ip' | 'ip6' | 'bridge' | 'sysctl' | 'tuntap';
@@ -49,22 +50,6 @@ export interface BatchOptions {
   disableDad?: boolean;
 }
 
-/** Sysctl values a fresh namespace has; only differences are written. */
-function freshSysctls(): Record<string, string> {
-  const s: Record<string, string> = {
-    'net.ipv4.ip_forward': '0',
-    'net.ipv4.ip_nonlocal_bind': '0',
-    'net.ipv6.ip_nonlocal_bind': '0',
-  };
-  const c4: Record<string, string> = { forwarding: '0', rp_filter: '0', proxy_arp: '0', accept_local: '0', route_localnet: '0', promote_secondaries: '0', src_valid_mark: '0' };
-  const c6: Record<string, string> = { forwarding: '0', disable_ipv6: '0', accept_ra: '1', addr_gen_mode: '0', keep_addr_on_down: '0' };
-  for (const sc of ['all', 'default']) {
-    for (const [k, v] of Object.entries(c4)) s[`net.ipv4.conf.${sc}.${k}`] = v;
-    for (const [k, v] of Object.entries(c6)) s[`net.ipv6.conf.${sc}.${k}`] = v;
-  }
-  return s;
-}
-
 function q(s: string): string {
   // ip -batch splits on whitespace and honours double quotes.
   return /[\s"\\]/.test(s) ? `"${s.replace(/(["\\])/g, '\\$1')}"` : s;
@@ -96,7 +81,7 @@ function vxlanArgs(ns: NetNs, l: Link): string {
 }
 
 function scopeText(s: Route['scope']): string {
-  return typeof s === 'number' ? String(s) : s;
+  return typeof s === 'number' ? String(s) : s === 'universe' ? 'global' : s;
 }
 
 function defaultScope(r: Route): Route['scope'] {
@@ -187,6 +172,35 @@ function isAutoAddress(ns: NetNs, a: Address): boolean {
   if (l.kind === 'loopback' && l.up && ((a.family === 4 && a.local === '127.0.0.1' && a.prefixlen === 8) || (a.family === 6 && a.local === '::1'))) return true;
   if (a.family === 6 && a.scope === 'link' && a.prefixlen === 64 && a.local.startsWith('fe80::') && !a.flags.includes('nodad')) return true;
   return false;
+}
+
+/**
+ * Links that are up, in the order the model brought them up: the kernel lists same-prefix
+ * routes of several devices in that order, and the model's ff00::/8 routes record it.
+ */
+function linksInUpOrder(ns: NetNs): Link[] {
+  const upOrder = (l: Link) => {
+    if (l.kind === 'loopback') return -1;
+    const i = ns.routes.findIndex((r) => r.family === 6 && r.type === 'multicast' && r.dst === 'ff00::/8' && r.dev === l.name);
+    return i < 0 ? Number.MAX_SAFE_INTEGER : i;
+  };
+  return ns.links.filter((l) => l.up).sort((a, b) => upOrder(a) - upOrder(b) || a.ifindex - b.ifindex);
+}
+
+/** One `route del` line matching exactly this (kernel-made) route. */
+export function routeDelLine(r: Route): string {
+  const p: string[] = ['route del'];
+  if (r.type !== 'unicast') p.push(r.type);
+  p.push(r.dst === 'default' ? (r.family === 6 ? '::/0' : '0.0.0.0/0') : r.dst);
+  if (r.tos) p.push(`tos 0x${r.tos.toString(16)}`);
+  p.push(`table ${r.table}`);
+  p.push(`proto ${r.proto}`);
+  p.push(`scope ${scopeText(r.scope)}`);
+  if (r.metric !== undefined) p.push(`metric ${r.metric}`);
+  if (r.via) p.push(`via ${r.via}`);
+  if (r.dev) p.push(`dev ${q(r.dev)}`);
+  if (r.src) p.push(`src ${r.src}`);
+  return p.join(' ');
 }
 
 function v6Addrs(ns: NetNs): Address[] {
@@ -332,12 +346,7 @@ export function hostToBatch(host: Host, opts: BatchOptions = {}): HostBatch {
   // second end comes up, which then happens in the root namespace in the right order.
   for (const n of [...nsNames.filter((x) => x !== ROOT_NS), ...nsNames.filter((x) => x === ROOT_NS)]) {
     const ns = host.namespaces[n];
-    const upOrder = (l: Link) => {
-      if (l.kind === 'loopback') return -1;
-      const i = ns.routes.findIndex((r) => r.family === 6 && r.type === 'multicast' && r.dst === 'ff00::/8' && r.dev === l.name);
-      return i < 0 ? Number.MAX_SAFE_INTEGER : i;
-    };
-    const ups = ns.links.filter((l) => l.up).sort((a, b) => upOrder(a) - upOrder(b) || a.ifindex - b.ifindex);
+    const ups = linksInUpOrder(ns);
     let batch: string[] = [];
     for (const l of ups) {
       batch.push(`link set dev ${q(l.name)} up`);
@@ -356,13 +365,18 @@ export function hostToBatch(host: Host, opts: BatchOptions = {}): HostBatch {
     const ip = [...v6Addrs(ns)].reverse().filter((a) => v6AfterUp(ns, a)).map(addrLine);
     if (ip.length) steps.push({ ns: n, tool: 'ip', lines: ip, waitAfterMs: 60 });
   }
+  // Kernel routes the replay would get wrong (a CNI deleted a connected route, say).
+  const shadow = replayForKernelRoutes(host, { nsNames, v6AfterUp, isAuto: isAutoAddress, upOrder: linksInUpOrder });
   // 5c. routes, rules, neighbours, FDB.
   for (const n of nsNames) {
     const ns = host.namespaces[n];
     const ip: string[] = [];
     const ip6: string[] = [];
+    const diff = shadow ? kernelRouteDiff(ns, shadow.namespaces[n]) : { del: [], add: [] };
+    for (const r of diff.add) (r.family === 4 ? ip : ip6).push(routeAddLine(r));
     const routes = ns.routes.filter((r) => r.proto !== 'kernel');
     for (const r of routes) (r.family === 4 ? ip : ip6).push(routeAddLine(r));
+    for (const r of diff.del) (r.family === 4 ? ip : ip6).push(routeDelLine(r));
     for (const r of DEFAULT_RULES) if (!ns.rules.some((x) => sameRule(x, r))) (r.family === 4 ? ip : ip6).push(ruleDelLine(r));
     for (const r of ns.rules) if (!DEFAULT_RULES.some((x) => sameRule(x, r))) (r.family === 4 ? ip : ip6).push(ruleAddLine(r));
     for (const nb of ns.neighbours) {

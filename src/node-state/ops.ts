@@ -76,19 +76,26 @@ export function sysctlDev(dev: string): string {
   return dev.replace(/\./g, '/');
 }
 
-function initSysctls(): Record<string, string> {
+/** The sysctls a fresh namespace has (before any device other than lo exists). */
+export function freshSysctls(): Record<string, string> {
   const s: Record<string, string> = { ...NS_SYSCTL_DEFAULTS };
   for (const scope of ['all', 'default']) {
     for (const [k, v] of Object.entries(CONF4_DEFAULTS)) s[`net.ipv4.conf.${scope}.${k}`] = v;
     for (const [k, v] of Object.entries(CONF6_DEFAULTS)) s[`net.ipv6.conf.${scope}.${k}`] = v;
   }
+  // conf.all.accept_dad is 0 in the kernel; new devices inherit conf.default (1).
+  s['net.ipv6.conf.all.accept_dad'] = '0';
   return s;
 }
 
-function initDevSysctls(ns: NetNs, dev: string): void {
+const initSysctls = freshSysctls;
+
+function initDevSysctls(ns: NetNs, dev: string, kind?: LinkKind): void {
   const d = sysctlDev(dev);
   for (const k of Object.keys(CONF4_DEFAULTS)) ns.sysctls[`net.ipv4.conf.${d}.${k}`] = ns.sysctls[`net.ipv4.conf.default.${k}`] ?? CONF4_DEFAULTS[k];
   for (const k of Object.keys(CONF6_DEFAULTS)) ns.sysctls[`net.ipv6.conf.${d}.${k}`] = ns.sysctls[`net.ipv6.conf.default.${k}`] ?? CONF6_DEFAULTS[k];
+  // Loopback never runs DAD.
+  if (kind === 'loopback') ns.sysctls[`net.ipv6.conf.${d}.accept_dad`] = '-1';
 }
 
 function dropDevSysctls(ns: NetNs, dev: string): Record<string, string> {
@@ -328,7 +335,7 @@ export function addLink(ns: NetNs, link: Partial<Link> & { name: string; kind: L
   if (link.extraFlags !== undefined) l.extraFlags = [...link.extraFlags];
   ns.links.push(l);
   ns.links.sort((a, b) => a.ifindex - b.ifindex);
-  initDevSysctls(ns, l.name);
+  initDevSysctls(ns, l.name, l.kind);
   if (link.up) {
     // Allowed for convenience; equivalent to a later `ip link set up`.
     l.qdisc = link.qdisc ?? defaultQdisc(l.kind);
@@ -480,7 +487,8 @@ function dadApplies(ns: NetNs, l: Link, a: Address): boolean {
   if (a.flags.includes('nodad') || l.kind === 'loopback' || l.noarp) return false;
   const v = Number(getSysctl(ns, `net.ipv6.conf.${sysctlDev(l.name)}.accept_dad`) ?? '1');
   const all = Number(getSysctl(ns, 'net.ipv6.conf.all.accept_dad') ?? '0');
-  return Math.max(v, all) > 0;
+  // addrconf_dad_begin: DAD is skipped when both the device's and conf.all's accept_dad < 1.
+  return v >= 1 || all >= 1;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   setLinkUp,
   setSysctl,
   bootLoopback,
+  delRoute,
 } from '../node-state/ops.ts';
 import type { Host } from '../node-state/types.ts';
 
@@ -40,7 +41,9 @@ export function eksNode(): Host {
   addAddress(root, 'eth1', '192.168.20.7/19', { broadcast: '+', noprefixroute: false });
   setLinkUp(h, 'root', 'eth1');
   addAddress(root, 'eth1', '192.168.20.8/19', { label: 'eth1:1' });
-  // aws-vpc-cni: table 2 for eth1 (device-number + 1).
+  // aws-vpc-cni removes the secondary ENI's connected route from main...
+  delRoute(root, { dst: '192.168.0.0/19', dev: 'eth1', src: '192.168.20.7', table: 254, scope: 'link' });
+  // ...and routes through it from table 2 (device-number + 1).
   addRoute(root, { dst: '192.168.0.1/32', dev: 'eth1', table: 2 });
   addRoute(root, { dst: 'default', via: '192.168.0.1', dev: 'eth1', table: 2 });
 
