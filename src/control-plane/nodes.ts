@@ -179,6 +179,10 @@ export function createNodes(state: ClusterState, cni: CniPlugin): void {
     cni.nodeStart(ctx);
     const nodeObj = { kind: 'Node', metadata: { name, namespace: 'default' } };
     recordEvent(state, nodeObj, 'Normal', 'Starting', 'Starting kubelet.', 'kubelet');
+    for (const st of ['NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID']) {
+      recordEvent(state, nodeObj, 'Normal', st, `Node ${name} status is now: ${st}`, 'kubelet');
+    }
+    recordEvent(state, nodeObj, 'Normal', 'NodeAllocatableEnforced', 'Updated Node Allocatable limit across pods', 'kubelet');
     recordEvent(state, nodeObj, 'Normal', 'RegisteredNode', `Node ${name} event: Registered Node ${name} in Controller`, 'node-controller');
     recordEvent(state, nodeObj, 'Normal', 'NodeReady', `Node ${name} status is now: NodeReady`, 'kubelet');
   }
