@@ -10,8 +10,8 @@ describe('kubectl -o yaml (sigs.k8s.io/yaml over go-yaml v2)', () => {
   });
 
   it('leaves plain what go-yaml can emit plain', () => {
-    const y = toKubectlYaml({ a: '10.0.0.1', b: '-x', c: "it's", d: 'x#y', e: 'nginx:1.27', f: 'a b', g: 'TCP' });
-    expect(y).toBe("a: 10.0.0.1\nb: -x\nc: it's\nd: x#y\ne: nginx:1.27\nf: a b\ng: TCP\n");
+    const y = toKubectlYaml({ a: '10.0.0.1', b: '-x', c: "it's", d: 'x#y', e: 'nginx:1.27', f: 'a b', g: 'TCP', h: '<<', i: 'NaN' });
+    expect(y).toBe("a: 10.0.0.1\nb: -x\nc: it's\nd: x#y\ne: nginx:1.27\nf: a b\ng: TCP\nh: <<\ni: NaN\n");
   });
 
   it('single-quotes strings a plain scalar cannot carry (indicators, ": ", " #", edge spaces)', () => {
