@@ -344,14 +344,18 @@ describe('NetworkPolicy validation', () => {
   });
   it('ports: range, endPort, protocol', () => {
     expect(check(np({ ingress: [{ ports: [{ port: 0 }] }] }))).toEqual(['spec.ingress[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive']);
-    expect(check(np({ ingress: [{ ports: [{ port: 80, endPort: 79 }] }] }))).toEqual(['spec.ingress[0].ports[0].endPort: Invalid value: 79: must be greater than or equal to `port`']);
-    expect(check(np({ ingress: [{ ports: [{ port: 'http', endPort: 90 }] }] }))).toEqual(['spec.ingress[0].ports[0].endPort: Forbidden: may not be specified when `port` is non-numeric']);
+    expect(check(np({ ingress: [{ ports: [{ port: 80, endPort: 79 }] }] }))).toEqual(['spec.ingress[0].ports[0].endPort: Invalid value: 80: must be greater than or equal to `port`']);
+    expect(check(np({ ingress: [{ ports: [{ port: 'http', endPort: 90 }] }] }))).toEqual(['spec.ingress[0].ports[0].endPort: Invalid value: 90: may not be specified when `port` is non-numeric']);
+    expect(check(np({ ingress: [{ ports: [{ endPort: 90 }] }] }))).toEqual(['spec.ingress[0].ports[0].endPort: Invalid value: 90: may not be specified when `port` is not specified']);
     expect(check(np({ ingress: [{ ports: [{ port: 53, protocol: 'ICMP' }] }] }))).toEqual([
-      'spec.ingress[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "SCTP", "TCP", "UDP"',
+      'spec.ingress[0].ports[0].protocol: Unsupported value: "ICMP": supported values: "TCP", "UDP", "SCTP"',
     ]);
   });
   it('policyTypes values', () => {
     expect(check(np({ policyTypes: ['Inbound'] }))).toEqual(['spec.policyTypes[0]: Unsupported value: "Inbound": supported values: "Ingress", "Egress"']);
+    expect(check(np({ policyTypes: ['Ingress', 'Egress', 'Ingress'] }))).toEqual([
+      'spec.policyTypes: Invalid value: []networking.PolicyType{"Ingress", "Egress", "Ingress"}: may not specify more than two policyTypes',
+    ]);
   });
 });
 

@@ -942,22 +942,24 @@ function validateNetworkPolicyPort(pp: unknown, path: PathSeg[]): FieldError[] {
   const p = obj(pp);
   const errs: FieldError[] = [];
   const proto = str(p.protocol);
-  if (proto && !protocols.includes(proto)) errs.push(fieldErr.notSupported([...path, 'protocol'], proto, protocols));
+  if (proto && proto !== 'TCP' && proto !== 'UDP' && proto !== 'SCTP') errs.push(fieldErr.notSupported([...path, 'protocol'], proto, ['TCP', 'UDP', 'SCTP']));
   const port = p.port;
+  const endPort = p.endPort;
+  const hasEnd = endPort !== undefined && endPort !== null;
   if (port !== undefined && port !== null) {
     if (typeof port === 'number') {
       for (const m of isValidPortNum(port)) errs.push(fieldErr.invalid([...path, 'port'], port, m));
-      if (typeof p.endPort === 'number') {
-        if (p.endPort < port) errs.push(fieldErr.invalid([...path, 'endPort'], p.endPort, 'must be greater than or equal to `port`'));
-        for (const m of isValidPortNum(p.endPort)) errs.push(fieldErr.invalid([...path, 'endPort'], p.endPort, m));
+      if (hasEnd) {
+        // (upstream reports the port, not the endPort, as the bad value here)
+        if (Number(endPort) < port) errs.push(fieldErr.invalid([...path, 'endPort'], port, 'must be greater than or equal to `port`'));
+        for (const m of isValidPortNum(Number(endPort))) errs.push(fieldErr.invalid([...path, 'endPort'], endPort, m));
       }
     } else {
-      if (p.endPort !== undefined && p.endPort !== null)
-        errs.push(fieldErr.forbidden([...path, 'endPort'], 'may not be specified when `port` is non-numeric'));
+      if (hasEnd) errs.push(fieldErr.invalid([...path, 'endPort'], endPort, 'may not be specified when `port` is non-numeric'));
       for (const m of isValidPortName(str(port))) errs.push(fieldErr.invalid([...path, 'port'], str(port), m));
     }
-  } else if (p.endPort !== undefined && p.endPort !== null) {
-    errs.push(fieldErr.required([...path, 'port'], 'must be specified when `endPort` is specified'));
+  } else if (hasEnd) {
+    errs.push(fieldErr.invalid([...path, 'endPort'], endPort, 'may not be specified when `port` is not specified'));
   }
   return errs;
 }
@@ -1030,10 +1032,14 @@ export function validateNetworkPolicy(np: unknown): FieldError[] {
     arr(r.to).forEach((p, j) => errs.push(...validatePeer(p, [...sp, 'egress', i, 'to', j])));
   });
   const pts = arr(spec.policyTypes);
+  if (pts.length > 2) {
+    const lit = new Raw(`[]networking.PolicyType{${pts.map((t) => goQuote(str(t))).join(', ')}}`);
+    errs.push(fieldErr.invalid([...sp, 'policyTypes'], lit, 'may not specify more than two policyTypes'));
+    return errs;
+  }
   pts.forEach((t, i) => {
     if (t !== 'Ingress' && t !== 'Egress') errs.push(fieldErr.notSupported([...sp, 'policyTypes', i], str(t), ['Ingress', 'Egress']));
   });
-  if (pts.length > 2) errs.push(fieldErr.invalid([...sp, 'policyTypes'], pts.map(str), 'may not specify more than two policyTypes'));
   return errs;
 }
 
