@@ -121,19 +121,35 @@ function conditions(now: string, prev: { type: string; status: string; lastTrans
   });
 }
 
+function kubeMinor(state: ClusterState): number {
+  const m = /^v?1\.(\d+)/.exec(state.spec.kubernetesVersion ?? '');
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Created/Started as kuberuntime records them: "Created container nginx" up to 1.32,
+ * "Created container: nginx" from 1.33, and without the name from 1.35 (the event's
+ * fieldPath names the container).
+ */
+function containerEvents(state: ClusterState, pod: Pod, name: string): void {
+  const minor = kubeMinor(state);
+  const created = minor >= 35 ? 'Created container' : minor >= 33 ? `Created container: ${name}` : `Created container ${name}`;
+  const started = minor >= 35 ? 'Started container' : `Started container ${name}`;
+  recordEvent(state, pod, 'Normal', 'Created', created, 'kubelet');
+  recordEvent(state, pod, 'Normal', 'Started', started, 'kubelet');
+}
+
 function setRunning(state: ClusterState, pod: Pod, node: NodeRecord, ips: string[]): void {
   const now = nowTime(state);
   const spec = pod.spec!;
   const inits = (spec.initContainers ?? []) as Container[];
   for (const c of inits) {
     pullEvents(state, pod, node, c);
-    recordEvent(state, pod, 'Normal', 'Created', `Created container: ${c.name}`, 'kubelet');
-    recordEvent(state, pod, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet');
+    containerEvents(state, pod, c.name);
   }
   for (const c of spec.containers as Container[]) {
     pullEvents(state, pod, node, c);
-    recordEvent(state, pod, 'Normal', 'Created', `Created container: ${c.name}`, 'kubelet');
-    recordEvent(state, pod, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet');
+    containerEvents(state, pod, c.name);
   }
   const prev = pod.status?.conditions as never;
   const status: Record<string, unknown> = {
