@@ -790,6 +790,9 @@ function validateServiceSpec(svc: unknown): FieldError[] {
   if (type === 'ExternalName') {
     if (clusterIPs.length > 0 || (clusterIP && clusterIP !== ''))
       errs.push(fieldErr.forbidden([...sp, 'clusterIPs'], 'may not be set for ExternalName services'));
+    if (arr(spec.ipFamilies).length > 0) errs.push(fieldErr.forbidden([...sp, 'ipFamilies'], 'may not be set for ExternalName services'));
+    if (spec.ipFamilyPolicy !== undefined && spec.ipFamilyPolicy !== null)
+      errs.push(fieldErr.forbidden([...sp, 'ipFamilyPolicy'], 'may not be set for ExternalName services'));
     const en = str(spec.externalName).replace(/\.$/, '');
     if (!en) errs.push(fieldErr.required([...sp, 'externalName'], ''));
     else for (const m of isDNS1123Subdomain(en)) errs.push(fieldErr.invalid([...sp, 'externalName'], str(spec.externalName), m));
@@ -837,6 +840,18 @@ function validateServiceSpec(svc: unknown): FieldError[] {
       if (!isIP(ip)) errs.push(fieldErr.invalid([...ipsPath, i], ip, ipMsg));
     });
   }
+  // ipFamilies / ipFamilyPolicy (ValidateServiceClusterIPsRelatedFields)
+  if (type !== 'ExternalName') {
+    arr(spec.ipFamilies).forEach((f, i) => {
+      if (f !== 'IPv4' && f !== 'IPv6') errs.push(fieldErr.notSupported([...sp, 'ipFamilies', i], str(f), ['IPv4', 'IPv6']));
+    });
+    const pol = spec.ipFamilyPolicy;
+    if (pol !== undefined && pol !== null && !['SingleStack', 'PreferDualStack', 'RequireDualStack'].includes(str(pol)))
+      errs.push(fieldErr.notSupported([...sp, 'ipFamilyPolicy'], str(pol), ['SingleStack', 'PreferDualStack', 'RequireDualStack']));
+  }
+  arr(spec.externalIPs).forEach((ip, i) => {
+    if (!isIP(str(ip))) errs.push(fieldErr.invalid([...sp, 'externalIPs', i], str(ip), ipMsg));
+  });
   const types = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
   if (!type) errs.push(fieldErr.required([...sp, 'type'], ''));
   else if (!types.includes(type)) errs.push(fieldErr.notSupported([...sp, 'type'], type, types));
@@ -880,17 +895,6 @@ function validateServiceSpec(svc: unknown): FieldError[] {
     if (itp === undefined || itp === null || itp === '') errs.push(fieldErr.required([...sp, 'internalTrafficPolicy'], ''));
     else if (itp !== 'Cluster' && itp !== 'Local') errs.push(fieldErr.notSupported([...sp, 'internalTrafficPolicy'], str(itp), ['Cluster', 'Local']));
   }
-  // ipFamilies / ipFamilyPolicy
-  const fams = arr(spec.ipFamilies);
-  fams.forEach((f, i) => {
-    if (f !== 'IPv4' && f !== 'IPv6') errs.push(fieldErr.notSupported([...sp, 'ipFamilies', i], str(f), ['IPv4', 'IPv6']));
-  });
-  const pol = spec.ipFamilyPolicy;
-  if (pol !== undefined && pol !== null && !['SingleStack', 'PreferDualStack', 'RequireDualStack'].includes(str(pol)))
-    errs.push(fieldErr.notSupported([...sp, 'ipFamilyPolicy'], str(pol), ['PreferDualStack', 'RequireDualStack', 'SingleStack']));
-  arr(spec.externalIPs).forEach((ip, i) => {
-    if (!isIP(str(ip))) errs.push(fieldErr.invalid([...sp, 'externalIPs', i], str(ip), ipMsg));
-  });
   return errs;
 }
 
