@@ -2,11 +2,8 @@
 // codecs are printed by `TZ=UTC tcpdump -n -r` and by us; the text must be identical.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadTestCapture } from '../wire/testing.node.ts';
+import { loadTestCapture, realTcpdump } from '../wire/testing.node.ts';
 import { formatTimestamp, tcpdumpText } from './summary.ts';
 
 function hasTcpdump(): boolean {
@@ -15,17 +12,6 @@ function hasTcpdump(): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-export function realTcpdump(pcap: Uint8Array, args: string[] = []): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kwt-sum-'));
-  try {
-    const f = join(dir, 'c.pcap');
-    writeFileSync(f, pcap);
-    return execFileSync('tcpdump', ['-n', ...args, '-r', f], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'ignore'] });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -246,3 +246,13 @@ export function tcpFlagString(flags: number): string {
   if (flags & TCP_AE) s += 'e';
   return s === '' ? 'none' : s;
 }
+
+/** Window field Linux advertises on an established connection before the receive buffer grows:
+ *  the remaining window (initial receive window minus bytes received since) rounded up to the
+ *  scale unit (tcp_select_window keeps the current window, ALIGNed to 1 << wscale), shifted.
+ *  Reproduces captured values: 64240 with wscale 7 -> 502, after 238 bytes -> 501, after 853
+ *  -> 496; 65160 after a 69-byte request -> 509. */
+export function linuxAdvertisedWindow(remaining: number, wscale: number): number {
+  const unit = 2 ** wscale;
+  return Math.min(0xffff, Math.ceil(Math.max(0, remaining) / unit));
+}

@@ -1,6 +1,9 @@
 // Node-only test helpers: load a committed capture and pull out IPv4/UDP/TCP layers.
 
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readCapture } from '../pcap/read.ts';
 import { ETHERTYPE_IPV4, parseEthernet } from './ethernet.ts';
 import { IPPROTO_TCP, IPPROTO_UDP, parseIpv4, type Ipv4Header } from './ipv4.ts';
@@ -39,4 +42,16 @@ export function flatten(pcap: Uint8Array): Flat[] {
     }
     return f;
   });
+}
+
+/** Real `TZ=UTC tcpdump -n [args] -r FILE` output for a capture. */
+export function realTcpdump(pcap: Uint8Array, args: string[] = []): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kwt-sum-'));
+  try {
+    const f = join(dir, 'c.pcap');
+    writeFileSync(f, pcap);
+    return execFileSync('tcpdump', ['-n', ...args, '-r', f], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
