@@ -16,13 +16,25 @@ export function eventNamespace(e: ClusterEvent): string {
   return e.namespace || 'default';
 }
 
+/** The node a kubelet event was recorded on (its EventSource.Host), if any. */
+function kubeletHost(state: ClusterState | undefined, e: ClusterEvent): string | undefined {
+  if (e.source !== 'kubelet') return undefined;
+  if (e.kind === 'Node') return e.name;
+  if (e.kind === 'Pod' && state) {
+    const pod = state.objects[`Pod/${e.namespace}/${e.name}`] as { spec?: { nodeName?: string } } | undefined;
+    return pod?.spec?.nodeName || undefined;
+  }
+  return undefined;
+}
+
 /** The Event object kubectl would read for a ClusterEvent. `seq` disambiguates equal names. */
-export function eventObject(e: ClusterEvent, clock: RenderClock, seq = 0): KObject {
+export function eventObject(e: ClusterEvent, clock: RenderClock, seq = 0, state?: ClusterState): KObject {
   const firstMs = clock.epochMs + e.firstTimestamp * 1000;
   const nanos = BigInt(Math.round(firstMs)) * 1000000n + BigInt(seq);
   const ns = eventNamespace(e);
   const first = rfc3339(e.firstTimestamp, clock);
   const last = rfc3339(e.lastTimestamp, clock);
+  const host = kubeletHost(state, e);
   const involved: Record<string, string> = { kind: e.kind, name: e.name };
   if (API_GROUP_OF_KIND[e.kind]) involved.apiVersion = API_GROUP_OF_KIND[e.kind];
   else involved.apiVersion = 'v1';
@@ -34,14 +46,14 @@ export function eventObject(e: ClusterEvent, clock: RenderClock, seq = 0): KObje
     involvedObject: involved,
     reason: e.reason,
     message: e.message,
-    source: { component: e.source },
+    source: host ? { component: e.source, host } : { component: e.source },
     firstTimestamp: first,
     lastTimestamp: last,
     count: e.count,
     type: e.type,
     eventTime: null,
     reportingComponent: e.source,
-    reportingInstance: '',
+    reportingInstance: host ?? '',
   };
 }
 
@@ -51,8 +63,8 @@ export function allEventObjects(state: ClusterState, clock: RenderClock): KObjec
   const seen = new Set(out.map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
   for (const e of state.events ?? []) {
     let seq = 0;
-    let obj = eventObject(e, clock, seq);
-    while (seen.has(`${obj.metadata.namespace}/${obj.metadata.name}`)) obj = eventObject(e, clock, ++seq);
+    let obj = eventObject(e, clock, seq, state);
+    while (seen.has(`${obj.metadata.namespace}/${obj.metadata.name}`)) obj = eventObject(e, clock, ++seq, state);
     seen.add(`${obj.metadata.namespace}/${obj.metadata.name}`);
     out.push(obj);
   }

@@ -232,6 +232,15 @@ describe('kubectl get (other kinds)', () => {
     expect(wide[0]).toBe('LAST SEEN   TYPE      REASON      OBJECT      SUBOBJECT   SOURCE              MESSAGE                                     FIRST SEEN   COUNT   NAME');
     expect(wide[1]).toBe(`5m          Normal    Scheduled   pod/web-1               default-scheduler   Successfully assigned default/web-1 to n1   5m           1       ${n1}`);
   });
+
+  it('events: a kubelet event names its node as the source host', () => {
+    const s = stateWith([runningPod('web-1', 'default', 0, { node: 'n1' })], {
+      clock: 60,
+      events: [{ namespace: 'default', kind: 'Pod', name: 'web-1', type: 'Normal', reason: 'Pulled', message: 'ok', source: 'kubelet', count: 1, firstTimestamp: 1, lastTimestamp: 1 }],
+    });
+    expect(renderGet(s, { resource: 'events', output: 'wide' }).stdout.split('\n')[1]).toMatch(/^59s\s+Normal\s+Pulled\s+pod\/web-1\s+kubelet, n1\s+ok\s+59s\s+1\s+web-1\.[0-9a-f]+$/);
+    expect(renderGet(s, { resource: 'events', output: 'yaml' }).stdout).toContain('  source:\n    component: kubelet\n    host: n1\n');
+  });
 });
 
 describe('kubectl get messages and errors', () => {
