@@ -423,3 +423,21 @@ describe('pod deletion', () => {
     expect(slice.endpoints.map((e: any) => e.targetRef.name).sort()).toEqual(now.map((p) => p.metadata.name).sort());
   });
 });
+
+describe('taints', () => {
+  it('keeps pods off tainted nodes and explains it', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 37, cni });
+    const [a, b, c] = s.nodes.map((n) => n.name);
+    const tainted = [a, b].map((name) => ({ ...obj(s, `Node//${name}`), spec: { ...obj(s, `Node//${name}`).spec, taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] } }));
+    applyObjects(s, tainted, { cni });
+    applyObjects(s, [deployment('nginx', 2)], { cni });
+    expect(podsOf(s, 'nginx-').every((p) => p.spec?.nodeName === c)).toBe(true);
+    applyObjects(s, [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { nodeSelector: { 'kubernetes.io/hostname': a }, containers: [{ name: 'c', image: 'busybox' }] } }], { cni });
+    expect(s.events.find((e) => e.name === 'p' && e.reason === 'FailedScheduling')!.message).toBe(
+      "0/3 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 2 node(s) had untolerated taint {dedicated: gpu}. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.",
+    );
+    // aws-node tolerates everything and stays on every node.
+    expect(listObjects<Pod>(s, 'Pod', 'kube-system').filter((p) => p.metadata.name.startsWith('aws-node-'))).toHaveLength(3);
+  });
+});

@@ -250,7 +250,44 @@ function antiRequired(p: Pod): PodAffinityTerm[] {
 
 // ---- the cycle -----------------------------------------------------------------------------------
 
+interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+interface Toleration {
+  key?: string;
+  operator?: string;
+  value?: string;
+  effect?: string;
+}
+
+function tolerates(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  if (t.operator === 'Exists') return !t.key || t.key === taint.key;
+  return t.key === taint.key && (t.value ?? '') === (taint.value ?? '');
+}
+
+/** TaintToleration Filter: the first NoSchedule/NoExecute taint the pod does not tolerate. */
+export function untoleratedTaint(pod: Pod, node: V1Node): Taint | undefined {
+  const taints = (node?.spec?.taints ?? []) as Taint[];
+  const tols = (pod.spec?.tolerations ?? []) as Toleration[];
+  return taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tols.some((x) => tolerates(x, t)));
+}
+
+function affinityRequired(p: Pod): PodAffinityTerm[] {
+  return (p.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as unknown as PodAffinityTerm[];
+}
+
 function filter(state: ClusterState, pod: Pod, v: NodeView, views: NodeView[], hard: SpreadConstraint[], matcher: (c: SpreadConstraint, l: Record<string, string>) => boolean): Status {
+  if (v.node?.spec?.unschedulable && !((pod.spec?.tolerations ?? []) as Toleration[]).some((t) => tolerates(t, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }))) {
+    return { ok: false, reason: 'node(s) were unschedulable', resolvable: false };
+  }
+  const taint = untoleratedTaint(pod, v.node);
+  if (taint) {
+    const reason = kubeMinor(state) >= 34 ? 'node(s) had untolerated taint(s)' : `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+    return { ok: false, reason, resolvable: false };
+  }
   if (!podMatchesNode(pod, v.record.name, v.labels)) return { ok: false, reason: REASON_NODE_AFFINITY, resolvable: false };
   if (v.pods.length + 1 > v.allocatablePods) return { ok: false, reason: REASON_TOO_MANY_PODS, resolvable: true };
   const ns = pod.metadata.namespace ?? 'default';
@@ -273,6 +310,14 @@ function filter(state: ClusterState, pod: Pod, v: NodeView, views: NodeView[], h
       const here = counts.get(v.labels[c.topologyKey]) ?? 0;
       if (here + self - (min === Infinity ? 0 : min) > c.maxSkew) return { ok: false, reason: REASON_SPREAD, resolvable: true };
     }
+  }
+  // Required pod affinity: some matching pod must run in the node's domain (or none anywhere
+  // and the pod matches its own term, so the first of a group can land).
+  for (const term of affinityRequired(pod)) {
+    const val = v.labels[term.topologyKey];
+    const anywhere = views.some((w) => w.pods.some((e) => isPodActive(e) && termSelects(term, ns, e)));
+    const here = val !== undefined && views.some((w) => w.labels[term.topologyKey] === val && w.pods.some((e) => isPodActive(e) && termSelects(term, ns, e)));
+    if (!here && !(!anywhere && termSelects(term, ns, pod))) return { ok: false, reason: "node(s) didn't match pod affinity rules", resolvable: false };
   }
   // Required anti-affinity, both the incoming pod's terms and existing pods' terms.
   for (const term of antiRequired(pod)) {

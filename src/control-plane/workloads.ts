@@ -10,7 +10,7 @@ import type { ClusterState } from './types.ts';
 import { clockOf, clone, controllerRef, createObject, getControllerOf, getObject, isControlledBy, listObjects, nowTime, removeObject, touchObject } from './store.ts';
 import { recordEvent } from './events.ts';
 import { isPodActive, isPodReady, labelsOf, selects, type Pod } from './pods.ts';
-import { podMatchesNode } from './scheduler.ts';
+import { podMatchesNode, untoleratedTaint } from './scheduler.ts';
 import { admitPod } from './admission.ts';
 import { defaultObject } from '../k8s/defaults.ts';
 
@@ -450,7 +450,7 @@ export function syncDaemonSet(state: ClusterState, ds: DaemonSet): boolean {
     const node = getObject<{ metadata: { labels?: Record<string, string> } }>(state, 'Node', '', n.name);
     const labels = node?.metadata.labels ?? {};
     const probe = { spec: ds.spec?.template?.spec, metadata: { name: '' } } as unknown as Pod;
-    const should = podMatchesNode(probe, n.name, labels);
+    const should = podMatchesNode(probe, n.name, labels) && !untoleratedTaint(probe, node as never);
     let here = pods.filter((p) => isPodActive(p) && dsPodNode(p) === n.name);
     if (should) desired++;
     // RollingUpdate/OnDelete: pods from an older template revision are replaced (RollingUpdate).
