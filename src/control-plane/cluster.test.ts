@@ -441,3 +441,15 @@ describe('taints', () => {
     expect(listObjects<Pod>(s, 'Pod', 'kube-system').filter((p) => p.metadata.name.startsWith('aws-node-'))).toHaveLength(3);
   });
 });
+
+describe('persistence', () => {
+  it('gives the same result whether or not the state went through JSON between operations', () => {
+    const cniA = fakeCni();
+    const a = createCluster(testSpec(), { seed: 41, cni: cniA });
+    const b: ClusterState = JSON.parse(JSON.stringify(a));
+    const cniB = fakeCni();
+    applyObjects(a, [deployment('nginx', 3), service('nginx', { type: 'NodePort' })], { cni: cniA });
+    applyObjects(b, [deployment('nginx', 3), service('nginx', { type: 'NodePort' })], { cni: cniB });
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+});
