@@ -65,7 +65,7 @@ export interface Extension {
   /** Built-in chains (hooks) the kernel accepts it in. */
   hooks?: string[];
   /** Why the kernel would refuse a match with these canonical options (undefined: fine). */
-  kernelCheck?(options: MatchOption[]): string | undefined;
+  kernelCheck?(options: MatchOption[], family: Family): string | undefined;
   /** Per canonical option: built-in chains the kernel accepts a rule using it in. */
   optionHooks?: Record<string, string[]>;
 }
@@ -469,6 +469,16 @@ const ADDRTYPE: Extension = {
     if (has(given, 'limit-iface-in')) out.push(opt('limit-iface-in'));
     if (has(given, 'limit-iface-out')) out.push(opt('limit-iface-out'));
     return out;
+  },
+  kernelCheck(options, family) {
+    if (family !== 6) return undefined;
+    const bad = ['BROADCAST', 'BLACKHOLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'];
+    for (const o of options) {
+      if (o.name !== 'src-type' && o.name !== 'dst-type') continue;
+      const hit = o.values[0].split(',').find((t) => bad.includes(t));
+      if (hit) return `addrtype ${hit} is not defined for IPv6`;
+    }
+    return undefined;
   },
   optionHooks: {
     'limit-iface-in': ['PREROUTING', 'INPUT', 'FORWARD'],

@@ -85,6 +85,7 @@ export function parsePort(s: string, proto: string | undefined): number {
     const p = services.get(`${s}/${pr}`);
     if (p !== undefined) return p;
   }
+  if (proto === undefined) throw paramError(`Port "${s}" does not resolve to anything.`);
   throw paramError(`invalid port/service \`${s}' specified`);
 }
 

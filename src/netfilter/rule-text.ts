@@ -443,6 +443,16 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
     }
     matches.push(m);
   }
+  // Matches kept as xtables extensions are checked by the kernel against -p (not negated).
+  const PROTO_OF: Record<string, number> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, icmp6: 58 };
+  const compatProtoErrors: string[] = [];
+  for (const [k, m] of matches.entries()) {
+    const want = PROTO_OF[m.module];
+    if (want === undefined || natives.some((n) => n.index === k)) continue;
+    if (!protocol || protocol.negated || protocol.num !== want) {
+      compatProtoErrors.push(`the ${m.module} match only works with a non-negated -p ${protocolName(want)}`);
+    }
+  }
 
   let ruleTarget: NetfilterRule['target'];
   if (target) {
@@ -464,8 +474,9 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
   if (ruleTarget?.name === 'TCPMSS' && !hasSynMatch(protocol, matches)) {
     kernelErrors.push({ errno: 'Invalid argument', explain: 'TCPMSS only works on TCP SYN packets: add -p tcp --tcp-flags SYN,RST SYN' });
   }
+  for (const why of compatProtoErrors) kernelErrors.push({ errno: 'Invalid argument', explain: why });
   for (const m of matches) {
-    const why = findMatch(m.module, family)?.kernelCheck?.(m.options);
+    const why = findMatch(m.module, family)?.kernelCheck?.(m.options, family);
     if (why) kernelErrors.push({ errno: 'Invalid argument', explain: why });
   }
   for (const h of [src, dst]) {
