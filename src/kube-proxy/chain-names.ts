@@ -2,24 +2,19 @@
 // base32 (RFC 4648, A-Z2-7) encoding of SHA-256(servicePortName + lower-case protocol [+ endpoint]).
 // All four per-service-port chains (SVC, SVL, EXT, FW) share one hash; SEP hashes the endpoint too.
 
-import { sha256Utf8 } from './sha256.ts';
+import { sha256Utf8Words } from './sha256.ts';
 
 const B32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
 /** First 16 base32 characters of SHA-256(s) (16 chars = 80 bits = the first 10 digest bytes). */
 export function hash16(s: string): string {
-  const d = sha256Utf8(s);
+  const h = sha256Utf8Words(s);
   let out = '';
-  let buf = 0;
-  let bits = 0;
-  for (let i = 0; i < 10; i++) {
-    buf = (buf << 8) | d[i];
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += B32[(buf >>> bits) & 31];
-    }
-    buf &= (1 << bits) - 1;
+  for (let off = 0; off < 80; off += 5) {
+    const w = off >>> 5;
+    const shift = off & 31;
+    const v = shift <= 27 ? h[w] >>> (27 - shift) : (h[w] << (shift - 27)) | (h[w + 1] >>> (59 - shift));
+    out += B32[v & 31];
   }
   return out;
 }

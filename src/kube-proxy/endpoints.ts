@@ -12,6 +12,12 @@ export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
 export const LABEL_HEADLESS = 'service.kubernetes.io/headless';
 export const LABEL_TOPOLOGY_ZONE = 'topology.kubernetes.io/zone';
 
+const NO_HINTS: ReadonlySet<string> = new Set();
+
+function hintSet(list: { name: string }[] | undefined): ReadonlySet<string> {
+  return list && list.length > 0 ? new Set(list.map((h) => h.name)) : NO_HINTS;
+}
+
 export interface EndpointInfo {
   /** Canonical IP text. */
   ip: string;
@@ -22,8 +28,10 @@ export interface EndpointInfo {
   ready: boolean;
   serving: boolean;
   terminating: boolean;
-  zoneHints: Set<string>;
-  nodeHints: Set<string>;
+  zoneHints: ReadonlySet<string>;
+  nodeHints: ReadonlySet<string>;
+  /** KUBE-SEP chain name, computed once (an EndpointInfo belongs to one service port). */
+  chain?: string;
 }
 
 /**
@@ -77,12 +85,8 @@ export function endpointsBySlicePort(
           ready: c.ready === undefined || c.ready === null || c.ready === true,
           serving: c.serving === undefined || c.serving === null || c.serving === true,
           terminating: c.terminating === true,
-          zoneHints: new Set((ep.hints?.forZones ?? []).map((z) => z.name)),
-          nodeHints: new Set(
-            preferSameNode
-              ? ((ep.hints as { forNodes?: { name: string }[] } | undefined)?.forNodes ?? []).map((n) => n.name)
-              : [],
-          ),
+          zoneHints: hintSet(ep.hints?.forZones),
+          nodeHints: preferSameNode ? hintSet((ep.hints as { forNodes?: { name: string }[] } | undefined)?.forNodes) : NO_HINTS,
         };
         const prev = set.get(info.endpoint);
         // Duplicates collapse; a non-terminating copy wins over a terminating one.
@@ -187,5 +191,5 @@ export function categorizeEndpoints(
 
 /** KUBE-SEP chain of an endpoint of a service port. */
 export function sepChain(sp: ServicePortInfo, ep: EndpointInfo): string {
-  return endpointChain(sp.nameString, sp.proto, ep.endpoint);
+  return (ep.chain ??= endpointChain(sp.nameString, sp.proto, ep.endpoint));
 }

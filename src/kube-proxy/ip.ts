@@ -8,22 +8,31 @@ export type IpFamily = 'IPv4' | 'IPv6';
 export interface ParsedIp {
   family: IpFamily;
   /** 4 or 16 bytes. */
-  bytes: Uint8Array;
+  bytes: number[];
   /** Canonical text as Go prints it. */
   text: string;
 }
 
 function parseV4Bytes(s: string): number[] | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
   const out: number[] = [];
-  for (const p of parts) {
-    if (!/^[0-9]+$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out.push(n);
+  let n = 0;
+  let digits = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // virtual trailing "."
+    if (c >= 48 && c <= 57) {
+      n = n * 10 + (c - 48);
+      digits++;
+      if (n > 255) return undefined;
+    } else if (c === 46) {
+      if (digits === 0) return undefined;
+      out.push(n);
+      n = 0;
+      digits = 0;
+    } else {
+      return undefined;
+    }
   }
-  return out;
+  return out.length === 4 ? out : undefined;
 }
 
 function parseV6Groups(s: string): number[] | undefined {
@@ -93,27 +102,24 @@ export function parseIpSloppy(s: string): ParsedIp | undefined {
   if (s.includes(':')) {
     const g = parseV6Groups(s);
     if (!g) return undefined;
-    const bytes = new Uint8Array(16);
-    g.forEach((v, i) => {
-      bytes[i * 2] = v >> 8;
-      bytes[i * 2 + 1] = v & 255;
-    });
+    const bytes: number[] = [];
+    for (const v of g) bytes.push(v >> 8, v & 255);
     // Go treats ::ffff:a.b.c.d as an IPv4 address (To4() != nil) and prints it dotted.
     if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
       const b4 = bytes.slice(12);
-      return { family: 'IPv4', bytes: b4, text: [...b4].join('.') };
+      return { family: 'IPv4', bytes: b4, text: b4.join('.') };
     }
     return { family: 'IPv6', bytes, text: formatV6(g) };
   }
   const v4 = parseV4Bytes(s);
   if (!v4) return undefined;
-  return { family: 'IPv4', bytes: Uint8Array.from(v4), text: v4.join('.') };
+  return { family: 'IPv4', bytes: v4, text: `${v4[0]}.${v4[1]}.${v4[2]}.${v4[3]}` };
 }
 
 export interface ParsedCidr {
   family: IpFamily;
   /** Network address bytes (host bits cleared). */
-  bytes: Uint8Array;
+  bytes: number[];
   prefix: number;
   /** Canonical "network/prefix" as Go's IPNet.String prints it. */
   text: string;
@@ -133,18 +139,18 @@ export function parseCidrSloppy(s: string): ParsedCidr | undefined {
   const maxLen = ip.bytes.length * 8;
   if (prefix > maxLen) return undefined;
   const bytes = maskBytes(ip.bytes, prefix);
-  const text = (ip.family === 'IPv4' ? [...bytes].join('.') : formatV6(bytesToGroups(bytes))) + `/${prefix}`;
+  const text = (ip.family === 'IPv4' ? bytes.join('.') : formatV6(bytesToGroups(bytes))) + `/${prefix}`;
   return { family: ip.family, bytes, prefix, text };
 }
 
-function bytesToGroups(b: Uint8Array): number[] {
+function bytesToGroups(b: number[]): number[] {
   const g: number[] = [];
   for (let i = 0; i < 16; i += 2) g.push((b[i] << 8) | b[i + 1]);
   return g;
 }
 
-function maskBytes(b: Uint8Array, prefix: number): Uint8Array {
-  const out = new Uint8Array(b.length);
+function maskBytes(b: number[], prefix: number): number[] {
+  const out: number[] = new Array<number>(b.length);
   for (let i = 0; i < b.length; i++) {
     const bits = Math.max(0, Math.min(8, prefix - i * 8));
     out[i] = b[i] & ((0xff << (8 - bits)) & 0xff);

@@ -395,9 +395,18 @@ export function syncRulesDetailed(input: SyncInput): SyncResult {
     `-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`,
   );
 
-  const lines = ['*filter', ...filterChains, ...filterRules, 'COMMIT', '*nat', ...natChains, ...natRules, 'COMMIT'];
+  const text =
+    '*filter\n' +
+    filterChains.join('\n') +
+    '\n' +
+    (filterRules.length ? filterRules.join('\n') + '\n' : '') +
+    'COMMIT\n*nat\n' +
+    natChains.join('\n') +
+    '\n' +
+    natRules.join('\n') +
+    '\nCOMMIT\n';
   return {
-    text: lines.join('\n') + '\n',
+    text,
     activeNatChains: [...active],
     deletedChains: deleted,
     servicePorts: ports.length,

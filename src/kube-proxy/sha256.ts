@@ -13,23 +13,18 @@ const K = new Uint32Array([
 ]);
 
 const W = new Uint32Array(64);
+const H = new Uint32Array(8);
+let block = new Uint8Array(256);
 
-/** SHA-256 digest (32 bytes) of `data`. */
-export function sha256(data: Uint8Array): Uint8Array {
-  const bitLen = data.length * 8;
-  const padded = new Uint8Array(((data.length + 9 + 63) >> 6) << 6);
-  padded.set(data);
-  padded[data.length] = 0x80;
-  const view = new DataView(padded.buffer);
-  // Message length in bits as a 64-bit big-endian integer (inputs here are far below 2^32 bits).
-  view.setUint32(padded.length - 8, Math.floor(bitLen / 0x100000000));
-  view.setUint32(padded.length - 4, bitLen >>> 0);
-
+/** Compresses the padded message in `buf[0..len)` (a multiple of 64 bytes) into H. */
+function compress(buf: Uint8Array, len: number): void {
   let h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a;
   let h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
-
-  for (let off = 0; off < padded.length; off += 64) {
-    for (let i = 0; i < 16; i++) W[i] = view.getUint32(off + i * 4);
+  for (let off = 0; off < len; off += 64) {
+    for (let i = 0; i < 16; i++) {
+      const j = off + i * 4;
+      W[i] = ((buf[j] << 24) | (buf[j + 1] << 16) | (buf[j + 2] << 8) | buf[j + 3]) >>> 0;
+    }
     for (let i = 16; i < 64; i++) {
       const a = W[i - 15], b = W[i - 2];
       const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
@@ -50,15 +45,69 @@ export function sha256(data: Uint8Array): Uint8Array {
     h0 = (h0 + a) >>> 0; h1 = (h1 + b) >>> 0; h2 = (h2 + c) >>> 0; h3 = (h3 + d) >>> 0;
     h4 = (h4 + e) >>> 0; h5 = (h5 + f) >>> 0; h6 = (h6 + g) >>> 0; h7 = (h7 + h) >>> 0;
   }
+  H[0] = h0; H[1] = h1; H[2] = h2; H[3] = h3; H[4] = h4; H[5] = h5; H[6] = h6; H[7] = h7;
+}
+
+/** Pads `n` message bytes already in `block` and hashes them into H. */
+function hashBlock(n: number): void {
+  const len = ((n + 9 + 63) >> 6) << 6;
+  block.fill(0, n, len);
+  block[n] = 0x80;
+  const bitLen = n * 8;
+  const hi = Math.floor(bitLen / 0x100000000);
+  const lo = bitLen >>> 0;
+  block[len - 8] = hi >>> 24; block[len - 7] = (hi >>> 16) & 255; block[len - 6] = (hi >>> 8) & 255; block[len - 5] = hi & 255;
+  block[len - 4] = lo >>> 24; block[len - 3] = (lo >>> 16) & 255; block[len - 2] = (lo >>> 8) & 255; block[len - 1] = lo & 255;
+  compress(block, len);
+}
+
+function ensureBlock(n: number): void {
+  const need = (((n + 9 + 63) >> 6) << 6);
+  if (block.length < need) block = new Uint8Array(need * 2);
+}
+
+function digestBytes(): Uint8Array {
   const out = new Uint8Array(32);
-  const ov = new DataView(out.buffer);
-  [h0, h1, h2, h3, h4, h5, h6, h7].forEach((v, i) => ov.setUint32(i * 4, v));
+  for (let i = 0; i < 8; i++) {
+    out[i * 4] = H[i] >>> 24; out[i * 4 + 1] = (H[i] >>> 16) & 255; out[i * 4 + 2] = (H[i] >>> 8) & 255; out[i * 4 + 3] = H[i] & 255;
+  }
   return out;
+}
+
+/** SHA-256 digest (32 bytes) of `data`. */
+export function sha256(data: Uint8Array): Uint8Array {
+  ensureBlock(data.length);
+  block.set(data);
+  hashBlock(data.length);
+  return digestBytes();
 }
 
 const encoder = new TextEncoder();
 
+/** Hashes the UTF-8 encoding of `s` into the internal state (ASCII fast path). */
+function hashString(s: string): void {
+  let ascii = true;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) { ascii = false; break; }
+  if (ascii) {
+    ensureBlock(s.length);
+    for (let i = 0; i < s.length; i++) block[i] = s.charCodeAt(i);
+    hashBlock(s.length);
+  } else {
+    const bytes = encoder.encode(s);
+    ensureBlock(bytes.length);
+    block.set(bytes);
+    hashBlock(bytes.length);
+  }
+}
+
 /** SHA-256 of the UTF-8 encoding of `s`. */
 export function sha256Utf8(s: string): Uint8Array {
-  return sha256(encoder.encode(s));
+  hashString(s);
+  return digestBytes();
+}
+
+/** SHA-256 of the UTF-8 encoding of `s` as eight big-endian words (a shared buffer: copy to keep). */
+export function sha256Utf8Words(s: string): Uint32Array {
+  hashString(s);
+  return H;
 }
