@@ -45,6 +45,12 @@ describe('kubectl get pods', () => {
     );
   });
 
+  it('--no-headers prints the rows only', () => {
+    expect(renderGet(state, { resource: 'pods', noHeaders: true }).stdout).toBe(
+      'longer-name-pod-2   1/1   Running   0     12m\nweb-1               1/1   Running   0     60m\n',
+    );
+  });
+
   it('-l filters by label selector', () => {
     expect(renderGet(state, { resource: 'pods', selector: 'tier=fe' }).stdout).toBe(
       'NAME                READY   STATUS    RESTARTS   AGE\nlonger-name-pod-2   1/1     Running   0          12m\n',

@@ -18,6 +18,8 @@ export interface GetRequest {
   output?: 'wide' | 'yaml' | 'json' | 'name';
   selector?: string;
   showLabels?: boolean;
+  /** --no-headers: table rows only. */
+  noHeaders?: boolean;
   /** Epoch of the logical clock in ms; see clockOf for the default. */
   epochMs?: number;
 }
@@ -147,7 +149,9 @@ export function renderGet(state: ClusterState, req: GetRequest): RenderResult {
       }
       return { cells, namespace: o.metadata.namespace ?? '', labels: o.metadata.labels as Record<string, string> | undefined };
     });
-    const table = renderTable(info.columns, rows, { wide: output === 'wide', withNamespace, showLabels: req.showLabels });
+    const table = renderTable(info.columns, rows, {
+      wide: output === 'wide', withNamespace, showLabels: req.showLabels, noHeaders: req.noHeaders,
+    });
     if (table !== '') tables.push(table);
   }
   const stdout = tables.join('\n');
