@@ -14,7 +14,7 @@ import {
   emitIcmp, ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_FRAG_NEEDED, ICMP_PORT_UNREACH,
   ICMP_TIME_EXCEEDED, linuxIcmpErrorTos, linuxIcmpQuote, parseIcmp, type IcmpPacket,
 } from './icmp.ts';
-import { emitIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, parseIpv4, type Ipv4Header } from './ipv4.ts';
+import { emitIpv4, ipv4Defaults, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, parseIpv4, type Ipv4Header } from './ipv4.ts';
 import { labUnavailable } from './lab.node.ts';
 import { recordLabCapture } from './lab-scenario.node.ts';
 import {
@@ -145,6 +145,20 @@ function checkCapture(pcap: Uint8Array, meta: Meta): void {
 
   // TCP handshake and data segments, plain and inside VXLAN.
   const checkTcp = (segs: Decoded[], mtu: number): void => {
+    // The SYN rebuilt from our Linux model, taking only ISN, ports, TS value and IP ID from the
+    // kernel's SYN, must equal the kernel's bytes (IP flags/TTL/length, TCP header length,
+    // window, option order and padding, checksums).
+    const real = segs.find((d) => d.tcp!.header.flags === TCP_SYN)!;
+    const rt = real.tcp!.header;
+    const rts = rt.options.find((o) => o.kind === 'timestamps') as { tsval: number };
+    const ph = { src: real.ip!.header.src, dst: real.ip!.header.dst };
+    const mssModel = linuxAdvertisedMss(mtu);
+    const modelSyn = emitIpv4(
+      ipv4Defaults(ph.src, ph.dst, IPPROTO_TCP, real.ip!.header.identification),
+      emitTcp({ srcPort: rt.srcPort, dstPort: rt.dstPort, seq: rt.seq, ack: 0, flags: TCP_SYN, window: linuxSynWindow(mssModel), urgent: 0,
+        options: linuxSynOptions({ mss: mssModel, timestamps: { tsval: rts.tsval, tsecr: 0 }, wscale }) }, new Uint8Array(0), ph),
+    );
+    expect(modelSyn).toEqual(real.ipBytes);
     const tcp = segs.map((d) => ({ ip: d.ip!.header, t: d.tcp!.header as TcpHeader, len: d.tcp!.payload.length, hl: d.tcp!.headerLength }));
     const syn = tcp.find((x) => x.t.flags === TCP_SYN)!;
     const synack = tcp.find((x) => x.t.flags === (TCP_SYN | TCP_ACK))!;
