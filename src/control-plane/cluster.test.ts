@@ -453,3 +453,22 @@ describe('persistence', () => {
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
 });
+
+describe('rollback', () => {
+  it('reuses the old ReplicaSet when the template goes back, with a new revision', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 43, cni });
+    applyObjects(s, [deployment('nginx', 2)], { cni });
+    const v1 = listObjects<any>(s, 'ReplicaSet', 'default')[0].metadata.name;
+    const changed = deployment('nginx', 2);
+    (changed.spec as any).template.spec.containers[0].image = 'nginx:1.28';
+    applyObjects(s, [changed], { cni });
+    applyObjects(s, [deployment('nginx', 2)], { cni });
+    const rss = listObjects<any>(s, 'ReplicaSet', 'default');
+    expect(rss).toHaveLength(2);
+    const back = rss.find((r) => r.metadata.name === v1);
+    expect(back.spec.replicas).toBe(2);
+    expect(back.metadata.annotations['deployment.kubernetes.io/revision']).toBe('3');
+    expect(obj(s, 'Deployment/default/nginx').metadata.annotations['deployment.kubernetes.io/revision']).toBe('3');
+  });
+});

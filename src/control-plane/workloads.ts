@@ -281,6 +281,12 @@ export function syncDeployment(state: ClusterState, d: Deployment): boolean {
     }
   }
   const nrs = newRs!;
+  // A rollback reuses an old ReplicaSet; it becomes the newest revision again.
+  if (Number(nrs.metadata.annotations?.[REVISION] ?? 0) <= maxOldRevision) {
+    nrs.metadata.annotations = { ...(nrs.metadata.annotations ?? {}), [REVISION]: String(maxOldRevision + 1) };
+    touchObject(state, nrs);
+    changed = true;
+  }
   if (d.metadata.annotations?.[REVISION] !== nrs.metadata.annotations?.[REVISION]) {
     d.metadata.annotations = { ...(d.metadata.annotations ?? {}), [REVISION]: nrs.metadata.annotations?.[REVISION] ?? '1' };
     touchObject(state, d);
@@ -391,7 +397,7 @@ export function syncDeployment(state: ClusterState, d: Deployment): boolean {
     replicas,
     updatedReplicas,
   };
-  const unavailableReplicas = Math.max(0, replicas - availableReplicas, want - availableReplicas);
+  const unavailableReplicas = Math.max(0, sum((r) => r.spec?.replicas ?? 0) - availableReplicas);
   if (unavailableReplicas > 0) status.unavailableReplicas = unavailableReplicas;
   for (const k of ['availableReplicas', 'readyReplicas', 'replicas', 'updatedReplicas']) if (status[k] === 0) delete status[k];
   const cc = (d.status as { collisionCount?: number } | undefined)?.collisionCount;
