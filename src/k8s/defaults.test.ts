@@ -131,6 +131,11 @@ describe('Service defaults', () => {
     expect(h.spec.ipFamilyPolicy).toBe('RequireDualStack');
     expect(h.spec.clusterIPs).toEqual(['None']);
   });
+
+  it('registry create drops a client-supplied status', () => {
+    const s = registryCreateDefaults(k({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: {}, status: { loadBalancer: { ingress: [{ ip: '1.2.3.4' }] } } })) as Any;
+    expect(s.status).toBeUndefined();
+  });
 });
 
 describe('other kinds', () => {

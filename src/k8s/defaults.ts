@@ -276,11 +276,14 @@ export function defaultObject<T extends KObject>(o: T, namespace = 'default'): T
 
 /**
  * What registries add on create, besides allocation (single-stack IPv4 cluster, as EKS is by default):
- * Service clusterIPs mirrors clusterIP, ipFamilyPolicy (SingleStack; RequireDualStack for headless
- * services without selector) and ipFamilies [IPv4]; Namespace spec.finalizers and status.phase.
+ * any client-supplied status is dropped; Service clusterIPs mirrors clusterIP, ipFamilyPolicy
+ * (SingleStack; RequireDualStack for headless services without selector) and ipFamilies [IPv4];
+ * Namespace spec.finalizers and status.phase.
  */
 export function registryCreateDefaults<T extends KObject>(o: T): T {
   const c = structuredClone(o) as T & Obj;
+  // PrepareForCreate: a client cannot set status on create; controllers fill it.
+  delete (c as Obj).status;
   if (c.kind === 'Service') {
     const spec = (isObj(c.spec) ? c.spec : ((c as Obj).spec = {})) as Obj;
     if (spec.type !== 'ExternalName') {
