@@ -85,6 +85,12 @@ describe('kinds and decoding', () => {
     expect(err('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n').message).toMatch(/^kind "ConfigMap" \(v1\) is not simulated by kubewire/);
   });
 
+  it('generateName cannot be used with apply', () => {
+    expect(err('apiVersion: v1\nkind: Pod\nmetadata:\n  generateName: web-\nspec:\n  containers: [{name: c, image: x}]\n').message).toBe(
+      'from web-: cannot use generate name with apply',
+    );
+  });
+
   it('missing kind', () => {
     expect(err('apiVersion: v1\nmetadata:\n  name: c\n').message).toBe(`unable to decode "m.yaml": Object 'Kind' is missing in '{"apiVersion":"v1","metadata":{"name":"c"}}'`);
   });

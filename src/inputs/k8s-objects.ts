@@ -177,6 +177,9 @@ export function parseObjects(text: string, file: string, opts: ParseObjectsOptio
         { where: doc.locate(['metadata', 'namespace']) },
       );
     }
+    if (!name && typeof meta.generateName === 'string' && meta.generateName !== '')
+      // kubectl apply needs a name to find the live object
+      throw new KubewireError(`from ${meta.generateName}: cannot use generate name with apply`, { where: doc.locate(['metadata', 'generateName']) });
     const defaulted = defaultObject(o as unknown as KObject, namespace);
     const errs = validateObject(defaulted, opts.service);
     if (errs.length > 0) {
