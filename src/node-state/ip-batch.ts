@@ -23,8 +23,16 @@ export type BatchTool = 'ip' | 'ip6' | 'bridge' | 'sysctl' | 'tuntap';
 export interface BatchStep {
   /** Model namespace name (key of host.namespaces). */
   ns: string;
-  /** Milliseconds to wait after the step (carrier changes reach IPv6 through linkwatch). */
+  /** After this step, attach the carrier holders of the taps it created (see `taps`). */
+  holdTaps?: boolean;
+  /** Milliseconds to wait after the step. */
   waitAfterMs?: number;
+  /**
+   * Wait until this device of the step's namespace is ready for IPv6 (its ff00::/8 route shows
+   * in `ip -6 route show table local`): a veth's carrier reaches addrconf through linkwatch,
+   * asynchronously and sometimes up to a second later.
+   */
+  waitReady?: string;
   /**
    * ip: lines for `ip -n NS -batch -`; ip6: the same with `-6`; bridge: `bridge -n NS -batch -`;
    * sysctl: "key=value" lines for `ip netns exec NS sysctl -w`; tuntap: lines for `ip -n NS -batch -`
@@ -160,8 +168,9 @@ function addrLine(a: Address): string {
   if (a.label && a.label !== a.dev) p.push(`label ${q(a.label)}`);
   if (a.flags.includes('noprefixroute')) p.push('noprefixroute');
   if (a.flags.includes('nodad')) p.push('nodad');
-  const metric = (a as Address & { metric?: number }).metric;
+  const metric = a.metric;
   if (metric !== undefined) p.push(`metric ${metric}`);
+  if (a.validLft !== 'forever' || a.preferredLft !== 'forever') p.push(`valid_lft ${a.validLft} preferred_lft ${a.preferredLft}`);
   return p.join(' ');
 }
 
@@ -247,32 +256,16 @@ export function hostToBatch(host: Host, opts: BatchOptions = {}): HostBatch {
       .map(([peer, id]) => `netns set ${q(realName(peer))} ${id}`);
     if (lines.length) steps.push({ ns: n, tool: 'ip', lines });
   }
-  // 3a. veth pairs (both ifindexes explicit), created from the first namespace that sees them.
-  const made = new Set<string>();
-  for (const n of nsNames) {
-    const ns = host.namespaces[n];
-    const lines: string[] = [];
-    for (const l of ns.links) {
-      if (l.kind !== 'veth' || !l.veth) continue;
-      const key = `${n}/${l.name}`;
-      if (made.has(key)) continue;
-      const pns = host.namespaces[l.veth.peerNs];
-      const peer = pns?.links.find((x) => x.name === l.veth!.peerName);
-      if (!pns || !peer) throw new KubewireError(`veth ${l.name} in ${n}: peer ${l.veth.peerNs}/${l.veth.peerName} not found`);
-      made.add(key);
-      made.add(`${l.veth.peerNs}/${peer.name}`);
-      const netnsPart = l.veth.peerNs === n ? '' : ` netns ${q(realName(l.veth.peerNs))}`;
-      lines.push(`link add ${linkCreateArgs(l)} type veth peer name ${linkCreateArgs(peer)}${netnsPart}`);
-    }
-    if (lines.length) steps.push({ ns: n, tool: 'ip', lines });
-  }
-  // 3b. taps for physical devices, with placeholders filling lower free ifindexes.
+  // 3a. taps for physical devices first, with placeholder links filling the free ifindexes
+  // below them (deleted again at once). They get their carrier holder right after, before any
+  // veth exists: a veth without carrier takes its operstate from the device that has its peer's
+  // ifindex in its own namespace, evaluated when the kernel's linkwatch gets to it.
   for (const n of nsNames) {
     const ns = host.namespaces[n];
     const devs = ns.links.filter((l) => l.kind === 'device');
     if (!devs.length) continue;
     const lines: string[] = [];
-    const occupied = new Set<number>(ns.links.filter((l) => l.kind === 'loopback' || l.kind === 'veth').map((l) => l.ifindex));
+    const occupied = new Set<number>(ns.links.filter((l) => l.kind === 'loopback').map((l) => l.ifindex));
     const placeholders: string[] = [];
     for (const d of [...devs].sort((a, b) => a.ifindex - b.ifindex)) {
       for (let i = 2; i < d.ifindex; i++) {
@@ -291,7 +284,26 @@ export function hostToBatch(host: Host, opts: BatchOptions = {}): HostBatch {
     for (const d of devs) {
       lines.push(`link set dev ${q(d.name)} address ${d.mac} mtu ${d.mtu}${d.txqlen !== 1000 ? ` txqueuelen ${d.txqlen}` : ''}`);
     }
-    steps.push({ ns: n, tool: 'ip', lines });
+    steps.push({ ns: n, tool: 'ip', lines, holdTaps: true });
+  }
+  // 3b. veth pairs (both ifindexes explicit), created from the first namespace that sees them.
+  const made = new Set<string>();
+  for (const n of nsNames) {
+    const ns = host.namespaces[n];
+    const lines: string[] = [];
+    for (const l of ns.links) {
+      if (l.kind !== 'veth' || !l.veth) continue;
+      const key = `${n}/${l.name}`;
+      if (made.has(key)) continue;
+      const pns = host.namespaces[l.veth.peerNs];
+      const peer = pns?.links.find((x) => x.name === l.veth!.peerName);
+      if (!pns || !peer) throw new KubewireError(`veth ${l.name} in ${n}: peer ${l.veth.peerNs}/${l.veth.peerName} not found`);
+      made.add(key);
+      made.add(`${l.veth.peerNs}/${peer.name}`);
+      const netnsPart = l.veth.peerNs === n ? '' : ` netns ${q(realName(l.veth.peerNs))}`;
+      lines.push(`link add ${linkCreateArgs(l)} type veth peer name ${linkCreateArgs(peer)}${netnsPart}`);
+    }
+    if (lines.length) steps.push({ ns: n, tool: 'ip', lines });
   }
   // 3c. the other links.
   for (const n of nsNames) {
@@ -350,9 +362,10 @@ export function hostToBatch(host: Host, opts: BatchOptions = {}): HostBatch {
     let batch: string[] = [];
     for (const l of ups) {
       batch.push(`link set dev ${q(l.name)} up`);
-      if (l.kind === 'veth' && l.carrier) {
-        // This completes the pair: let linkwatch deliver the carrier before the next link.
-        steps.push({ ns: n, tool: 'ip', lines: batch, waitAfterMs: 60 });
+      const hasMroute = ns.routes.some((r) => r.family === 6 && r.type === 'multicast' && r.dev === l.name);
+      if (l.kind === 'veth' && l.carrier && hasMroute) {
+        // This may complete the pair: let linkwatch deliver the carrier before the next link.
+        steps.push({ ns: n, tool: 'ip', lines: batch, waitReady: l.name });
         batch = [];
       }
     }

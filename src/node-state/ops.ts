@@ -747,7 +747,7 @@ export function addAddress(ns: NetNs, dev: string, cidr: string, opts: AddAddres
       if (firstOfDev) ns.addresses.splice(ns.addresses.indexOf(firstOfDev), 0, a);
       else ns.addresses.push(a);
     }
-    if (opts.metric !== undefined) (a as Address & { metric?: number }).metric = opts.metric;
+    if (opts.metric !== undefined) a.metric = opts.metric;
     addIpv4AddrRoutes(ns, l, a);
     refreshLinkdown(ns);
     return a;
@@ -765,7 +765,7 @@ export function addAddress(ns: NetNs, dev: string, cidr: string, opts: AddAddres
   const a: Address = { dev, family: 6, local, prefixlen: p.len, scope: v6scope, flags, validLft: 'forever', preferredLft: 'forever' };
   // The model is the settled state: DAD has finished wherever it could run (link with carrier).
   if (!ready && dadApplies(ns, l, a)) flags.push('tentative');
-  if (opts.metric !== undefined) (a as Address & { metric?: number }).metric = opts.metric;
+  if (opts.metric !== undefined) a.metric = opts.metric;
   // inet6_addr_add: addrconf_add_dev first (ff00::/8), then the address and its prefix route;
   // route additions through a down device fail silently.
   ipv6AddDev(ns, l);
@@ -810,7 +810,7 @@ function addIpv4AddrRoutes(ns: NetNs, l: Link, a: Address): void {
         scope: isLo ? 'host' : 'link',
         src: prim.local,
       };
-      const metric = (a as Address & { metric?: number }).metric;
+      const metric = a.metric;
       if (metric) r.metric = metric;
       addRouteRaw(ns, r);
     }
@@ -825,7 +825,7 @@ function addIpv6AddrRoutes(ns: NetNs, l: Link, a: Address): void {
   if (!l.up) return;
   const p = parsePrefix(`${a.local}/${a.prefixlen}`)!;
   if (a.prefixlen < 128 && !a.flags.includes('noprefixroute')) {
-    const metric = (a as Address & { metric?: number }).metric ?? 256;
+    const metric = a.metric ?? 256;
     addRouteRaw(ns, { family: 6, table: TABLE_MAIN, type: 'unicast', dst: formatPrefix(6, networkOf(p), a.prefixlen), dev: l.name, proto: 'kernel', scope: 'universe', metric, pref: 'medium' });
   }
   // The local route appears once DAD has completed.

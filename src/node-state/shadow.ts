@@ -72,7 +72,7 @@ function addrOpts(a: Address): Parameters<typeof addAddress>[3] {
   if (a.flags.includes('noprefixroute')) o.noprefixroute = true;
   if (a.flags.includes('nodad')) o.nodad = true;
   if (a.label) o.label = a.label;
-  const metric = (a as Address & { metric?: number }).metric;
+  const metric = a.metric;
   if (metric !== undefined) o.metric = metric;
   return o;
 }

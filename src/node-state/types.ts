@@ -100,6 +100,8 @@ export interface Address {
   /** Seconds or 'forever'. */
   validLft: number | 'forever';
   preferredLft: number | 'forever';
+  /** Metric of the prefix route (`ip addr add ... metric N`, IFA_RT_PRIORITY); `ip addr` shows it. */
+  metric?: number;
 }
 
 export const TABLE_LOCAL = 255;

@@ -75,17 +75,17 @@ export class NetnsLab {
     const plan = hostToBatch(host, { names: this.names });
     const tapsByNs = new Map<string, string[]>();
     for (const t of plan.taps) tapsByNs.set(t.ns, [...(tapsByNs.get(t.ns) ?? []), t.dev]);
-    let tapsHeld = false;
     for (const s of plan.steps) {
-      // Hold taps before addresses and link-up, so they come up with carrier like a NIC.
-      if (!tapsHeld && s.tool !== 'sysctl' && s.lines.some((l) => l.startsWith('address add') || / up$/.test(l))) {
-        for (const [ns, devs] of tapsByNs) await this.holdTaps(ns, devs);
-        tapsHeld = true;
-      }
       this.runStep(s.ns, s.tool, s.lines);
+      // Taps get carrier from a process holding their queue, as a NIC has from its link.
+      if (s.holdTaps && tapsByNs.has(s.ns)) {
+        await this.holdTaps(s.ns, tapsByNs.get(s.ns)!);
+        tapsByNs.delete(s.ns);
+      }
       if (s.waitAfterMs) await this.settle(s.waitAfterMs);
+      if (s.waitReady) await this.waitReady(s.ns, s.waitReady);
     }
-    if (!tapsHeld) for (const [ns, devs] of tapsByNs) await this.holdTaps(ns, devs);
+    for (const [ns, devs] of tapsByNs) await this.holdTaps(ns, devs);
     return plan;
   }
 
@@ -128,6 +128,16 @@ export class NetnsLab {
   run(ns: string, argv: string[]): CmdResult {
     const r = spawnSync('ip', ['netns', 'exec', this.realName(ns), ...argv], { encoding: 'utf8' });
     return { stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.status ?? -1 };
+  }
+
+  /** Waits (up to 3 s) until a device is ready for IPv6: its ff00::/8 route exists. */
+  async waitReady(ns: string, dev: string): Promise<void> {
+    const deadline = Date.now() + 3000;
+    while (Date.now() < deadline) {
+      const r = this.run(ns, ['ip', '-6', 'route', 'show', 'table', 'local', 'dev', dev]);
+      if (r.stdout.includes('multicast ff00::/8')) return;
+      await this.settle(20);
+    }
   }
 
   /** Waits a little (linkwatch and carrier changes are asynchronous). */

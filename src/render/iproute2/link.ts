@@ -126,6 +126,7 @@ function lft(v: number | 'forever'): string {
 
 function addrLines(a: Address): string {
   let s = `    ${a.family === 4 ? 'inet' : 'inet6'} ${a.local}/${a.prefixlen} `;
+  if (a.metric) s += `metric ${a.metric} `;
   if (a.family === 4 && a.broadcast) s += `brd ${a.broadcast} `;
   s += `scope ${scopeName(a.scope)} `;
   s += addrFlags(a);
@@ -181,7 +182,7 @@ export function renderAddrsBrief(ns: NetNs, f: LinkFilter = {}): string {
     if (f.family !== undefined && addrs.length === 0) continue;
     const name = f.family === 6 && f.dev === undefined ? inet6Name(ns, l) : nameAndLink(ns, l);
     out += `${pad(name, 16)} ${pad(operState(ns, l), 14)} `;
-    for (const a of addrs) out += `${a.local}/${a.prefixlen} `;
+    for (const a of addrs) out += `${a.local}/${a.prefixlen} ${a.metric ? `metric ${a.metric} ` : ''}`;
     out += '\n';
   }
   return out;
