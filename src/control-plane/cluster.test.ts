@@ -472,3 +472,22 @@ describe('rollback', () => {
     expect(obj(s, 'Deployment/default/nginx').metadata.annotations['deployment.kubernetes.io/revision']).toBe('3');
   });
 });
+
+describe('sandbox retries', () => {
+  it('retries a failed sandbox within the same operation once a CNI DEL freed an address', () => {
+    const cni = fakeCni({ poolSize: 3 });
+    const spec = testSpec();
+    spec.nodeGroups[0].desiredCapacity = 1;
+    const s = createCluster(spec, { seed: 47, cni });
+    applyObjects(s, [deployment('web', 2)], { cni }); // coredns holds 2 of the 3 addresses
+    const pods = podsOf(s, 'web-');
+    const running = pods.filter((p) => p.status?.phase === 'Running');
+    const stuck = pods.filter((p) => p.status?.phase === 'Pending');
+    expect(running).toHaveLength(1);
+    expect(stuck).toHaveLength(1);
+    expect(s.events.some((e) => e.name === stuck[0].metadata.name && e.reason === 'FailedCreatePodSandBox')).toBe(true);
+    deleteObjects(s, [{ kind: 'Deployment', namespace: 'kube-system', name: 'coredns' }], { cni });
+    const after = podsOf(s, 'web-');
+    expect(after.every((p) => p.status?.phase === 'Running')).toBe(true);
+  });
+});

@@ -21,7 +21,7 @@ import { admitService } from './services.ts';
 import { admitPod } from './admission.ts';
 import { collectGarbage, deletePod, qosClass, syncDaemonSet, syncDeployment, syncReplicaSet, type DaemonSet, type Deployment, type ReplicaSet } from './workloads.ts';
 import { schedulePod } from './scheduler.ts';
-import { syncKubelets } from './kubelet.ts';
+import { newSandboxRetries, syncKubelets } from './kubelet.ts';
 import { syncEndpointSlices } from './endpointslices.ts';
 import type { Pod } from './pods.ts';
 
@@ -230,7 +230,7 @@ function runScheduler(state: ClusterState, failedThisOp: Map<string, string>): b
 
 /** Runs every controller until nothing changes, then lets the Service proxy resync each node. */
 export function reconcile(state: ClusterState, plugins: Plugins): void {
-  const attempted = new Set<string>();
+  const retries = newSandboxRetries();
   const failed = new Map<string, string>();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let changed = false;
@@ -239,7 +239,7 @@ export function reconcile(state: ClusterState, plugins: Plugins): void {
     for (const rs of listObjects<ReplicaSet>(state, 'ReplicaSet')) if (syncReplicaSet(state, rs)) changed = true;
     for (const ds of listObjects<DaemonSet>(state, 'DaemonSet')) if (syncDaemonSet(state, ds)) changed = true;
     if (runScheduler(state, failed)) changed = true;
-    if (syncKubelets(state, plugins.cni, attempted)) changed = true;
+    if (syncKubelets(state, plugins.cni, retries)) changed = true;
     if (syncEndpointSlices(state)) changed = true;
     if (!changed) break;
     state.clock += 1;

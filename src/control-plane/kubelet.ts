@@ -281,11 +281,23 @@ function ctxFor(state: ClusterState, nodeName: string): PluginContext | undefine
 }
 
 /**
- * One kubelet pass over every node's pods. `attempted` holds pods whose sandbox already
- * failed during this operation (kubelet backs off; it retries on the next operation).
- * Returns true when anything changed.
+ * Sandbox retry bookkeeping for one operation: kubelet backs off after a failed RunPodSandbox
+ * and retries later; within an operation we retry only once a CNI DEL has freed something
+ * since the last attempt (otherwise the retry would fail the same way).
  */
-export function syncKubelets(state: ClusterState, cni: CniPlugin, attempted: Set<string>): boolean {
+export interface SandboxRetries {
+  /** Pod key → value of `dels` when its sandbox last failed. */
+  failedAt: Map<string, number>;
+  /** CNI DELs performed so far in this operation. */
+  dels: number;
+}
+
+export function newSandboxRetries(): SandboxRetries {
+  return { failedAt: new Map(), dels: 0 };
+}
+
+/** One kubelet pass over every node's pods. Returns true when anything changed. */
+export function syncKubelets(state: ClusterState, cni: CniPlugin, retries: SandboxRetries): boolean {
   let changed = false;
   const ks = kubeletState(state);
   for (const pod of listObjects<Pod>(state, 'Pod')) {
@@ -299,7 +311,10 @@ export function syncKubelets(state: ClusterState, cni: CniPlugin, attempted: Set
           if (sb.ready) recordEvent(state, pod, 'Normal', 'Killing', `Stopping container ${c.name}`, 'kubelet');
         }
         // CNI DEL undoes a successful ADD; a failed ADD was already cleaned up by the runtime.
-        if (!pod.spec?.hostNetwork && sb.ready) cni.podDelete(ctx, pod);
+        if (!pod.spec?.hostNetwork && sb.ready) {
+          cni.podDelete(ctx, pod);
+          retries.dels++;
+        }
       }
       delete ks.sandboxes[key];
       removeObject(state, pod);
@@ -320,8 +335,8 @@ export function syncKubelets(state: ClusterState, cni: CniPlugin, attempted: Set
       changed = true;
       continue;
     }
-    if (attempted.has(key)) continue;
-    attempted.add(key);
+    const last = retries.failedAt.get(key);
+    if (last !== undefined && last === retries.dels) continue;
     const id = containerdId(state);
     ks.sandboxes[key] = { id, node: ctx.node.name, ips: [], ready: false };
     const res = cni.podAdd(ctx, pod);
@@ -330,6 +345,7 @@ export function syncKubelets(state: ClusterState, cni: CniPlugin, attempted: Set
       setRunning(state, pod, ctx.node, res.ips);
     } else {
       ks.sandboxes[key] = { id, node: ctx.node.name, ips: [], ready: false, error: res.error };
+      retries.failedAt.set(key, retries.dels);
       recordEvent(state, pod, 'Warning', 'FailedCreatePodSandBox', sandboxErrorMessage(cni, id, res.error), 'kubelet');
       setContainerCreating(state, pod, ctx.node);
     }
