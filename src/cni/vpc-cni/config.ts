@@ -52,6 +52,8 @@ export interface AwsNodeConfig {
   randomizeSnat: RandomizeSnat;
   /** AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS. */
   excludeSnatCidrs: string[];
+  /** AWS_EXTERNAL_SERVICE_CIDRS: destinations always routed through the main table (rules at 1535). */
+  externalServiceCidrs: string[];
   /** AWS_VPC_ENI_MTU. */
   eniMtu: number;
   /** POD_MTU (defaults to AWS_VPC_ENI_MTU). */
@@ -182,6 +184,7 @@ export function parseAwsNodeEnv(env: Record<string, string> = {}): AwsNodeConfig
     excludeSnatCidrs: e.AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS
       ? parseCidrList('AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS', e.AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS)
       : [],
+    externalServiceCidrs: e.AWS_EXTERNAL_SERVICE_CIDRS ? parseCidrList('AWS_EXTERNAL_SERVICE_CIDRS', e.AWS_EXTERNAL_SERVICE_CIDRS) : [],
     eniMtu,
     podMtu,
     ipCooldownPeriod: nonNegative('IP_COOLDOWN_PERIOD', e, 30),

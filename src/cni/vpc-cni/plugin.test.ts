@@ -106,6 +106,14 @@ describe('node start', () => {
     expect(t.node.podCapacity).toBe(29);
   });
 
+  it('AWS_EXTERNAL_SERVICE_CIDRS become main-table rules at 1535', () => {
+    const t = startNode('m5.large', { AWS_EXTERNAL_SERVICE_CIDRS: '10.50.0.0/16,172.20.0.0/16' });
+    expect(t.root.rules.filter((r) => r.priority === 1535)).toEqual([
+      expect.objectContaining({ to: '10.50.0.0/16', table: TABLE_MAIN }),
+      expect.objectContaining({ to: '172.20.0.0/16', table: TABLE_MAIN }),
+    ]);
+  });
+
   it('secondary ENIs appear as ethN with their own route table', () => {
     const t = startNode('m5.large');
     expect(t.root.links.some((l) => l.name === 'eth1')).toBe(false); // one ENI until a pod uses the pool

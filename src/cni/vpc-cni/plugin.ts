@@ -51,6 +51,7 @@ import {
 /** networkutils rule priorities. */
 export const TO_CONTAINER_RULE_PRIORITY = 512;
 export const HOST_RULE_PRIORITY = 1024;
+export const EXTERNAL_SERVICE_IP_RULE_PRIORITY = 1535;
 export const FROM_POD_RULE_PRIORITY = 1536;
 /** The pod's dummy next hop. */
 export const POD_GATEWAY = '169.254.1.1';
@@ -224,6 +225,10 @@ export function createVpcCni(): CniPlugin {
         hostIptablesRules({ vpcCidrs: [cluster.vpc.cidr], primaryIp: node.primaryIp, primaryIf: PRIMARY_IF, cfg }),
         { noflush: true, file: 'aws-node' },
       );
+      // configureIPRulesForPods → UpdateExternalServiceIpRules
+      for (const c of cfg.externalServiceCidrs) {
+        addRule(root, { priority: EXTERNAL_SERVICE_IP_RULE_PRIORITY, to: c, table: TABLE_MAIN });
+      }
       // ipamd: datastore from the attached ENIs, then the warm pool.
       const n = ipamdNodeInit(cluster, node, cfg, cfg.customNetworking ? eniConfigFor(cluster, node.az) : {});
       n.maxPods = node.podCapacity || n.maxPods;
