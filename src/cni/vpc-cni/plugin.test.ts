@@ -7,7 +7,7 @@ import { getEni, eniForIp } from '../../aws/vpc.ts';
 import type { V1Pod } from '../../k8s/types.ts';
 import type { PluginContext } from '../../control-plane/plugins.ts';
 import { sha1Hex } from './sha1.ts';
-import { createVpcCni, ERR_ASSIGN_IP, hostIptablesRules, hostVethName } from './plugin.ts';
+import { awsNodeSync, createVpcCni, ERR_ASSIGN_IP, hostIptablesRules, hostVethName } from './plugin.ts';
 import { parseAwsNodeEnv } from './config.ts';
 import { getIpamdNode } from './ipamd.ts';
 import { addTestNode, testCluster, testSpec } from './testing.ts';
@@ -193,6 +193,20 @@ describe('pod add / delete', () => {
     expect(n.pods).toEqual({});
     // the IP stays with the ENI (warm pool), cooling down
     expect(eniForIp(t.cluster.vpc, r.ips[0])).toBeDefined();
+  });
+
+  it('awsNodeSync frees surplus ENIs (and their ethN) once time has passed', () => {
+    const t = startNode('t3.small');
+    const pods = [0, 1, 2, 3, 4].map((i) => pod('default', `p${i}`));
+    for (const p of pods) expect(t.cni.podAdd(t.ctx, p).ok).toBe(true);
+    expect(t.root.links.some((l) => l.name === 'eth2')).toBe(true);
+    t.cluster.clock = 10;
+    for (const p of pods) t.cni.podDelete(t.ctx, p);
+    expect(t.root.links.some((l) => l.name === 'eth2')).toBe(true); // addresses cooling, ENIs young
+    t.cluster.clock = 120;
+    awsNodeSync(t.ctx);
+    expect(t.root.links.some((l) => l.name === 'eth1' || l.name === 'eth2')).toBe(false);
+    expect(t.root.routes.some((r) => r.table === 2 || r.table === 3)).toBe(false);
   });
 
   it('reports the aws-cni error when the node has no address left', () => {

@@ -191,6 +191,20 @@ function podKeyOf(pod: V1Pod): { key: string; namespace: string; name: string } 
   return { key: `${namespace}/${name}`, namespace, name };
 }
 
+/**
+ * One ipamd pool-manager pass at the cluster's current clock (attach/free ENIs and addresses as
+ * the warm targets, cooldowns and ENI minimum life allow), with the host's ENI links following.
+ * CNI ADD/DEL already do this; a control plane that advances the clock without pod operations
+ * can call it to let ipamd catch up.
+ */
+export function awsNodeSync(ctx: PluginContext): void {
+  const n = awsNodeState(ctx.cluster).nodes[ctx.node.name];
+  if (!n) return;
+  const cfg = config(ctx.cluster);
+  poolSettle(ctx.cluster, n, cfg, ctx.cluster.clock);
+  syncEniLinks(ctx.cluster, ctx.host, n, cfg);
+}
+
 /** Error text of a failed CNI ADD as containerd reports it (kubelet puts it in FailedCreatePodSandBox). */
 export const ERR_ASSIGN_IP = `plugin type="${CNI_NETWORK_NAME}" name="${CNI_NETWORK_NAME}" failed (add): add cmd: failed to assign an IP address to container`;
 
