@@ -491,3 +491,14 @@ describe('sandbox retries', () => {
     expect(after.every((p) => p.status?.phase === 'Running')).toBe(true);
   });
 });
+
+describe('host ports', () => {
+  it('refuses a second pod on a host port aws-node already holds', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 53, cni });
+    applyObjects(s, [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hp' }, spec: { hostNetwork: true, containers: [{ name: 'c', image: 'busybox', ports: [{ containerPort: 61678 }] }] } }], { cni });
+    expect(s.events.find((e) => e.name === 'hp' && e.reason === 'FailedScheduling')!.message).toBe(
+      "0/3 nodes are available: 3 node(s) didn't have free ports for the requested pod ports. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+    );
+  });
+});

@@ -275,6 +275,15 @@ export function untoleratedTaint(pod: Pod, node: V1Node): Taint | undefined {
   return taints.find((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tols.some((x) => tolerates(x, t)));
 }
 
+/** "<protocol>/<hostPort>" of every container port that claims a host port. */
+function hostPorts(p: Pod): string[] {
+  const out: string[] = [];
+  for (const c of [...(p.spec?.initContainers ?? []), ...(p.spec?.containers ?? [])]) {
+    for (const port of c.ports ?? []) if (port.hostPort) out.push(`${port.protocol ?? 'TCP'}/${port.hostPort}`);
+  }
+  return out;
+}
+
 function affinityRequired(p: Pod): PodAffinityTerm[] {
   return (p.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) as unknown as PodAffinityTerm[];
 }
@@ -289,6 +298,12 @@ function filter(state: ClusterState, pod: Pod, v: NodeView, views: NodeView[], h
     return { ok: false, reason, resolvable: false };
   }
   if (!podMatchesNode(pod, v.record.name, v.labels)) return { ok: false, reason: REASON_NODE_AFFINITY, resolvable: false };
+  // NodePorts: host ports already taken on the node.
+  const want = hostPorts(pod);
+  if (want.length > 0) {
+    const taken = new Set(v.pods.filter((p) => !isTerminating(p)).flatMap(hostPorts));
+    if (want.some((hp) => taken.has(hp))) return { ok: false, reason: "node(s) didn't have free ports for the requested pod ports", resolvable: true };
+  }
   if (v.pods.length + 1 > v.allocatablePods) return { ok: false, reason: REASON_TOO_MANY_PODS, resolvable: true };
   const ns = pod.metadata.namespace ?? 'default';
   if (hard.length > 0) {
