@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KubewireError } from '../errors.ts';
-import { DEFAULT_CLUSTER_YAML, defaultClusterSpec, defaultServiceCidr, layoutSubnets, parseClusterFile, subnetName } from './cluster-file.ts';
+import { ClusterFileError, DEFAULT_CLUSTER_YAML, defaultClusterSpec, defaultServiceCidr, layoutSubnets, parseClusterFile, subnetName } from './cluster-file.ts';
 
 const head = `apiVersion: eksctl.io/v1alpha5
 kind: ClusterConfig
@@ -150,6 +150,13 @@ describe('service CIDR', () => {
 });
 
 describe('strict decoding and validation', () => {
+  it('every error carries the field path (ClusterFileError.field)', () => {
+    const e = fail(`${head}vpc: {cidr: 10.0.0.0/12}\n`) as ClusterFileError;
+    expect(e).toBeInstanceOf(ClusterFileError);
+    expect(e.field).toBe('vpc.cidr');
+    expect(e.where).toEqual({ file: 'c.yaml', line: 6, column: 13 });
+  });
+
   it('rejects an unknown field, naming its path and line', () => {
     const e = fail(`${head}managedNodeGroups:\n  - name: ng\n    instancetype: m5.large\n`);
     expect(e.message).toContain('json: unknown field "instancetype"');
@@ -169,7 +176,7 @@ describe('strict decoding and validation', () => {
 
   it('rejects a bad VPC CIDR and a prefix outside /16../24', () => {
     expect(fail(`${head}vpc: {cidr: 10.0.0.0/33}\n`).message).toContain('invalid CIDR address: 10.0.0.0/33');
-    expect(fail(`${head}vpc: {cidr: 10.0.0.0/12}\n`).message).toBe('VPC CIDR prefix must be between /16 and /24');
+    expect(fail(`${head}vpc: {cidr: 10.0.0.0/12}\n`).message).toBe('vpc.cidr: VPC CIDR prefix must be between /16 and /24');
   });
 
   it('rejects a negative desiredCapacity', () => {
@@ -179,8 +186,8 @@ describe('strict decoding and validation', () => {
   });
 
   it('rejects desiredCapacity outside min/max with eksctl wording', () => {
-    expect(fail(`${head}managedNodeGroups:\n  - name: ng\n    desiredCapacity: 1\n    minSize: 2\n`).message).toBe('cannot use --nodes-min=2 and --nodes=1 at the same time');
-    expect(fail(`${head}nodeGroups:\n  - name: ng\n    desiredCapacity: 5\n    maxSize: 3\n`).message).toBe('--nodes value (5) cannot be greater than --nodes-max value (3)');
+    expect(fail(`${head}managedNodeGroups:\n  - name: ng\n    desiredCapacity: 1\n    minSize: 2\n`).message).toBe('managedNodeGroups[0].desiredCapacity: cannot use --nodes-min=2 and --nodes=1 at the same time');
+    expect(fail(`${head}nodeGroups:\n  - name: ng\n    desiredCapacity: 5\n    maxSize: 3\n`).message).toBe('nodeGroups[0].desiredCapacity: --nodes value (5) cannot be greater than --nodes-max value (3)');
   });
 
   it('rejects a negative maxPodsPerNode', () => {
@@ -201,7 +208,7 @@ describe('strict decoding and validation', () => {
     const e = fail(`${head}availabilityZones: [us-west-2a, eu-west-1a]\n`);
     expect(e.message).toContain('"eu-west-1a" is not an availability zone of us-west-2');
     expect(e.where).toMatchObject({ line: 6 });
-    expect(fail(`${head}availabilityZones: [us-west-2a]\n`).message).toBe('only 1 zones specified [us-west-2a], 2 are required (can be non-unique)');
+    expect(fail(`${head}availabilityZones: [us-west-2a]\n`).message).toBe('availabilityZones: only 1 zones specified [us-west-2a], 2 are required (can be non-unique)');
   });
 
   it('rejects a node-group AZ that is not one of the cluster AZs', () => {
@@ -210,19 +217,19 @@ describe('strict decoding and validation', () => {
   });
 
   it('rejects an unsupported Kubernetes version and an unknown region', () => {
-    expect(fail(head.replace('region: us-west-2', 'region: us-west-2\n  version: "1.21"')).message).toMatch(/^invalid version, 1\.21 is no longer supported/);
-    expect(fail(head.replace('us-west-2', 'mars-north-1')).message).toMatch(/^--region=mars-north-1 is not supported/);
+    expect(fail(head.replace('region: us-west-2', 'region: us-west-2\n  version: "1.21"')).message).toMatch(/^metadata\.version: invalid version, 1\.21 is no longer supported/);
+    expect(fail(head.replace('us-west-2', 'mars-north-1')).message).toMatch(/^metadata\.region: --region=mars-north-1 is not supported/);
   });
 
   it('validates the cluster name like eksctl', () => {
     expect(fail(head.replace('name: demo', 'name: 1demo')).message).toBe(
-      'validation for 1demo failed, name must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*',
+      'metadata.name: validation for 1demo failed, name must satisfy regular expression pattern: [a-zA-Z][-a-zA-Z0-9]*',
     );
   });
 
   it('rejects reserved kubernetes.io node labels like eksctl', () => {
     expect(fail(`${head}managedNodeGroups:\n  - name: ng\n    labels: {kubernetes.io/role: x}\n`).message).toBe(
-      "unknown 'kubernetes.io' or 'k8s.io' labels were specified: [kubernetes.io/role]",
+      "managedNodeGroups[0].labels.kubernetes.io/role: unknown 'kubernetes.io' or 'k8s.io' labels were specified: [kubernetes.io/role]",
     );
     const s = parseClusterFile(`${head}managedNodeGroups:\n  - name: ng\n    labels: {node.kubernetes.io/lifecycle: spot}\n`, 'c');
     expect(s.nodeGroups[0]!.labels['node.kubernetes.io/lifecycle']).toBe('spot');
@@ -240,7 +247,7 @@ describe('vpc-cni add-on', () => {
   it('rejects non-string env values like the EKS add-on schema', () => {
     const e = fail(`${head}addons:\n  - name: vpc-cni\n    configurationValues: '{"env":{"WARM_IP_TARGET":5}}'\n`);
     expect(e.message).toBe(
-      'ConfigurationValue provided in request is not supported: Json schema validation failed with error: [$.env.WARM_IP_TARGET: integer found, string expected]',
+      'addons[0].configurationValues: ConfigurationValue provided in request is not supported: Json schema validation failed with error: [$.env.WARM_IP_TARGET: integer found, string expected]',
     );
     expect(e.where?.line).toBe(8);
   });

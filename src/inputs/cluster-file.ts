@@ -300,6 +300,15 @@ function jsonKind(v: unknown): string {
 
 // ---------------------------------------------------------------- the parser
 
+/** A cluster-file error: the message, the field path it is about, and where that field is. */
+export class ClusterFileError extends KubewireError {
+  readonly field: string;
+  constructor(message: string, field: string, where: SourceLocation) {
+    super(message, { where });
+    this.field = field;
+  }
+}
+
 class Ctx {
   readonly warnings: string[] = [];
   constructor(
@@ -309,11 +318,17 @@ class Ctx {
   at(path: readonly PathSeg[]): SourceLocation {
     return this.doc.locate(path);
   }
-  fail(path: readonly PathSeg[], message: string, key = false): never {
-    throw new KubewireError(message, { where: key ? this.doc.locateKey(path) : this.doc.locate(path) });
+  /**
+   * Throws at the field's line. eksctl's own words are kept; when they do not name the field,
+   * its path is put in front ("vpc.cidr: VPC CIDR prefix must be between /16 and /24").
+   */
+  fail(path: readonly PathSeg[], message: string, key = false, prefix = true): never {
+    const field = formatPath(path);
+    const text = prefix && field !== '' && !message.includes(field) ? `${field}: ${message}` : message;
+    throw new ClusterFileError(text, field, key ? this.doc.locateKey(path) : this.doc.locate(path));
   }
   decodeError(path: readonly PathSeg[], detail: string, key = false): never {
-    this.fail(path, `loading config file ${JSON.stringify(this.file)}: error unmarshaling JSON: while decoding JSON: ${detail}`, key);
+    this.fail(path, `loading config file ${JSON.stringify(this.file)}: error unmarshaling JSON: while decoding JSON: ${detail}`, key, false);
   }
 }
 
