@@ -22,7 +22,7 @@ import {
   TCP_ACK, TCP_SYN, type TcpHeader,
 } from './tcp.ts';
 import { emitUdp, parseUdp } from './udp.ts';
-import { emitVxlan, parseVxlan, VXLAN_PORT, vxlanEncapsulate } from './vxlan.ts';
+import { emitVxlan, parseVxlan, VXLAN_PORT, vxlanEncapsulate, vxlanSourcePort } from './vxlan.ts';
 
 interface Decoded {
   frame: Uint8Array;
@@ -187,6 +187,22 @@ function checkCapture(pcap: Uint8Array, meta: Meta): void {
   const tunneled = all.filter((d) => d.vni !== undefined);
   expect(tunneled.length).toBeGreaterThan(10);
   checkTcp(tunneled.filter((d) => d.inner?.tcp).map((d) => d.inner!), 1450);
+
+  // Outer source ports: the dissected (symmetric) flow hash for ARP and ICMP gives one port for
+  // both directions; TCP uses each socket's random hash, so the two directions differ.
+  const portsOf = (pred: (d: Decoded) => boolean, fromA: boolean) =>
+    new Set(tunneled.filter((d) => pred(d.inner!) && (d.ip!.header.src === '10.77.0.1') === fromA).map((d) => d.udp!.header.srcPort));
+  const isArp = (d: Decoded) => d.eth.header.etherType === ETHERTYPE_ARP;
+  const isIcmp = (d: Decoded) => d.icmp !== undefined;
+  const isTcp = (d: Decoded) => d.tcp !== undefined;
+  for (const pred of [isArp, isIcmp]) {
+    expect([...portsOf(pred, true)]).toEqual([...portsOf(pred, false)]);
+    expect(portsOf(pred, true).size).toBe(1);
+  }
+  expect(portsOf(isTcp, true).size).toBe(1);
+  expect([...portsOf(isTcp, true)]).not.toEqual([...portsOf(isTcp, false)]);
+  const icmpFrames = tunneled.filter((d) => isIcmp(d.inner!));
+  expect(vxlanSourcePort(icmpFrames[0].inner!.frame, 42)).toBe(vxlanSourcePort(icmpFrames[1].inner!.frame, 42));
 
   // VXLAN outer headers as the kernel built them.
   for (const d of tunneled) {

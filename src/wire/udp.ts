@@ -70,3 +70,19 @@ export function emitUdp(h: UdpHeader, payload: Uint8Array, ph?: PseudoHeader, op
   put16(out, 6, sum);
   return out;
 }
+
+/** Linux default net.ipv4.ip_local_port_range. */
+export const DEFAULT_LOCAL_PORT_RANGE: readonly [number, number] = [32768, 60999];
+
+/** udp_flow_src_port(): hash ^= hash << 16, then ((hash * (max - min)) >> 32) + min, i.e. a port
+ *  in [min, max - 1]. With the device port range unset (0/0, as Calico leaves it) the range is
+ *  net.ipv4.ip_local_port_range. */
+export function udpFlowSrcPort(hash: number, range: readonly [number, number] = DEFAULT_LOCAL_PORT_RANGE): number {
+  const [min, max] = range;
+  if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max <= 65535 && min < max)) {
+    throw new KubewireError(`UDP source port range ${min}-${max} is invalid`);
+  }
+  const h = (hash ^ (hash << 16)) >>> 0;
+  const scaled = Number((BigInt(h) * BigInt(max - min)) >> 32n);
+  return scaled + min;
+}

@@ -9,7 +9,7 @@ import { checkUint, ipv4ToBytes, need, u16, u32 } from './bytes.ts';
 import { emitEthernet, ETH_HEADER_LEN, ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from './ethernet.ts';
 import { emitIpv4, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
 import { jhash, jhash2 } from './jhash.ts';
-import { emitUdp } from './udp.ts';
+import { DEFAULT_LOCAL_PORT_RANGE, emitUdp, udpFlowSrcPort } from './udp.ts';
 
 export const VXLAN_PORT = 4789;
 export const VXLAN_HEADER_LEN = 8;
@@ -51,21 +51,7 @@ export function emitVxlan(h: VxlanHeader, innerFrame: Uint8Array = new Uint8Arra
   return out;
 }
 
-/** Linux default net.ipv4.ip_local_port_range. */
-export const DEFAULT_LOCAL_PORT_RANGE: readonly [number, number] = [32768, 60999];
-
-/** udp_flow_src_port(): hash ^= hash << 16, then ((hash * (max - min)) >> 32) + min, i.e. a port
- *  in [min, max - 1]. With the device port range unset (0/0, as Calico leaves it) the range is
- *  net.ipv4.ip_local_port_range. */
-export function udpFlowSrcPort(hash: number, range: readonly [number, number] = DEFAULT_LOCAL_PORT_RANGE): number {
-  const [min, max] = range;
-  if (!(Number.isInteger(min) && Number.isInteger(max) && min >= 1 && max <= 65535 && min < max)) {
-    throw new KubewireError(`UDP source port range ${min}-${max} is invalid`);
-  }
-  const h = (hash ^ (hash << 16)) >>> 0;
-  const scaled = Number((BigInt(h) * BigInt(max - min)) >> 32n);
-  return scaled + min;
-}
+export { DEFAULT_LOCAL_PORT_RANGE, udpFlowSrcPort } from './udp.ts';
 
 /** Addresses, ports and protocol of the inner packet: what the kernel's flow dissector keys on. */
 export interface FlowTuple {
@@ -117,12 +103,19 @@ export function innerFlowTuple(frame: Uint8Array): FlowTuple | undefined {
   return t;
 }
 
-/** Source port the vxlan driver picks for an inner frame: flow hash of the inner packet, or, when
- *  there is none, jhash of the inner MAC addresses seeded with the EtherType (use_eth). */
-export function vxlanSourcePort(innerFrame: Uint8Array, seed: number, range: readonly [number, number] = DEFAULT_LOCAL_PORT_RANGE): number {
+/** Source port the vxlan driver picks for an inner frame: skb_get_hash() of the inner packet
+ *  mapped by udp_flow_src_port(). The skb hash is the sending socket's random sk_txhash when the
+ *  packet comes from a local TCP socket (and it survives the veth hop from a pod), so each TCP
+ *  connection and direction gets its own random port: pass that value as `skbHash`. Without one
+ *  (ICMP, UDP, ARP) the kernel dissects the packet: the symmetric flow hash (`seed` stands for the
+ *  per-boot secret), or jhash of the inner MAC addresses seeded with the EtherType when nothing
+ *  can be dissected (use_eth). Captured on kernel 6.18: ARP and ICMP echo request/reply used one
+ *  port both ways, a TCP connection a different port per direction. */
+export function vxlanSourcePort(innerFrame: Uint8Array, seed: number, range: readonly [number, number] = DEFAULT_LOCAL_PORT_RANGE, skbHash?: number): number {
   const t = innerFlowTuple(innerFrame);
   let hash: number;
-  if (t) hash = flowHash(t, seed);
+  if (skbHash !== undefined && skbHash >>> 0 !== 0) hash = skbHash >>> 0;
+  else if (t) hash = flowHash(t, seed);
   else {
     need(innerFrame, 0, ETH_HEADER_LEN, 'VXLAN inner Ethernet header');
     // skb->protocol is big-endian in memory; the kernel passes it as a raw u32 (little-endian CPU).
