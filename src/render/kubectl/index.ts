@@ -4,5 +4,5 @@
 export { RESOURCES, lookupResource, qualifiedResource, nameOutputPrefix, type ResourceInfo } from './resources.ts';
 export { renderGet, type GetRequest, type RenderResult } from './get.ts';
 export { renderDescribe, DESCRIBABLE_KINDS, type DescribeRequest } from './describe.ts';
-export { humanDuration, clockOf, DEFAULT_EPOCH_MS, type RenderClock, type TimeLike } from './time.ts';
+export { humanDuration, clockOf, since, toMs, rfc1123z, DEFAULT_EPOCH_MS, type RenderClock, type TimeLike } from './time.ts';
 export { toKubectlJson, toKubectlYaml } from './serialize.ts';
