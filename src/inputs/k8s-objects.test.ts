@@ -43,6 +43,137 @@ describe('examples', () => {
   });
 });
 
+describe('real-world manifests', () => {
+  it('kubectl create/run/expose --dry-run=client -o yaml output parses (creationTimestamp: null, strategy: {}, status: {})', () => {
+    const text = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  creationTimestamp: null
+  labels:
+    app: nginx
+  name: nginx
+spec:
+  replicas: 1
+  selector:
+    matchLabels:
+      app: nginx
+  strategy: {}
+  template:
+    metadata:
+      creationTimestamp: null
+      labels:
+        app: nginx
+    spec:
+      containers:
+      - image: nginx
+        name: nginx
+        resources: {}
+status: {}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  creationTimestamp: null
+  labels:
+    run: busybox
+  name: busybox
+spec:
+  containers:
+  - image: busybox
+    name: busybox
+    resources: {}
+  dnsPolicy: ClusterFirst
+  restartPolicy: Always
+status: {}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  creationTimestamp: null
+  labels:
+    app: nginx
+  name: nginx
+spec:
+  ports:
+  - port: 8080
+    protocol: TCP
+    targetPort: 80
+  selector:
+    app: nginx
+status:
+  loadBalancer: {}
+`;
+    const { objects } = parseObjects(text, 'dry-run.yaml');
+    expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Pod', 'Service']);
+    expect((objects[0] as Any).spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } });
+  });
+
+  it('a Deployment using the common fields kubewire does not model still parses', () => {
+    const text = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+  annotations: {team: payments}
+spec:
+  replicas: 2
+  revisionHistoryLimit: 5
+  minReadySeconds: 5
+  selector:
+    matchExpressions:
+    - {key: app, operator: In, values: [api]}
+  template:
+    metadata:
+      labels: {app: api, tier: backend}
+    spec:
+      serviceAccountName: api
+      nodeSelector: {kubernetes.io/os: linux}
+      tolerations:
+      - {key: dedicated, operator: Equal, value: api, effect: NoSchedule}
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              labelSelector: {matchLabels: {app: api}}
+              topologyKey: topology.kubernetes.io/zone
+      securityContext: {runAsNonRoot: true, fsGroup: 2000}
+      volumes:
+      - name: config
+        configMap: {name: api-config, defaultMode: 0644}
+      - name: scratch
+        emptyDir: {}
+      containers:
+      - name: api
+        image: registry.example.com:5000/shop/api@sha256:0123
+        args: ["--port=8080"]
+        env:
+        - {name: POD_IP, valueFrom: {fieldRef: {fieldPath: status.podIP}}}
+        - {name: MODE, value: "prod"}
+        ports:
+        - {name: http, containerPort: 8080}
+        readinessProbe:
+          httpGet: {path: /healthz, port: http}
+        livenessProbe:
+          tcpSocket: {port: 8080}
+          initialDelaySeconds: 10
+        resources:
+          requests: {cpu: 100m, memory: 128Mi}
+          limits: {memory: 256Mi}
+        volumeMounts:
+        - {name: config, mountPath: /etc/api}
+        - {name: scratch, mountPath: /tmp}
+        securityContext: {allowPrivilegeEscalation: false}
+`;
+    const d = parseObjects(text, 'api.yaml').objects[0] as Any;
+    const c = d.spec.template.spec.containers[0];
+    expect(c.imagePullPolicy).toBe('IfNotPresent');
+    expect(c.env[0].valueFrom.fieldRef.apiVersion).toBe('v1');
+    expect(d.spec.template.spec.volumes[0].configMap.defaultMode).toBe(420);
+    expect(c.livenessProbe).toMatchObject({ timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 });
+  });
+});
+
 describe('formats', () => {
   it('JSON object, JSON array and kind: List', () => {
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } };
