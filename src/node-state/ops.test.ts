@@ -18,6 +18,7 @@ import {
   addVethPair,
   delAddress,
   delLink,
+  delNetns,
   delRoute,
   delRule,
   moveLink,
@@ -247,6 +248,25 @@ describe.skipIf(!usable.ok)(`operations replayed on the kernel (${usable.reason 
     await lab.settleDad(host);
     compareAll();
     expect(sorted(runIpCommand(host, 'root', ['bridge', 'fdb', 'show']).stdout)).toBe(sorted(lab.run('root', ['bridge', 'fdb', 'show']).stdout));
+  });
+
+  it('rules naming missing devices, deleting a namespace with a veth into it', async () => {
+    await step({ ns: 'root', cmd: ['ip', 'rule', 'add', 'iif', 'nosuch0', 'lookup', '5', 'pref', '40'], model: (h) => addRule(h.namespaces.root, { iif: 'nosuch0', table: 5, priority: 40 }) });
+    await step({ ns: 'root', cmd: ['ip', 'rule', 'add', 'oif', 'veth0', 'lookup', '5', 'pref', '41'], model: (h) => addRule(h.namespaces.root, { oif: 'veth0', table: 5, priority: 41 }) });
+    lab.create(['gone']);
+    newNetns(host, 'gone');
+    await step({ ns: 'root', cmd: ['ip', 'link', 'add', 'vg0', 'address', '02:00:00:00:02:01', 'type', 'veth', 'peer', 'name', 'vg1', 'address', '02:00:00:00:02:02', 'netns', lab.realName('gone')], model: (h) => addVethPair(h, 'root', 'vg0', 'gone', 'vg1', { macA: '02:00:00:00:02:01', macB: '02:00:00:00:02:02' }) });
+    await step({ ns: 'root', cmd: ['ip', 'route', 'add', '10.30.0.0/16', 'dev', 'veth0'], model: (h) => addRoute(h.namespaces.root, { dst: '10.30.0.0/16', dev: 'veth0' }) });
+    await lab.settleDad(host);
+    compareAll();
+    expect(lab.run('root', ['ip', 'netns', 'list-id']).stdout).toContain('nsid 1 ');
+    spawnSync('ip', ['netns', 'del', lab.realName('gone')]);
+    delete lab.names.gone;
+    delNetns(host, 'gone');
+    // The kernel tears the namespace down asynchronously.
+    for (let i = 0; i < 30 && lab.run('root', ['ip', 'link', 'show', 'vg0']).exitCode === 0; i++) await lab.settle(100);
+    compareAll();
+    expect(host.namespaces.root.netnsIds).toEqual({ pod: 0 });
   });
 
   it('link-netnsid as iproute2 prints it when the peer namespace has no name', () => {

@@ -154,11 +154,13 @@ export function renderRoutes(ns: NetNs, f: RouteFilter = {}): string {
 export function renderRules(ns: NetNs, family: 4 | 6 = 4): string {
   let out = '';
   const rules = ns.rules.filter((r) => r.family === family);
-  for (const r of rules) out += ruleLine(r) + '\n';
+  const exists = (d: string) => ns.links.some((l) => l.name === d);
+  for (const r of rules) out += ruleLine(r, exists) + '\n';
   return out;
 }
 
-export function ruleLine(r: Rule): string {
+/** One `ip rule` line; `devExists` marks iif/oif devices that are gone as "[detached]". */
+export function ruleLine(r: Rule, devExists: (dev: string) => boolean = () => true): string {
   let s = `${r.priority}:\t`;
   if (r.not) s += 'not ';
   s += `from ${selText(r.from, r.family)}`;
@@ -168,8 +170,8 @@ export function ruleLine(r: Rule): string {
     s += ` fwmark 0x${(r.fwmark ?? 0).toString(16)}`;
     if (r.fwmask !== undefined && r.fwmask !== 0xffffffff) s += `/0x${r.fwmask.toString(16)}`;
   }
-  if (r.iif) s += ` iif ${r.iif}`;
-  if (r.oif) s += ` oif ${r.oif}`;
+  if (r.iif) s += ` iif ${r.iif}${devExists(r.iif) ? '' : ' [detached]'}`;
+  if (r.oif) s += ` oif ${r.oif}${devExists(r.oif) ? '' : ' [detached]'}`;
   const action = r.action ?? 'table';
   if (action === 'table') s += ` lookup ${tableName(r.table ?? 254)}`;
   else if (action === 'goto') s += ` goto ${r.gotoPriority}`;
