@@ -76,6 +76,21 @@ export function applyKubeletIptables(ns: NetNs, family: 4 | 6): void {
   ns[key] = st;
 }
 
+/**
+ * What one full kube-proxy sync does to a namespace's iptables (or ip6tables) state: ensure the
+ * canary chains, ensure the built-in-chain jump rules (prepending missing ones), then
+ * `iptables-restore --noflush --counters` of the sync text. Returns the new state.
+ */
+export function applyKubeProxySync(state: NetfilterState, restoreInput: string, family: 4 | 6): NetfilterState {
+  let st = state;
+  for (const t of CANARY_TABLES) st = ensureChain(st, t, KUBE_PROXY_CANARY, family);
+  for (const j of KUBE_PROXY_JUMP_RULES) {
+    st = ensureChain(st, j.table, j.target, family);
+    st = ensureRule(st, j.table, j.chain, j.args, j.position, family);
+  }
+  return iptablesRestore(st, restoreInput, { noflush: true, counters: true, family, file: 'kube-proxy sync' });
+}
+
 export interface KubeProxySync {
   node: string;
   family: IpFamily;
@@ -125,17 +140,9 @@ export function createKubeProxy(config: Partial<ProxyConfig> = {}): KubeProxy {
         ipFamily: family,
       });
 
-      let st = root[key];
-      // The canary chains its iptables monitor creates and watches.
-      for (const t of CANARY_TABLES) st = ensureChain(st, t, KUBE_PROXY_CANARY, fam);
-      // Jump rules from the built-in chains (full sync).
-      for (const j of KUBE_PROXY_JUMP_RULES) {
-        st = ensureChain(st, j.table, j.target, fam);
-        st = ensureRule(st, j.table, j.chain, j.args, j.position, fam);
-      }
-      const existingNatChains = st.tables.find((t) => t.name === 'nat')?.chains.map((c) => c.name) ?? [];
+      const existingNatChains = root[key].tables.find((t) => t.name === 'nat')?.chains.map((c) => c.name) ?? [];
       const result = syncRulesDetailed({ services, slices, config: cfg, existingNatChains });
-      st = iptablesRestore(st, result.text, { noflush: true, counters: true, family: fam, file: 'kube-proxy sync' });
+      const st = applyKubeProxySync(root[key], result.text, fam);
       root[key] = st;
 
       // kube-proxy sets route_localnet so that 127.0.0.1:<nodePort> works (IPv4, localhostNodePorts).

@@ -152,4 +152,17 @@ spec:
     expect(out).toContain('-m addrtype --dst-type LOCAL ! -d 127.0.0.0/8 -j KUBE-NODEPORTS');
     expect(out).toContain('-j MASQUERADE\n');
   });
+
+  it('--format save prints what iptables-save shows after the sync on an empty node', () => {
+    const r = kubeProxyRulesCommand({ filename: [file('j.yaml', yamlObjs)], ...upstreamFlags, markLiteral: undefined, nfacctCounters: 'none', format: 'save' });
+    expect(r.stdout).toContain('*mangle\n:PREROUTING ACCEPT [0:0]\n');
+    expect(r.stdout).toContain(':KUBE-PROXY-CANARY - [0:0]\n');
+    expect(r.stdout).toContain('-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES\n');
+    expect(r.stdout).toContain(
+      '-A KUBE-SVC-XPGD46QRK7WJZT7O ! -s 10.0.0.0/8 -d 172.30.0.41/32 -p tcp -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp --dport 80 -j KUBE-MARK-MASQ\n',
+    );
+    expect(r.stdout).toContain('-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000\n');
+    expect(() => kubeProxyRulesCommand({ filename: [file('k.yaml', yamlObjs)], nodeName: 'n', format: 'json' })).toThrow(/invalid --format/);
+  });
 });
+

@@ -7,7 +7,10 @@ import type { V1Node } from '../../k8s/types.ts';
 import { resolveConfig, type ProxyConfig } from '../../kube-proxy/config.ts';
 import { parseKubeProxyConfiguration, parseProxyInputs, type ProxyInputs } from '../../kube-proxy/inputs.ts';
 import { parseIpSloppy } from '../../kube-proxy/ip.ts';
+import { applyKubeProxySync } from '../../kube-proxy/proxy.ts';
 import { syncRules } from '../../kube-proxy/rules.ts';
+import { iptablesSave } from '../../netfilter/save.ts';
+import { emptyNetfilter } from '../../netfilter/types.ts';
 import { readInputs } from '../io.ts';
 import { emit, parseIntOpt, type CommandResult } from './_common.ts';
 
@@ -27,6 +30,7 @@ export interface KubeProxyRulesOptions {
   nfacctCounters?: string;
   conntrackTcpBeLiberal?: boolean;
   config?: string;
+  format?: string;
 }
 
 function parseBool(name: string) {
@@ -110,8 +114,16 @@ export function kubeProxyRulesCommand(o: KubeProxyRulesOptions, readFile: (p: st
   ) {
     throw new KubewireError(`invalid --detect-local-mode "${cfg.detectLocalMode}"`);
   }
+  const format = o.format ?? 'restore';
+  if (format !== 'restore' && format !== 'save') throw new KubewireError(`invalid --format "${format}" (must be restore or save)`);
   const config = resolveConfig(cfg);
   const text = syncRules({ services: inputs.services, slices: inputs.slices, config });
+  if (format === 'save') {
+    // What `iptables-save` shows on a node whose tables held nothing but kube-proxy's work.
+    const family = config.ipFamily === 'IPv6' ? 6 : 4;
+    const state = applyKubeProxySync(emptyNetfilter(), text, family);
+    return { stdout: iptablesSave(state, { family }), stderr: '', exitCode: 0 };
+  }
   return { stdout: text, stderr: '', exitCode: 0 };
 }
 
@@ -137,5 +149,10 @@ export function register(program: Command): void {
     .option('--nfacct-counters <names>', 'nfacct counters that exist: NAME[,NAME] or none (default: both kube-proxy counters)')
     .option('--conntrack-tcp-be-liberal', 'net.netfilter.nf_conntrack_tcp_be_liberal is set (no INVALID drop rule)')
     .option('--config <file>', 'a KubeProxyConfiguration file (flags override it)')
+    .option(
+      '--format <format>',
+      'restore: the iptables-restore input kube-proxy writes (default); save: what iptables-save then shows on an ' +
+        'otherwise empty node (canary chains and built-in-chain jump rules included)',
+    )
     .action((o: KubeProxyRulesOptions) => emit(kubeProxyRulesCommand(o)));
 }
