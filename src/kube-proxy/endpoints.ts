@@ -89,8 +89,9 @@ export function endpointsBySlicePort(
           nodeHints: preferSameNode ? hintSet((ep.hints as { forNodes?: { name: string }[] } | undefined)?.forNodes) : NO_HINTS,
         };
         const prev = set.get(info.endpoint);
-        // Duplicates collapse; a non-terminating copy wins over a terminating one.
-        if (!prev || (prev.terminating && !info.terminating)) set.set(info.endpoint, info);
+        // Duplicates collapse: a later copy replaces an earlier one unless it is terminating
+        // (prefer the running pod when a terminating pod's IP was reused).
+        if (!prev || !info.terminating) set.set(info.endpoint, info);
       }
     });
   }
