@@ -3,8 +3,10 @@ import {
   addressRecord, busyboxNslookupQueries, coreDnsReply, coreDnsSoa, dnsQuery, DNS_A, DNS_AAAA, DNS_CNAME, DNS_SRV,
   emitDns, parseDns, parseResolvConf, podResolvConf, formatResolvConf, RCODE_NXDOMAIN, resolverCandidates, resolverQueries, srvRecord,
 } from './dns.ts';
-import { LAB_RESOLV_CONF } from './lab-scenario.node.ts';
+import { labUnavailable } from './lab.node.ts';
+import { LAB_RESOLV_CONF, recordResolverCapture } from './lab-scenario.node.ts';
 import { flatten, loadTestCapture } from './testing.node.ts';
+import { busyboxWgetRequest, emitHttpRequest } from './http.ts';
 
 const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((x) => parseInt(x, 16)));
 
@@ -112,4 +114,23 @@ describe('resolver behaviour against real clients (captures in testdata/)', () =
     expect(resolverCandidates('nginx.default', conf)[0]).toBe('nginx.default.default.svc.cluster.local.');
     expect(busyboxNslookupQueries('nginx.default', conf, [DNS_A])).toEqual([{ name: 'nginx.default.', type: DNS_A, class: 1 }]);
   });
+});
+
+const why = labUnavailable(['python3', 'busybox']);
+describe.skipIf(why !== undefined)(`resolver behaviour recorded now${why ? ` — skipped: ${why}` : ''}`, () => {
+  it('glibc, busybox wget and busybox nslookup ask what we model', async () => {
+    const conf = parseResolvConf(LAB_RESOLV_CONF);
+    const r = await recordResolverCapture();
+    const qs = (pcap: Uint8Array) => flatten(pcap).filter((f) => f.udp?.dstPort === 53).map((f) => ({ bytes: f.payload!, msg: parseDns(f.payload!) }));
+    const check = (pcap: Uint8Array, want: ReturnType<typeof resolverQueries>) => {
+      const got = qs(pcap);
+      expect(got.map((q) => q.msg.questions[0])).toEqual(want);
+      for (const q of got) expect(emitDns(dnsQuery(q.msg.id, q.msg.questions[0].name, q.msg.questions[0].type))).toEqual(q.bytes);
+    };
+    check(r.nxdomain, resolverQueries('nosuch', conf));
+    check(r.wget, resolverQueries('nginx', conf).slice(0, 2));
+    check(r.nslookup, busyboxNslookupQueries('nginx', conf));
+    const req = flatten(r.wget).find((f) => f.tcp?.dstPort === 8080 && f.payload!.length > 0)!;
+    expect(req.payload).toEqual(emitHttpRequest(busyboxWgetRequest('http://nginx:8080/')));
+  }, 60_000);
 });
