@@ -73,8 +73,9 @@ export const LAB_RESOLV_CONF =
  *  testdata/dns_server.py and HTTP with testdata/lab_server.py. Needs busybox and python3. */
 export async function recordResolverCapture(): Promise<ResolverCapture> {
   const lab = createLab();
-  const { mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+  const { existsSync, mkdirSync, writeFileSync, rmSync, rmdirSync } = await import('node:fs');
   const etc = `/etc/netns/${lab.a}`;
+  const hadNetnsDir = existsSync('/etc/netns');
   try {
     const { a, b } = lab;
     for (const ns of [a, b]) lab.exec(ns, 'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1');
@@ -109,6 +110,13 @@ export async function recordResolverCapture(): Promise<ResolverCapture> {
     }
   } finally {
     rmSync(etc, { recursive: true, force: true });
+    if (!hadNetnsDir) {
+      try {
+        rmdirSync('/etc/netns');
+      } catch {
+        /* another namespace's config lives there now */
+      }
+    }
     lab.cleanup();
   }
 }
