@@ -284,6 +284,14 @@ describe('validation errors', () => {
     expect(e.where?.line).toBe(7);
   });
 
+  it('continueOnError keeps the good objects and returns each bad one, like kubectl apply', () => {
+    const bad = nginx.replace('port: 8080', 'port: 70000') + '---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n';
+    const r = parseObjects(bad, 'm.yaml', { continueOnError: true });
+    expect(r.objects.map((o) => o.kind)).toEqual(['Deployment']);
+    expect(r.errors.map((e) => e.message.split(':')[0])).toEqual(['The Service "nginx" is invalid', 'kind "Secret" (v1) is not simulated by kubewire; supported kinds']);
+    expect(r.errors[0]!.where?.line).toBe(32);
+  });
+
   it('NetworkPolicy except outside cidr', () => {
     const text = `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

@@ -82,12 +82,19 @@ export interface ParseObjectsOptions {
   enforceNamespace?: boolean;
   /** Passed to Service validation (cluster IP range, node-port range). */
   service?: ServiceValidationOptions;
+  /**
+   * Like kubectl apply: keep going past a bad object and return its error in `errors` (the
+   * good objects are still returned). YAML syntax errors always throw. Default: throw.
+   */
+  continueOnError?: boolean;
 }
 
 export interface ParsedObjects {
   objects: KObject[];
   /** One per object, same order. */
   locations: ObjectLocation[];
+  /** Errors of objects left out (only with continueOnError), in document order. */
+  errors: KubewireError[];
 }
 
 type Obj = Record<string, unknown>;
@@ -148,49 +155,60 @@ export function parseObjects(text: string, file: string, opts: ParseObjectsOptio
   const docs = parseYamlDocuments(text, file).flatMap(expand);
   const objects: KObject[] = [];
   const locations: ObjectLocation[] = [];
+  const errors: KubewireError[] = [];
   const invalid: InvalidObject[] = [];
   const namespace = opts.namespace ?? 'default';
   for (const doc of docs) {
-    const o = doc.value;
-    if (!isObj(o)) throw new KubewireError(`unable to decode ${JSON.stringify(file)}: expected an object, got ${goJSON(o)}`, { where: doc.start });
-    checkKind(o, doc, file);
-    const kind = o.kind as string;
-    const meta = isObj(o.metadata) ? o.metadata : {};
-    const name = typeof meta.name === 'string' ? meta.name : '';
-    const strict = strictDecodeErrors(o);
-    if (strict.length > 0) {
-      const typeErr = strict.find((e) => e.type === 'type');
-      if (typeErr)
-        throw new KubewireError(`error when creating ${JSON.stringify(file)}: ${kind} in version "v1" cannot be handled as a ${kind}: ${typeErr.message}`, {
-          where: doc.locate(typeErr.path),
-        });
-      throw new KubewireError(
-        `error when creating ${JSON.stringify(file)}: ${kind} in version "v1" cannot be handled as a ${kind}: strict decoding error: ${strict
-          .map((e) => e.message)
-          .join(', ')}`,
-        { where: doc.locateKey(strict[0]!.path) },
-      );
-    }
-    if (opts.enforceNamespace && NAMESPACED_KINDS.has(kind) && typeof meta.namespace === 'string' && meta.namespace !== '' && meta.namespace !== namespace) {
-      throw new KubewireError(
-        `the namespace from the provided object ${JSON.stringify(meta.namespace)} does not match the namespace ${JSON.stringify(namespace)}. You must pass '--namespace=${meta.namespace}' to perform this operation.`,
-        { where: doc.locate(['metadata', 'namespace']) },
-      );
-    }
-    if (!name && typeof meta.generateName === 'string' && meta.generateName !== '')
-      // kubectl apply needs a name to find the live object
-      throw new KubewireError(`from ${meta.generateName}: cannot use generate name with apply`, { where: doc.locate(['metadata', 'generateName']) });
-    const defaulted = defaultObject(o as unknown as KObject, namespace);
-    const errs = validateObject(defaulted, opts.service);
-    if (errs.length > 0) {
-      invalid.push({ kind, name, message: invalidMessage(kind, name, errs), causes: causesOf(errs, doc) });
+    let result: Admitted;
+    try {
+      result = admitDoc(doc, file, namespace, opts);
+    } catch (e) {
+      if (!(e instanceof KubewireError) || !opts.continueOnError) throw e;
+      errors.push(e);
       continue;
     }
-    objects.push(defaulted);
+    if (!result.ok) {
+      if (opts.continueOnError) errors.push(new InvalidObjectsError([result.invalid]));
+      else invalid.push(result.invalid);
+      continue;
+    }
+    objects.push(result.object);
     locations.push({ ...doc.start, locate: (p) => doc.locate(p) });
   }
   if (invalid.length > 0) throw new InvalidObjectsError(invalid);
-  return { objects, locations };
+  return { objects, locations, errors };
+}
+
+/** One document: kind check, strict decoding, defaulting, validation. */
+type Admitted = { ok: true; object: KObject } | { ok: false; invalid: InvalidObject };
+
+function admitDoc(doc: SourceDoc, file: string, namespace: string, opts: ParseObjectsOptions): Admitted {
+  const o = doc.value;
+  if (!isObj(o)) throw new KubewireError(`unable to decode ${JSON.stringify(file)}: expected an object, got ${goJSON(o)}`, { where: doc.start });
+  checkKind(o, doc, file);
+  const kind = o.kind as string;
+  const meta = isObj(o.metadata) ? o.metadata : {};
+  const name = typeof meta.name === 'string' ? meta.name : '';
+  const strict = strictDecodeErrors(o);
+  if (strict.length > 0) {
+    const head = `error when creating ${JSON.stringify(file)}: ${kind} in version "v1" cannot be handled as a ${kind}: `;
+    const typeErr = strict.find((e) => e.type === 'type');
+    if (typeErr) throw new KubewireError(head + typeErr.message, { where: doc.locate(typeErr.path) });
+    throw new KubewireError(`${head}strict decoding error: ${strict.map((e) => e.message).join(', ')}`, { where: doc.locateKey(strict[0]!.path) });
+  }
+  if (opts.enforceNamespace && NAMESPACED_KINDS.has(kind) && typeof meta.namespace === 'string' && meta.namespace !== '' && meta.namespace !== namespace) {
+    throw new KubewireError(
+      `the namespace from the provided object ${JSON.stringify(meta.namespace)} does not match the namespace ${JSON.stringify(namespace)}. You must pass '--namespace=${meta.namespace}' to perform this operation.`,
+      { where: doc.locate(['metadata', 'namespace']) },
+    );
+  }
+  if (!name && typeof meta.generateName === 'string' && meta.generateName !== '')
+    // kubectl apply needs a name to find the live object
+    throw new KubewireError(`from ${meta.generateName}: cannot use generate name with apply`, { where: doc.locate(['metadata', 'generateName']) });
+  const defaulted = defaultObject(o as unknown as KObject, namespace);
+  const errs = validateObject(defaulted, opts.service);
+  if (errs.length > 0) return { ok: false, invalid: { kind, name, message: invalidMessage(kind, name, errs), causes: causesOf(errs, doc) } };
+  return { ok: true, object: defaulted };
 }
 
 /**
