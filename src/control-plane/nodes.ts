@@ -12,7 +12,7 @@ import { addAddress, addLink, addRoute, getNs, newHost } from '../node-state/ops
 import { ROOT_NS, type Host } from '../node-state/types.ts';
 import { launchInstance } from '../aws/ec2.ts';
 import { cidrContains, parseCidr4 } from '../aws/ip.ts';
-import { getSubnet, subnetGateway, vpcDnsServer } from '../aws/vpc.ts';
+import { getSubnet, newResourceId, subnetGateway, vpcDnsServer } from '../aws/vpc.ts';
 import type { Eni } from '../aws/types.ts';
 import type { CniPlugin } from './plugins.ts';
 import type { ClusterState, NodeRecord } from './types.ts';
@@ -100,7 +100,13 @@ export function placeNodes(spec: ClusterSpec): Placement[] {
   return out;
 }
 
-function nodeLabels(spec: ClusterSpec, g: NodeGroupSpec, name: string, az: string): Record<string, string> {
+/** Per node group: the AMI and the eksctl launch template managed nodes report in labels. */
+interface GroupIds {
+  ami: string;
+  launchTemplate: string;
+}
+
+function nodeLabels(spec: ClusterSpec, g: NodeGroupSpec, name: string, az: string, ids: GroupIds, instanceId: string, cloudProviderHash: string): Record<string, string> {
   const arch = instanceArch(g.instanceType);
   const l: Record<string, string> = {
     'alpha.eksctl.io/cluster-name': spec.name,
@@ -112,9 +118,14 @@ function nodeLabels(spec: ClusterSpec, g: NodeGroupSpec, name: string, az: strin
   if (g.managed) {
     l['eks.amazonaws.com/capacityType'] = 'ON_DEMAND';
     l['eks.amazonaws.com/nodegroup'] = g.name;
+    l['eks.amazonaws.com/nodegroup-image'] = ids.ami;
+    l['eks.amazonaws.com/sourceLaunchTemplateId'] = ids.launchTemplate;
+    l['eks.amazonaws.com/sourceLaunchTemplateVersion'] = '1';
   } else {
+    l['alpha.eksctl.io/instance-id'] = instanceId;
     l['node-lifecycle'] = 'on-demand';
   }
+  l['k8s.io/cloud-provider-aws'] = cloudProviderHash;
   Object.assign(l, {
     'failure-domain.beta.kubernetes.io/region': spec.region,
     'failure-domain.beta.kubernetes.io/zone': az,
@@ -155,7 +166,10 @@ export function configurePrimaryInterface(state: ClusterState, host: Host, eni: 
 export function createNodes(state: ClusterState, cni: CniPlugin): void {
   const spec = state.spec;
   const clusterSg = `sg-0${randHex(state, 16)}`;
+  const cloudProviderHash = randHex(state, 32);
+  const groupIds = new Map<string, GroupIds>();
   for (const p of placeNodes(spec)) {
+    if (!groupIds.has(p.group.name)) groupIds.set(p.group.name, { ami: newResourceId(state.vpc, 'ami'), launchTemplate: newResourceId(state.vpc, 'lt') });
     const { instanceId, primaryEni } = launchInstance(state.vpc, { subnetId: p.subnetId, rng: state, securityGroups: [clusterSg] });
     const name = ec2PrivateDnsName(primaryEni.primaryIp, spec.region);
     const record: NodeRecord = {
@@ -175,7 +189,7 @@ export function createNodes(state: ClusterState, cni: CniPlugin): void {
     const ctx = { cluster: state, node: record, host };
     record.podCapacity = p.group.maxPodsPerNode ?? cni.podCapacity(ctx);
     const publicIp = getSubnet(state.vpc, p.subnetId).public ? choosePublicIp(state) : undefined;
-    createObject(state, nodeObject(state, record, p.group, publicIp));
+    createObject(state, nodeObject(state, record, publicIp, nodeLabels(spec, p.group, name, p.az, groupIds.get(p.group.name)!, instanceId, cloudProviderHash)));
     cni.nodeStart(ctx);
     const nodeObj = { kind: 'Node', metadata: { name, namespace: 'default' } };
     recordEvent(state, nodeObj, 'Normal', 'Starting', 'Starting kubelet.', 'kubelet');
@@ -188,7 +202,7 @@ export function createNodes(state: ClusterState, cni: CniPlugin): void {
   }
 }
 
-function nodeObject(state: ClusterState, r: NodeRecord, g: NodeGroupSpec, publicIp: string | undefined): V1Node & KObject {
+function nodeObject(state: ClusterState, r: NodeRecord, publicIp: string | undefined, labels: Record<string, string>): V1Node & KObject {
   const spec = state.spec;
   const now = new Date(Date.UTC(2025, 0, 1) + state.clock * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const addresses = [{ address: r.primaryIp, type: 'InternalIP' }];
@@ -211,7 +225,7 @@ function nodeObject(state: ClusterState, r: NodeRecord, g: NodeGroupSpec, public
     kind: 'Node',
     metadata: {
       name: r.name,
-      labels: nodeLabels(spec, g, r.name, r.az),
+      labels,
       annotations: {
         'alpha.kubernetes.io/provided-node-ip': r.primaryIp,
         'node.alpha.kubernetes.io/ttl': '0',
