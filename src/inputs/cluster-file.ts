@@ -453,7 +453,8 @@ function parseNodeGroup(ctx: Ctx, raw: Obj, path: PathSeg[], managed: boolean, c
   else if (desired !== undefined && desired > max)
     ctx.fail([...path, 'desiredCapacity'], managed ? `cannot use --nodes-max=${max} and --nodes=${desired} at the same time` : `--nodes value (${desired}) cannot be greater than --nodes-max value (${max})`);
   else if (max < min) ctx.fail([...path, 'maxSize'], managed ? `cannot use --nodes-min=${min} and --nodes-max=${max} at the same time` : `--nodes-min value (${min}) cannot be greater than --nodes-max value (${max})`);
-  if (desired === undefined) desired = Math.min(Math.max(min, DEFAULT_NODE_COUNT), max);
+  // No desiredCapacity: the group starts at its minimum, as an ASG / EKS node group does.
+  if (desired === undefined) desired = min;
   const userLabels = isObj(raw.labels) ? (raw.labels as Record<string, string>) : {};
   validateNodeLabels(ctx, userLabels, [...path, 'labels']);
   if (cni === 'calico-vxlan' && maxPods === undefined)
