@@ -53,6 +53,8 @@ export interface ProxyConfig {
   nodeAddresses?: string[];
   /** Feature gate PreferSameTrafficDistribution (beta, on by default since 1.34). */
   preferSameTrafficDistribution: boolean;
+  /** iptables.syncPeriod in seconds (default 30): throttles stale-chain cleanup in large clusters. */
+  syncPeriodSeconds: number;
 }
 
 export const DEFAULT_PROXY_CONFIG: ProxyConfig = {
@@ -73,6 +75,7 @@ export const DEFAULT_PROXY_CONFIG: ProxyConfig = {
   conntrackTCPBeLiberal: false,
   nodeLabels: {},
   preferSameTrafficDistribution: true,
+  syncPeriodSeconds: 30,
 };
 
 export function resolveConfig(partial: Partial<ProxyConfig> = {}): ProxyConfig {

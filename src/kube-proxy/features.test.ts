@@ -379,3 +379,18 @@ describe('IPv6 (ip6tables)', () => {
     expect(rulesOf(t, 'KUBE-SERVICES').at(-1)).toContain('-m addrtype --dst-type LOCAL ! -d ::1/128 -j KUBE-NODEPORTS');
   });
 });
+
+describe('stale chains in large-cluster mode', () => {
+  it('skips the cleanup when the last one ran less than syncPeriod ago, only above 1000 endpoints', () => {
+    const eps = Array.from({ length: 1001 }, (_, i) => ({ addresses: [`10.1.${Math.floor(i / 250)}.${(i % 250) + 1}`] }));
+    const service = svc('ns1', 'svc1', { clusterIP: '172.30.0.41', ports: [{ name: 'p80', port: 80, protocol: 'TCP' }] });
+    const stale = ['KUBE-SVC-AAAAAAAAAAAAAAAA'];
+    const big = syncRulesDetailed({ services: [service], slices: [slice('ns1', 'svc1', 1, eps, p80)], config: cfg, existingNatChains: stale, cleanupThrottled: true });
+    expect(big.cleanupRan).toBe(false);
+    expect(big.text).not.toContain('-X KUBE-SVC-AAAAAAAAAAAAAAAA');
+    const small = syncRulesDetailed({ services: [service], slices: [], config: cfg, existingNatChains: stale, cleanupThrottled: true });
+    expect(small.cleanupRan).toBe(true);
+    expect(small.text).toContain('-X KUBE-SVC-AAAAAAAAAAAAAAAA\n');
+  });
+});
+

@@ -115,6 +115,8 @@ function objectsOfKind<T>(objects: Record<string, unknown>, kind: string): T[] {
  */
 export function createKubeProxy(config: Partial<ProxyConfig> = {}): KubeProxy {
   const lastSync = new Map<string, KubeProxySync>();
+  /** Logical time (cluster clock, seconds) of the last stale-chain cleanup, per node and family. */
+  const lastCleanup = new Map<string, number>();
   return {
     name: 'kube-proxy',
     lastSync,
@@ -141,7 +143,12 @@ export function createKubeProxy(config: Partial<ProxyConfig> = {}): KubeProxy {
       });
 
       const existingNatChains = root[key].tables.find((t) => t.name === 'nat')?.chains.map((c) => c.name) ?? [];
-      const result = syncRulesDetailed({ services, slices, config: cfg, existingNatChains });
+      const syncKey = `${ctx.node.name}/${family}`;
+      const now = ctx.cluster.clock ?? 0;
+      const prevCleanup = lastCleanup.get(syncKey);
+      const cleanupThrottled = prevCleanup !== undefined && now - prevCleanup <= cfg.syncPeriodSeconds;
+      const result = syncRulesDetailed({ services, slices, config: cfg, existingNatChains, cleanupThrottled });
+      if (result.cleanupRan) lastCleanup.set(syncKey, now);
       const st = applyKubeProxySync(root[key], result.text, fam);
       root[key] = st;
 
@@ -149,7 +156,7 @@ export function createKubeProxy(config: Partial<ProxyConfig> = {}): KubeProxy {
       if (fam === 4 && result.text.includes(':KUBE-FIREWALL - [0:0]')) {
         setSysctl(root, 'net.ipv4.conf.all.route_localnet', '1');
       }
-      lastSync.set(`${ctx.node.name}/${family}`, { node: ctx.node.name, family, result });
+      lastSync.set(syncKey, { node: ctx.node.name, family, result });
     },
   };
 }

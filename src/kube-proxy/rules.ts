@@ -40,6 +40,11 @@ export interface SyncInput {
   config: Partial<ProxyConfig>;
   /** nat chains present in the kernel before the sync; stale KUBE-SVC/SVL/EXT/FW/SEP ones are deleted. */
   existingNatChains?: string[];
+  /**
+   * The last stale-chain cleanup ran less than syncPeriod ago. In large-cluster mode kube-proxy then
+   * skips the cleanup (it needs an expensive iptables-save); otherwise it always cleans up.
+   */
+  cleanupThrottled?: boolean;
 }
 
 export interface SyncResult {
@@ -49,6 +54,8 @@ export interface SyncResult {
   activeNatChains: string[];
   /** Stale chains flushed and deleted by this sync. */
   deletedChains: string[];
+  /** Whether this sync looked for stale chains (false when throttled in large-cluster mode). */
+  cleanupRan: boolean;
   servicePorts: number;
   totalEndpoints: number;
   largeClusterMode: boolean;
@@ -365,7 +372,8 @@ export function syncRulesDetailed(input: SyncInput): SyncResult {
 
   // Stale per-service chains left in the kernel: flush (chain line) and delete.
   const deleted: string[] = [];
-  for (const ch of [...new Set(input.existingNatChains ?? [])].sort()) {
+  const cleanupRan = !largeCluster || !input.cleanupThrottled;
+  for (const ch of cleanupRan ? [...new Set(input.existingNatChains ?? [])].sort() : []) {
     if (!isServiceChainName(ch) || active.has(ch)) continue;
     natChains.push(chainLine(ch));
     natRules.push(`-X ${ch}`);
@@ -409,6 +417,7 @@ export function syncRulesDetailed(input: SyncInput): SyncResult {
     text,
     activeNatChains: [...active],
     deletedChains: deleted,
+    cleanupRan,
     servicePorts: ports.length,
     totalEndpoints,
     largeClusterMode: largeCluster,
