@@ -337,7 +337,7 @@ function strictDecode(ctx: Ctx, v: unknown, s: Schema, path: PathSeg[], struct: 
   // encoding/json names the field path without array indexes or map keys.
   const typeErr = (goType: string): never => {
     const dotted = fieldPath.filter((p) => typeof p === 'string').join('.');
-    return ctx.decodeError(path, `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${struct}.${dotted} of type ${goType}`);
+    return ctx.decodeError(path, `json: cannot unmarshal ${typeof v === 'number' && goType === 'int' ? `number ${v}` : jsonKind(v)} into Go struct field ${struct}.${dotted} of type ${goType}`);
   };
   if (typeof s === 'string') {
     switch (s) {

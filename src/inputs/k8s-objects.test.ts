@@ -251,6 +251,14 @@ describe('kinds and decoding', () => {
   });
 });
 
+describe('json number errors', () => {
+  it('a fractional number into an int names the number, as encoding/json does', () => {
+    expect(err(nginx.replace('replicas: 3', 'replicas: 2.5')).message).toContain(
+      'json: cannot unmarshal number 2.5 into Go struct field DeploymentSpec.spec.replicas of type int32',
+    );
+  });
+});
+
 describe('validation errors', () => {
   it('Service port out of range, with the port line', () => {
     const e = err(nginx.replace('port: 8080', 'port: 70000'));

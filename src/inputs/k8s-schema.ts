@@ -251,7 +251,7 @@ export function strictDecodeErrors(o: Record<string, unknown>): StrictError[] {
     out.push({
       type: 'type',
       path,
-      message: `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${struct || kind}.${dotted} of type ${goTypeOf(s)}`,
+      message: `json: cannot unmarshal ${typeof v === 'number' && (s === 'int32' || s === 'int64') ? `number ${v}` : jsonKind(v)} into Go struct field ${struct || kind}.${dotted} of type ${goTypeOf(s)}`,
     });
   };
   const walk = (v: unknown, s: Schema, path: PathSeg[], struct: string): void => {
