@@ -307,3 +307,87 @@ describe('syncRules: details', () => {
     expect(r.text).toContain('-X KUBE-SEP-BBBBBBBBBBBBBBBB\n-X KUBE-SVC-AAAAAAAAAAAAAAAA\n-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports');
   });
 });
+
+describe('syncRules: more upstream vectors (proxier_test.go)', () => {
+  it('TestSyncProxyRulesRepeated, first full sync (fake proxier without nfacct counters)', () => {
+    const got = syncRules({
+      services: [
+        svc('ns1', 'svc1', { type: 'ClusterIP', clusterIP: '172.30.0.41', ports: [{ name: 'p80', port: 80, protocol: 'TCP' }] }),
+        svc('ns2', 'svc2', { type: 'ClusterIP', clusterIP: '172.30.0.42', ports: [{ name: 'p8080', port: 8080, protocol: 'TCP' }] }),
+      ],
+      slices: [
+        slice('ns1', 'svc1', 1, [{ addresses: ['10.0.1.1'] }], p80),
+        slice('ns2', 'svc2', 1, [{ addresses: ['10.0.2.1'] }], [{ name: 'p8080', port: 8080, protocol: 'TCP' }]),
+      ],
+      config: { ...upstreamTestConfig, nfacctCounters: [] },
+    });
+    expect(norm(got)).toBe(
+      dedent(`
+        *filter
+        :KUBE-NODEPORTS - [0:0]
+        :KUBE-SERVICES - [0:0]
+        :KUBE-EXTERNAL-SERVICES - [0:0]
+        :KUBE-FIREWALL - [0:0]
+        :KUBE-FORWARD - [0:0]
+        :KUBE-PROXY-FIREWALL - [0:0]
+        -A KUBE-FIREWALL -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
+        -A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP
+        -A KUBE-FORWARD -m comment --comment "kubernetes forwarding rules" -m mark --mark 0x4000/0x4000 -j ACCEPT
+        -A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+        COMMIT
+        *nat
+        :KUBE-NODEPORTS - [0:0]
+        :KUBE-SERVICES - [0:0]
+        :KUBE-MARK-MASQ - [0:0]
+        :KUBE-POSTROUTING - [0:0]
+        :KUBE-SEP-SNQ3ZNILQDEJNDQO - [0:0]
+        :KUBE-SEP-UHEGFW77JX3KXTOV - [0:0]
+        :KUBE-SVC-2VJB64SDSIJUP5T6 - [0:0]
+        :KUBE-SVC-XPGD46QRK7WJZT7O - [0:0]
+        -A KUBE-SERVICES -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 -j KUBE-SVC-XPGD46QRK7WJZT7O
+        -A KUBE-SERVICES -m comment --comment "ns2/svc2:p8080 cluster IP" -m tcp -p tcp -d 172.30.0.42 --dport 8080 -j KUBE-SVC-2VJB64SDSIJUP5T6
+        -A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS
+        -A KUBE-MARK-MASQ -j MARK --or-mark 0x4000
+        -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN
+        -A KUBE-POSTROUTING -j MARK --xor-mark 0x4000
+        -A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE
+        -A KUBE-SEP-SNQ3ZNILQDEJNDQO -m comment --comment ns1/svc1:p80 -s 10.0.1.1 -j KUBE-MARK-MASQ
+        -A KUBE-SEP-SNQ3ZNILQDEJNDQO -m comment --comment ns1/svc1:p80 -m tcp -p tcp -j DNAT --to-destination 10.0.1.1:80
+        -A KUBE-SEP-UHEGFW77JX3KXTOV -m comment --comment ns2/svc2:p8080 -s 10.0.2.1 -j KUBE-MARK-MASQ
+        -A KUBE-SEP-UHEGFW77JX3KXTOV -m comment --comment ns2/svc2:p8080 -m tcp -p tcp -j DNAT --to-destination 10.0.2.1:8080
+        -A KUBE-SVC-2VJB64SDSIJUP5T6 -m comment --comment "ns2/svc2:p8080 cluster IP" -m tcp -p tcp -d 172.30.0.42 --dport 8080 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ
+        -A KUBE-SVC-2VJB64SDSIJUP5T6 -m comment --comment "ns2/svc2:p8080 -> 10.0.2.1:8080" -j KUBE-SEP-UHEGFW77JX3KXTOV
+        -A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "ns1/svc1:p80 cluster IP" -m tcp -p tcp -d 172.30.0.41 --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ
+        -A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "ns1/svc1:p80 -> 10.0.1.1:80" -j KUBE-SEP-SNQ3ZNILQDEJNDQO
+        COMMIT
+      `),
+    );
+  });
+
+  it('TestSyncProxyRulesLargeClusterMode: comments kept at 998 endpoints, dropped at 1001', () => {
+    const mk = (ns: string, name: string, ip: string, port: number, pn: string) =>
+      svc(ns, name, { type: 'ClusterIP', clusterIP: ip, ports: [{ name: pn, port, protocol: 'TCP' }] });
+    const services = [mk('ns1', 'svc1', '172.30.0.41', 80, 'p80'), mk('ns2', 'svc2', '172.30.0.42', 8080, 'p8080'), mk('ns3', 'svc3', '172.30.0.43', 8081, 'p8081')];
+    const eps = (a: number) => Array.from({ length: 499 }, (_, i) => ({ addresses: [`10.${a}.${i % 256}.${Math.floor(i / 256)}`] }));
+    const slices = [
+      slice('ns1', 'svc1', 1, eps(0), p80),
+      slice('ns2', 'svc2', 1, eps(1), [{ name: 'p8080', port: 8080, protocol: 'TCP' }]),
+    ];
+    const cfg = { ...upstreamTestConfig, masqueradeAll: true };
+    const small = syncRules({ services, slices, config: cfg });
+    expect(small).toContain('-A KUBE-SEP-DKGQUZGBKLTPAR56 -m comment --comment ns1/svc1:p80 -m tcp -p tcp -j DNAT --to-destination 10.0.0.0:80\n');
+    const big = syncRules({
+      services,
+      slices: [
+        ...slices,
+        slice('ns3', 'svc3', 1, [{ addresses: ['203.0.113.4'] }, { addresses: ['203.0.113.8'] }, { addresses: ['203.0.113.12'] }], [
+          { name: 'p8081', port: 8081, protocol: 'TCP' },
+        ]),
+      ],
+      config: cfg,
+    });
+    expect(big).toContain('-A KUBE-SEP-RUVVH7YV3PHQBDOS -m tcp -p tcp -j DNAT --to-destination 203.0.113.4:8081\n');
+    expect(big).toContain('-A KUBE-SEP-DKGQUZGBKLTPAR56 -m tcp -p tcp -j DNAT --to-destination 10.0.0.0:80\n');
+    expect(big.split('\n').filter((l) => l.startsWith('-A KUBE-SEP-') && l.includes('--comment'))).toEqual([]);
+  });
+});
