@@ -5,7 +5,7 @@
 
 export type PathSeg = string | number;
 
-export type FieldErrorType = 'Required' | 'Invalid' | 'Duplicate' | 'Unsupported' | 'Forbidden' | 'NotFound';
+export type FieldErrorType = 'Required' | 'Invalid' | 'Duplicate' | 'Unsupported' | 'Forbidden' | 'NotFound' | 'TooLong';
 
 export interface FieldError {
   type: FieldErrorType;
@@ -74,6 +74,7 @@ export const fieldErr = {
     mk('Unsupported', path, `Unsupported value: ${render(value)}${supported.length ? `: supported values: ${supported.map(goQuote).join(', ')}` : ''}`),
   forbidden: (path: PathSeg[], detail: string): FieldError => mk('Forbidden', path, `Forbidden: ${detail}`),
   notFound: (path: PathSeg[], value: unknown): FieldError => mk('NotFound', path, `Not found: ${render(value)}`),
+  tooLong: (path: PathSeg[], max: number): FieldError => mk('TooLong', path, `Too long: may not be more than ${max} ${max === 1 ? 'byte' : 'bytes'}`),
 };
 
 // ---------- apimachinery util/validation string checks (return messages)
@@ -248,7 +249,7 @@ function validateAnnotations(ann: unknown, path: PathSeg[]): FieldError[] {
     for (const m of isQualifiedName(k.toLowerCase())) errs.push(fieldErr.invalid(path, k, m));
     total += k.length + str(v).length;
   }
-  if (total > 256 * 1024) errs.push(fieldErr.invalid(path, new Raw(''), `must have at most 262144 bytes`));
+  if (total > 256 * 1024) errs.push(fieldErr.tooLong(path, 256 * 1024));
   return errs;
 }
 
