@@ -35,6 +35,20 @@ export interface RestoreOptions {
 
 const VERSION = 'v1.8.9 (nf_tables)';
 
+/** A restore failure: the KubewireError text plus the pieces other front ends re-word. */
+export class RestoreError extends KubewireError {
+  readonly kind: NetfilterErrorKind;
+  /** The tool's own message without program prefix or line (e.g. "Bad policy name."). */
+  readonly toolMessage: string;
+  readonly explain?: string;
+  constructor(message: string, d: { kind: NetfilterErrorKind; toolMessage: string; explain?: string; file: string; line: number }) {
+    super(message, { where: { file: d.file, line: d.line } });
+    this.kind = d.kind;
+    this.toolMessage = d.toolMessage;
+    this.explain = d.explain;
+  }
+}
+
 /** Compare chain names like strcmp (byte order). */
 function byteCompare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -104,7 +118,7 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
         head = `${prog} ${VERSION}:\nline ${reportLine}: ${msg}`;
         break;
     }
-    throw new KubewireError(explain ? `${head}\n  (${explain})` : head, { where: { file, line } });
+    throw new RestoreError(explain ? `${head}\n  (${explain})` : head, { kind, toolMessage: msg, explain, file, line });
   }
 
   // Lines keep their newline: an unterminated quote swallows it, as in the real tool.
@@ -132,7 +146,13 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
         .filter((e) => e)
         .join('; ');
       const head = `${prog} ${VERSION}:\n${msg}`;
-      throw new KubewireError(explain ? `${head}\n  (${explain})` : head, { where: { file, line: first.line } });
+      throw new RestoreError(explain ? `${head}\n  (${explain})` : head, {
+        kind: 'kernel',
+        toolMessage: kernel.map((d) => d.message).join('\n'),
+        explain,
+        file,
+        line: first.line,
+      });
     }
     const idx = result.tables.findIndex((t) => t.name === tableName);
     if (idx >= 0) result.tables.splice(idx, 1);
