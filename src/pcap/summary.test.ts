@@ -32,5 +32,10 @@ describe.skipIf(skip !== undefined)(`same text as tcpdump -n${skip ? ` — skipp
       const pcap = loadTestCapture(name);
       expect(tcpdumpText(pcap, { link: true })).toBe(realTcpdump(pcap, ['-e']));
     });
+    it(`${name} with -v and -v -e`, () => {
+      const pcap = loadTestCapture(name);
+      expect(tcpdumpText(pcap, { verbose: true })).toBe(realTcpdump(pcap, ['-v']));
+      expect(tcpdumpText(pcap, { verbose: true, link: true })).toBe(realTcpdump(pcap, ['-v', '-e']));
+    });
   }
 });

@@ -10,6 +10,7 @@ import { parseArp } from '../wire/arp.ts';
 import { parseDns, type DnsRecord } from '../wire/dns.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, parseEthernet } from '../wire/ethernet.ts';
 import { parseIcmp } from '../wire/icmp.ts';
+import { internetChecksum, transportChecksum } from '../wire/checksum.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.ts';
 import { parseTcp, tcpFlagString, type TcpOption } from '../wire/tcp.ts';
 import { parseVxlan } from '../wire/vxlan.ts';
@@ -26,6 +27,9 @@ export function formatTimestamp(timeUs: number): string {
 export interface SummaryOptions {
   /** Print link-level headers, like tcpdump -e. */
   link?: boolean;
+  /** tcpdump -v: IP header details on the first line and the payload on an indented second
+   *  line, TCP checksum verdicts, quoted packets of ICMP errors, DNS answer owners, HTTP headers. */
+  verbose?: boolean;
 }
 
 const ETHERTYPE_NAMES: Record<number, string> = { 0x0800: 'IPv4', 0x0806: 'ARP', 0x86dd: 'IPv6', 0x8100: '802.1Q' };
@@ -61,7 +65,7 @@ export class TcpdumpPrinter {
     const payloadLen = wireLen - eth.headerLength;
     switch (h.etherType) {
       case ETHERTYPE_ARP:
-        return prefix + (this.opts.link ? '' : 'ARP, ') + this.arp(eth.payload, payloadLen);
+        return prefix + (this.opts.link ? '' : 'ARP, ') + (this.opts.verbose ? 'Ethernet (len 6), IPv4 (len 4), ' : '') + this.arp(eth.payload, payloadLen);
       case ETHERTYPE_IPV4:
         return prefix + (this.opts.link ? '' : 'IP ') + this.ipv4(eth.payload);
       case ETHERTYPE_IPV6:
@@ -90,7 +94,7 @@ export class TcpdumpPrinter {
     return `${bytesToIpv6(b, 8)} > ${bytesToIpv6(b, 24)}: ip-proto-${b[6]} ${u16(b, 4)}`.replace(/ \d+$/, ` ${Math.max(0, len - 40)}`);
   }
 
-  private ipv4(b: Uint8Array): string {
+  private ipv4(b: Uint8Array, quoted = false): string {
     if (b.length < 20) return '[|ip]';
     const ihl = (b[0] & 0x0f) * 4;
     const total = u16(b, 2);
@@ -101,6 +105,29 @@ export class TcpdumpPrinter {
     const payload = b.subarray(ihl, Math.min(b.length, total));
     const plen = total - ihl;
     const fragOff = (ff & 0x1fff) * 8;
+    if (this.opts.verbose) {
+      const tos = b[1];
+      const ecn = ['', ',ECT(1)', ',ECT(0)', ',CE'][tos & 3];
+      const flags = [ff & 0x4000 ? 'DF' : '', ff & 0x2000 ? '+' : ''].filter(Boolean).join('') || 'none';
+      const names: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 4: 'IPIP', 6: 'TCP', 17: 'UDP', 41: 'IPv6', 47: 'GRE', 50: 'ESP', 51: 'AH', 58: 'ICMPv6', 132: 'SCTP' };
+      let head = `(tos 0x${tos.toString(16)}${ecn}, ttl ${b[8]}, id ${u16(b, 4)}, offset ${fragOff}, flags [${flags}], proto ${names[proto] ?? 'unknown'} (${proto}), length ${total}`;
+      if (b.length >= ihl) {
+        const sum = internetChecksum(b, 0, ihl);
+        if (sum !== 0) {
+          const stored = u16(b, 10);
+          const copy = b.slice(0, ihl);
+          copy[10] = 0;
+          copy[11] = 0;
+          head += `, bad cksum ${stored.toString(16)} (->${internetChecksum(copy).toString(16)})!`;
+        }
+      }
+      return `${head})\n    ${this.ipv4Body(b, src, dst, proto, payload, plen, fragOff, quoted)}`;
+    }
+    return this.ipv4Body(b, src, dst, proto, payload, plen, fragOff, quoted);
+  }
+
+  private ipv4Body(b: Uint8Array, src: string, dst: string, proto: number, payload: Uint8Array, plen: number, fragOff: number, quoted: boolean): string {
+    void b;
     if (fragOff !== 0) {
       return `${src} > ${dst}: ${proto === IPPROTO_UDP ? 'udp' : proto === IPPROTO_TCP ? 'tcp' : proto === IPPROTO_ICMP ? 'icmp' : `ip-proto-${proto}`}`;
     }
@@ -110,7 +137,7 @@ export class TcpdumpPrinter {
       case IPPROTO_UDP:
         return this.udp(src, dst, payload);
       case IPPROTO_TCP:
-        return this.tcp(src, dst, payload, plen);
+        return this.tcp(src, dst, payload, plen, quoted);
       default:
         return `${src} > ${dst}: ip-proto-${proto} ${plen}`;
     }
@@ -164,7 +191,11 @@ export class TcpdumpPrinter {
       default:
         text = `type-#${ic.type}`;
     }
-    return `ICMP ${text}, length ${len}`;
+    let out = `ICMP ${text}, length ${len}`;
+    if (this.opts.verbose && [3, 4, 5, 11, 12].includes(ic.type) && ic.data.length >= 20) {
+      out += `\n\t${this.opts.link ? '' : 'IP '}${this.ipv4(ic.data, true)}`;
+    }
+    return out;
   }
 
   private udp(src: string, dst: string, b: Uint8Array): string {
@@ -204,7 +235,7 @@ export class TcpdumpPrinter {
       s += ` ${m.answers.length}/${m.authorities.length}/${m.additionals.length}`;
       const rr = (r: DnsRecord): string => {
         const d = r.data as Record<string, unknown>;
-        let t = ` ${typeName(r.type)}`;
+        let t = `${this.opts.verbose ? ` ${r.name}` : ''} ${typeName(r.type)}`;
         if (r.class !== 1 && r.type !== 41) t = ` (Class ${r.class})${t}`;
         switch (r.type) {
           case 1: case 28: return `${t} ${d.address}`;
@@ -229,7 +260,7 @@ export class TcpdumpPrinter {
     return `${s} (${b.length})`;
   }
 
-  private tcp(src: string, dst: string, b: Uint8Array, ipPayloadLen: number): string {
+  private tcp(src: string, dst: string, b: Uint8Array, ipPayloadLen: number, quoted = false): string {
     let t;
     try {
       t = parseTcp(b);
@@ -257,6 +288,17 @@ export class TcpdumpPrinter {
       }
     }
     let s = `${a} > ${z}: Flags [${tcpFlagString(h.flags)}]`;
+    if (this.opts.verbose && !quoted && b.length >= ipPayloadLen) {
+      const seg = b.subarray(0, ipPayloadLen);
+      const ok = transportChecksum({ src, dst }, IPPROTO_TCP, seg) === 0;
+      if (ok) s += `, cksum 0x${h.checksum!.toString(16).padStart(4, '0')} (correct)`;
+      else {
+        const z0 = seg.slice();
+        z0[16] = 0;
+        z0[17] = 0;
+        s += `, cksum 0x${h.checksum!.toString(16).padStart(4, '0')} (incorrect -> 0x${transportChecksum({ src, dst }, IPPROTO_TCP, z0).toString(16).padStart(4, '0')})`;
+      }
+    }
     if (length > 0 || h.flags & 0x07) {
       s += `, seq ${seq}`;
       if (length > 0) s += `:${(seq + length) >>> 0}`;
@@ -266,7 +308,7 @@ export class TcpdumpPrinter {
     if (h.flags & 0x20) s += `, urg ${h.urgent}`;
     if (t.headerLength > 20) s += `, options [${h.options.map((o) => optionText(o, otherBase)).join(',')}]`;
     s += `, length ${length}`;
-    if (length > 0 && [80, 8080].some((p) => p === h.srcPort || p === h.dstPort)) s += `: ${httpText(t.payload)}`;
+    if (length > 0 && [80, 8080].some((p) => p === h.srcPort || p === h.dstPort)) s += `: ${httpText(t.payload, this.opts.verbose ?? false, length)}`;
     return s;
   }
 }
@@ -288,15 +330,22 @@ const HTTP_METHODS = ['OPTIONS', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'TRACE'
 
 /** tcpdump's txtproto_print at default verbosity: "HTTP: <first line>" when the segment starts
  *  with a request method or an HTTP/x.y status line, else just "HTTP". */
-function httpText(b: Uint8Array): string {
+function httpText(b: Uint8Array, verbose: boolean, length: number): string {
   let end = 0;
   while (end < b.length && b[end] !== 10 && end < 300) end++;
   let line = '';
   for (let i = 0; i < end; i++) line += String.fromCharCode(b[i]);
   line = line.replace(/\r$/, '');
   const first = line.split(' ')[0];
-  if (end < b.length && (HTTP_METHODS.includes(first) || /^HTTP\/\d\.\d$/.test(first))) return `HTTP: ${line}`;
-  return 'HTTP';
+  const known = end < b.length && (HTTP_METHODS.includes(first) || /^HTTP\/\d\.\d$/.test(first));
+  if (!verbose) return known ? `HTTP: ${line}` : 'HTTP';
+  if (!known) return 'HTTP';
+  // -v: every line of the segment, each on its own line after a tab, CR/LF stripped.
+  let text = '';
+  for (let i = 0; i < b.length; i++) text += String.fromCharCode(b[i]);
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return `HTTP, length: ${length}${lines.map((l) => `\n\t${l.replace(/\r$/, '')}`).join('')}`;
 }
 
 /** One text entry per packet of a capture (pcap or pcapng bytes, or an already read file). */

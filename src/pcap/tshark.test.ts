@@ -156,6 +156,8 @@ describe.skipIf(realTcpdumpMissing())('tcpdump prints our conversation as we do'
     const b = writePcap(vxlanConversation());
     expect(tcpdumpText(b)).toBe(realTcpdump(b));
     expect(tcpdumpText(b, { link: true })).toBe(realTcpdump(b, ['-e']));
+    expect(tcpdumpText(a, { verbose: true })).toBe(realTcpdump(a, ['-v']));
+    expect(tcpdumpText(b, { verbose: true })).toBe(realTcpdump(b, ['-v']));
   });
   it('inner TTL of pod traffic between nodes is 63 in the VXLAN capture', () => {
     expect(parseIpv4(vxlanConversation()[4].data.subarray(64)).header.ttl).toBe(63);
