@@ -5,7 +5,9 @@ import type { Host, NetNs } from '../../node-state/types.ts';
 import { renderAddrs, renderAddrsBrief, renderLinks, renderLinksBrief, type LinkFilter } from './link.ts';
 import { renderFdb, renderNeighbours, renderRoutes, renderRules, type RouteFilter } from './route.ts';
 import type { RenderOptions } from './common.ts';
-import { canonicalDst } from '../../node-state/addr.ts';
+import { canonicalDst, parseAddr } from '../../node-state/addr.ts';
+import { ERRNO_TEXT, fibLookup4, type FibQuery4 } from '../../node-state/fib.ts';
+import { tableName } from './common.ts';
 
 export { renderAddrs, renderAddrsBrief, renderLinks, renderLinksBrief } from './link.ts';
 export { renderFdb, renderNeighbours, renderRoutes, renderRules, routeLine, ruleLine } from './route.ts';
@@ -213,7 +215,7 @@ function doRoute(ns: NetNs, rest: string[], g: GlobalOpts): IpResult {
     else if (['add', 'change', 'replace', 'prepend', 'append', 'test', 'delete', 'flush', 'save', 'restore', 'showdump'].some((k) => matches(c, k))) {
       return fail('kubewire: node state is read-only here; change it through the cluster', 255);
     } else if (matches(c, 'get')) {
-      return fail('kubewire: "ip route get" is answered by the packet simulator (kubewire trace)', 255);
+      return routeGet(ns, words.slice(1), g);
     } else return fail(`Command "${c}" is unknown, try "ip route help".`, 255);
   }
   const f: RouteFilter = { family: g.family };
@@ -320,4 +322,55 @@ function runBridge(host: Host, ns: NetNs, args: string[]): IpResult {
     } else return fail(`kubewire: "bridge fdb show ${w}" is not modelled`, 255);
   }
   return ok(renderFdb(host, ns, { dev }));
+}
+
+/** `ip route get ADDR [from ADDR] [oif DEV] [mark N] [tos T]` for IPv4 locally generated packets. */
+function routeGet(ns: NetNs, words: string[], g: GlobalOpts): IpResult {
+  const q: Partial<FibQuery4> = {};
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    const next = () => {
+      const v = words[++i];
+      if (v === undefined) throw new Usage(fail('Command line is not complete. Try option "help"', 255));
+      return v;
+    };
+    if (w === 'from') q.src = next();
+    else if (w === 'oif') {
+      q.oif = next();
+      if (!ns.links.some((l) => l.name === q.oif)) return fail(`Cannot find device "${q.oif}"`, 1);
+    } else if (w === 'mark' || w === 'fwmark') {
+      const v = next();
+      q.mark = Number(v.startsWith('0x') ? parseInt(v, 16) : Number(v));
+    } else if (w === 'tos' || w === 'dsfield') {
+      const v = next();
+      q.tos = v.startsWith('0x') ? parseInt(v, 16) : Number(v);
+    } else if (w === 'iif' || w === 'vrf' || w === 'ipproto' || w === 'sport' || w === 'dport' || w === 'connected' || w === 'fibmatch') {
+      return fail(`kubewire: "ip route get ... ${w}" is not modelled (use kubewire trace for forwarded packets)`, 255);
+    } else if (w === 'to') q.dst = next();
+    else if (q.dst === undefined) q.dst = w;
+    else return fail(`Error: either "to" is duplicate, or "${w}" is a garbage.`, 255);
+  }
+  if (q.dst === undefined) return fail('need at least a destination address', 1);
+  const d = parseAddr(q.dst.replace(/\/32$/, ''));
+  if (!d) return fail(`Error: inet prefix is expected rather than "${q.dst}".`, 1);
+  if (d.family === 6 || g.family === 6) return fail('kubewire: "ip -6 route get" is not modelled', 255);
+  const res = fibLookup4(ns, { ...q, dst: q.dst.replace(/\/32$/, '') } as FibQuery4);
+  if (!res.ok) return fail(`RTNETLINK answers: ${ERRNO_TEXT[res.errno]}`, 2);
+  let out = '';
+  if (res.type !== 'unicast') out += `${res.type} `;
+  out += `${q.dst.replace(/\/32$/, '')} `;
+  if (q.src !== undefined) out += `from ${q.src} `;
+  // The TOS shown is the matched route's (the FIB alias), not the query's.
+  if (res.route?.tos) out += `tos 0x${res.route.tos.toString(16)} `;
+  if (res.via) out += `via ${res.via} `;
+  out += `dev ${res.dev} `;
+  if (res.table !== 254 && res.table !== 0) out += `table ${tableName(res.table)} `;
+  if (q.src === undefined && res.src) out += `src ${res.src} `;
+  // iproute2 prints marks below 16 in decimal.
+  if (q.mark) out += q.mark >= 16 ? `mark 0x${q.mark.toString(16)} ` : `mark ${q.mark} `;
+  out += 'uid 0 \n    cache ';
+  if (res.type === 'local') out += '<local> ';
+  else if (res.type === 'broadcast') out += '<local,brd> ';
+  if (res.route?.mtu !== undefined) out += `mtu ${res.route.mtu} `;
+  return ok(out + '\n');
 }
