@@ -890,12 +890,18 @@ function validateServiceSpec(svc: unknown): FieldError[] {
       errs.push(fieldErr.invalid([...sp, 'externalTrafficPolicy'], str(etp), 'may only be set for externally-accessible services'));
   } else if (!etp) errs.push(fieldErr.required([...sp, 'externalTrafficPolicy'], ''));
   else if (etp !== 'Cluster' && etp !== 'Local') errs.push(fieldErr.notSupported([...sp, 'externalTrafficPolicy'], str(etp), ['Cluster', 'Local']));
-  // internalTrafficPolicy
+  const needsHealthCheck = type === 'LoadBalancer' && etp === 'Local';
+  const hc = spec.healthCheckNodePort;
+  if (!needsHealthCheck && typeof hc === 'number' && hc !== 0)
+    errs.push(fieldErr.invalid([...sp, 'healthCheckNodePort'], hc, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'"));
+  else if (needsHealthCheck && typeof hc === 'number' && hc !== 0)
+    for (const m of isValidPortNum(hc)) errs.push(fieldErr.invalid([...sp, 'healthCheckNodePort'], hc, m));
+  // internalTrafficPolicy (validateServiceInternalTrafficFieldsValue)
   const itp = spec.internalTrafficPolicy;
-  if (type !== 'ExternalName') {
-    if (itp === undefined || itp === null || itp === '') errs.push(fieldErr.required([...sp, 'internalTrafficPolicy'], ''));
-    else if (itp !== 'Cluster' && itp !== 'Local') errs.push(fieldErr.notSupported([...sp, 'internalTrafficPolicy'], str(itp), ['Cluster', 'Local']));
-  }
+  if ((itp === undefined || itp === null) && (type === 'NodePort' || type === 'LoadBalancer' || type === 'ClusterIP'))
+    errs.push(fieldErr.required([...sp, 'internalTrafficPolicy'], 'must be specified'));
+  if (itp !== undefined && itp !== null && itp !== 'Cluster' && itp !== 'Local')
+    errs.push(fieldErr.notSupported([...sp, 'internalTrafficPolicy'], str(itp), ['Cluster', 'Local']));
   return errs;
 }
 
