@@ -4,7 +4,7 @@
 import type { V1EndpointSlice } from '../k8s/types.ts';
 import { KubewireError } from '../errors.ts';
 import { endpointChain } from './chain-names.ts';
-import { joinHostPort, parseIpSloppy, type IpFamily } from './ip.ts';
+import { canonicalIPv4, parseIpSloppy, type IpFamily } from './ip.ts';
 import { servicePortKey, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo } from './service-ports.ts';
 
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
@@ -74,13 +74,20 @@ export function endpointsBySlicePort(
       for (const ep of slice.endpoints ?? []) {
         const addr = ep.addresses?.[0];
         if (addr === undefined) continue; // "ignoring invalid endpoint port ... with empty addresses"
-        const ip = parseIpSloppy(addr);
-        if (!ip || ip.family !== family) continue;
+        let ipText: string | undefined;
+        if (family === 'IPv4') {
+          ipText = canonicalIPv4(addr);
+        } else {
+          const ip = parseIpSloppy(addr);
+          if (ip && ip.family === 'IPv6') ipText = ip.text;
+        }
+        if (ipText === undefined) continue;
         const c = ep.conditions ?? {};
+        const port = Number(p.port);
         const info: EndpointInfo = {
-          ip: ip.text,
-          port: Number(p.port),
-          endpoint: joinHostPort(ip, Number(p.port)),
+          ip: ipText,
+          port,
+          endpoint: family === 'IPv6' ? `[${ipText}]:${port}` : `${ipText}:${port}`,
           isLocal: nodeName !== '' && ep.nodeName === nodeName,
           ready: c.ready === undefined || c.ready === null || c.ready === true,
           serving: c.serving === undefined || c.serving === null || c.serving === true,

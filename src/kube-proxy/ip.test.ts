@@ -38,3 +38,13 @@ describe('sloppy IP parsing (k8s.io/utils/net semantics)', () => {
     expect(joinHostPort(parseIpSloppy('10.180.00.001')!, 80)).toBe('10.180.0.1:80');
   });
 });
+
+describe('canonicalIPv4 fast path', () => {
+  it('agrees with parseIpSloppy', async () => {
+    const { canonicalIPv4 } = await import('./ip.ts');
+    for (const s of ['10.1.2.3', '010.001.000.009', '0.0.0.0', '255.255.255.255', '1.2.3', '1.2.3.4.5', '1..2.3', '256.0.0.1', 'a.b.c.d', '::1', '10.1.2.03']) {
+      const p = parseIpSloppy(s);
+      expect([s, canonicalIPv4(s)]).toEqual([s, p && p.family === 'IPv4' && !s.includes(':') ? p.text : undefined]);
+    }
+  });
+});

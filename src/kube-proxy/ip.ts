@@ -97,6 +97,36 @@ function formatV6(groups: number[]): string {
   return `${left}::${right}`;
 }
 
+/**
+ * Fast path of parseIpSloppy(s)?.text for IPv4 text: returns `s` itself when it is already a
+ * canonical dotted quad, the canonical text when it has leading zeros, undefined when it is not
+ * IPv4 dotted-quad text (callers then fall back to parseIpSloppy).
+ */
+export function canonicalIPv4(s: string): string | undefined {
+  let parts = 0;
+  let n = 0;
+  let digits = 0;
+  let leadingZero = false;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c >= 48 && c <= 57) {
+      if (digits === 1 && n === 0) leadingZero = true;
+      n = n * 10 + (c - 48);
+      if (n > 255) return undefined;
+      digits++;
+    } else if (c === 46) {
+      if (digits === 0) return undefined;
+      parts++;
+      n = 0;
+      digits = 0;
+    } else {
+      return undefined;
+    }
+  }
+  if (parts !== 4) return undefined;
+  return leadingZero ? parseIpSloppy(s)!.text : s;
+}
+
 /** ParseIPSloppy + String(); undefined when the text is not an IP address. */
 export function parseIpSloppy(s: string): ParsedIp | undefined {
   if (s.includes(':')) {
