@@ -105,8 +105,11 @@ export function innerFlowTuple(frame: Uint8Array): FlowTuple | undefined {
 
 /** Source port the vxlan driver picks for an inner frame: skb_get_hash() of the inner packet
  *  mapped by udp_flow_src_port(). The skb hash is the sending socket's random sk_txhash when the
- *  packet comes from a local TCP socket (and it survives the veth hop from a pod), so each TCP
- *  connection and direction gets its own random port: pass that value as `skbHash`. Without one
+ *  packet comes from a local TCP socket, and it survives the veth hop from a pod and the node's
+ *  forwarding, so each TCP connection and direction gets its own random port, and a new one when
+ *  the kernel rehashes the socket after a retransmission timeout (seen on kernel 6.18: a pod's
+ *  SYN and its two retransmissions left the node with three different outer ports): pass that
+ *  value as `skbHash`. Forwarded pod UDP got one port per 5-tuple. Without one
  *  (ICMP, UDP, ARP) the kernel dissects the packet: the symmetric flow hash (`seed` stands for the
  *  per-boot secret), or jhash of the inner MAC addresses seeded with the EtherType when nothing
  *  can be dissected (use_eth). Captured on kernel 6.18: ARP and ICMP echo request/reply used one
