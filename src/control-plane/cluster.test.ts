@@ -502,3 +502,13 @@ describe('host ports', () => {
     );
   });
 });
+
+describe('atomic operations', () => {
+  it('leaves the state untouched when an object in the batch is rejected', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 59, cni });
+    const before = JSON.stringify(s);
+    expect(() => applyObjects(s, [deployment('ok', 1), service('bad', { clusterIP: '10.100.0.1' })], { cni })).toThrow(/already allocated/);
+    expect(JSON.stringify(s)).toBe(before);
+  });
+});

@@ -95,6 +95,22 @@ function specOf(o: KObject): unknown {
  * annotations; status and server-set fields are kept), then reconciles.
  */
 export function applyObjects(state: ClusterState, objects: KObject[], plugins: Plugins): ApplyResult[] {
+  return atomically(state, () => applyUnsafe(state, objects, plugins));
+}
+
+/** Runs an operation; if it throws, the state is restored to what it was before. */
+function atomically<T>(state: ClusterState, op: () => T): T {
+  const before = JSON.parse(JSON.stringify(state)) as ClusterState;
+  try {
+    return op();
+  } catch (e) {
+    for (const k of Object.keys(state) as (keyof ClusterState)[]) delete state[k];
+    Object.assign(state, before);
+    throw e;
+  }
+}
+
+function applyUnsafe(state: ClusterState, objects: KObject[], plugins: Plugins): ApplyResult[] {
   state.clock += 1;
   const results: ApplyResult[] = [];
   for (const input of objects) {
@@ -139,6 +155,10 @@ export function applyObjects(state: ClusterState, objects: KObject[], plugins: P
 
 /** `kubectl delete`: removes objects (pods gracefully through their kubelet), dependents by GC. */
 export function deleteObjects(state: ClusterState, refs: ObjectRef[], plugins: Plugins): ObjectRef[] {
+  return atomically(state, () => deleteUnsafe(state, refs, plugins));
+}
+
+function deleteUnsafe(state: ClusterState, refs: ObjectRef[], plugins: Plugins): ObjectRef[] {
   state.clock += 1;
   const done: ObjectRef[] = [];
   for (const ref of refs) {
