@@ -164,5 +164,17 @@ spec:
     expect(r.stdout).toContain('-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000\n');
     expect(() => kubeProxyRulesCommand({ filename: [file('k.yaml', yamlObjs)], nodeName: 'n', format: 'json' })).toThrow(/invalid --format/);
   });
+
+  it('--node-address lists the local addresses matched by --nodeport-addresses', () => {
+    const r = kubeProxyRulesCommand({
+      filename: [file('l.yaml', yamlObjs)],
+      ...upstreamFlags,
+      nodeportAddresses: '192.168.0.0/16',
+      nodeAddress: ['192.168.0.2', '192.168.7.9', '10.0.0.1'],
+    });
+    expect(r.stdout).toContain('-d 192.168.0.2 -j KUBE-NODEPORTS\n');
+    expect(r.stdout).toContain('-d 192.168.7.9 -j KUBE-NODEPORTS\n');
+    expect(r.stdout).not.toContain('-d 10.0.0.1 -j KUBE-NODEPORTS');
+  });
 });
 

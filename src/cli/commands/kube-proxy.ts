@@ -18,6 +18,7 @@ export interface KubeProxyRulesOptions {
   filename: string[];
   nodeName?: string;
   nodeIp?: string[];
+  nodeAddress?: string[];
   clusterCidr?: string;
   detectLocalMode?: string;
   masqueradeAll?: boolean;
@@ -98,6 +99,10 @@ export function kubeProxyRulesCommand(o: KubeProxyRulesOptions, readFile: (p: st
     nodeLabels: (node?.metadata?.labels as Record<string, string> | undefined) ?? {},
     podCIDRs: node?.spec?.podCIDRs ?? (node?.spec?.podCIDR ? [node.spec.podCIDR] : []),
   };
+  if (o.nodeAddress !== undefined) {
+    for (const a of o.nodeAddress) if (!parseIpSloppy(a.split('/')[0])) throw new KubewireError(`invalid --node-address "${a}": not an IP address`);
+    cfg.nodeAddresses = o.nodeAddress;
+  }
   if (o.clusterCidr !== undefined) cfg.clusterCIDR = o.clusterCidr;
   if (o.detectLocalMode !== undefined) cfg.detectLocalMode = o.detectLocalMode as ProxyConfig['detectLocalMode'];
   if (o.masqueradeAll !== undefined) cfg.masqueradeAll = o.masqueradeAll;
@@ -137,6 +142,11 @@ export function register(program: Command): void {
     .requiredOption('-f, --filename <file...>', 'YAML/JSON file(s) with Services, EndpointSlices (and optionally the Node); "-" for stdin')
     .option('--node-name <name>', 'the node kube-proxy runs on (endpoints with this nodeName are local)')
     .option('--node-ip <ip>', 'node IP (repeatable; default: the Node object\'s InternalIPs)', (v: string, prev: string[] = []) => [...prev, v])
+    .option(
+      '--node-address <ip>',
+      'an address configured on the node, for --nodeport-addresses matching (repeatable; default: node IPs, 127.0.0.1, ::1)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--cluster-cidr <cidr>', 'pod CIDR(s), comma-separated; drives local-traffic detection (default: none)')
     .option('--detect-local-mode <mode>', 'ClusterCIDR (default), NodeCIDR, BridgeInterface or InterfaceNamePrefix')
     .option('--masquerade-all', 'SNAT all traffic sent via Service cluster IPs')
