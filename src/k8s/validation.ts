@@ -827,28 +827,28 @@ function validateServiceSpec(svc: unknown): FieldError[] {
   } else if (spec.sessionAffinityConfig !== undefined && spec.sessionAffinityConfig !== null) {
     errs.push(fieldErr.forbidden([...sp, 'sessionAffinityConfig'], 'must not be set when session affinity is None'));
   }
-  // clusterIPs (v1 conversion makes clusterIPs[0] = clusterIP)
+  // ValidateServiceClusterIPsRelatedFields (the strategy has synced clusterIP and clusterIPs)
   const ipsPath: PathSeg[] = [...sp, 'clusterIPs'];
-  if (clusterIP && clusterIPs.length > 0 && clusterIPs[0] !== clusterIP)
-    errs.push(fieldErr.invalid(ipsPath, clusterIPs, 'first value must match `clusterIP`'));
   const allIPs = clusterIPs.length ? clusterIPs : clusterIP ? [clusterIP] : [];
   if (type !== 'ExternalName') {
+    if (clusterIP && clusterIPs.length > 0 && clusterIPs[0] !== clusterIP)
+      errs.push(fieldErr.invalid(ipsPath, clusterIPs, 'first value must match `clusterIP`'));
+    const seenFam = new Set<string>();
+    arr(spec.ipFamilies).forEach((f, i) => {
+      if (f !== 'IPv4' && f !== 'IPv6') errs.push(fieldErr.notSupported([...sp, 'ipFamilies', i], str(f), ['IPv4', 'IPv6']));
+      if (seenFam.has(str(f))) errs.push(fieldErr.duplicate([...sp, 'ipFamilies', i], str(f)));
+      seenFam.add(str(f));
+    });
+    const pol = spec.ipFamilyPolicy;
+    if (pol !== undefined && pol !== null && !['SingleStack', 'PreferDualStack', 'RequireDualStack'].includes(str(pol)))
+      errs.push(fieldErr.notSupported([...sp, 'ipFamilyPolicy'], str(pol), ['PreferDualStack', 'RequireDualStack', 'SingleStack']));
     allIPs.forEach((ip, i) => {
-      if (ip === 'None') {
-        if (i > 0) errs.push(fieldErr.invalid([...ipsPath, i], ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"));
+      if (i === 0 && ip === 'None') {
+        if (allIPs.length > 1) errs.push(fieldErr.invalid(ipsPath, allIPs, "'None' must be the first and only value"));
         return;
       }
       if (!isIP(ip)) errs.push(fieldErr.invalid([...ipsPath, i], ip, ipMsg));
     });
-  }
-  // ipFamilies / ipFamilyPolicy (ValidateServiceClusterIPsRelatedFields)
-  if (type !== 'ExternalName') {
-    arr(spec.ipFamilies).forEach((f, i) => {
-      if (f !== 'IPv4' && f !== 'IPv6') errs.push(fieldErr.notSupported([...sp, 'ipFamilies', i], str(f), ['IPv4', 'IPv6']));
-    });
-    const pol = spec.ipFamilyPolicy;
-    if (pol !== undefined && pol !== null && !['SingleStack', 'PreferDualStack', 'RequireDualStack'].includes(str(pol)))
-      errs.push(fieldErr.notSupported([...sp, 'ipFamilyPolicy'], str(pol), ['SingleStack', 'PreferDualStack', 'RequireDualStack']));
   }
   arr(spec.externalIPs).forEach((ip, i) => {
     if (!isIP(str(ip))) errs.push(fieldErr.invalid([...sp, 'externalIPs', i], str(ip), ipMsg));
