@@ -200,13 +200,21 @@ describe('strict decoding and validation', () => {
     expect(e.where?.line).toBe(9);
   });
 
+  it('a fully-private cluster needs private node groups', () => {
+    expect(fail(`${head}privateCluster: {enabled: true}\nmanagedNodeGroups:\n  - name: ng\n`).message).toBe(
+      'managedNodeGroups[0].privateNetworking must be enabled for a fully-private cluster',
+    );
+  });
+
   it('requires node group names', () => {
     expect(fail(`${head}managedNodeGroups:\n  - instanceType: m5.large\n`).message).toBe('managedNodeGroups[0].name must be set');
   });
 
   it('rejects an AZ of another region and too few AZs', () => {
     const e = fail(`${head}availabilityZones: [us-west-2a, eu-west-1a]\n`);
-    expect(e.message).toContain('"eu-west-1a" is not an availability zone of us-west-2');
+    expect(e.message).toBe(
+      'availabilityZones[1]: Value (eu-west-1a) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: us-west-2a, us-west-2b, us-west-2c, us-west-2d.',
+    );
     expect(e.where).toMatchObject({ line: 6 });
     expect(fail(`${head}availabilityZones: [us-west-2a]\n`).message).toBe('availabilityZones: only 1 zones specified [us-west-2a], 2 are required (can be non-unique)');
   });

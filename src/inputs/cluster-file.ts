@@ -610,7 +610,11 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
     const known = REGION_AZS[region]!;
     given.forEach((az, i) => {
       if (!known.includes(az))
-        ctx.fail(['availabilityZones', i], `availabilityZones[${i}]: ${JSON.stringify(az)} is not an availability zone of ${region} (${known.join(', ')})`);
+        // what EC2 answers when eksctl's stack creates the subnet
+        ctx.fail(
+          ['availabilityZones', i],
+          `Value (${az}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${known.join(', ')}.`,
+        );
     });
     azs = [...new Set(given)];
     if (azs.length * 2 > 16) ctx.fail(['availabilityZones'], `cannot create more than 16 subnets, ${azs.length * 2} requested`);
@@ -638,6 +642,7 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
     serviceCidr = defaultServiceCidr(cidrText(vpcCidr));
   }
 
+  const privateCluster = isObj(cfg.privateCluster) && cfg.privateCluster.enabled === true;
   // node groups (names unique across managed and unmanaged)
   const groups: NodeGroupSpec[] = [];
   const seen = new Set<string>();
@@ -649,6 +654,8 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
       const n = str(raw.name) ?? '';
       if (n && seen.has(n)) ctx.fail([...path, 'name'], `${formatPath(path)}.name ${JSON.stringify(n)} is not unique`);
       seen.add(n);
+      if (privateCluster && raw.privateNetworking !== true)
+        ctx.fail([...path, 'privateNetworking'], `${formatPath(path)}.privateNetworking must be enabled for a fully-private cluster`);
       groups.push(parseNodeGroup(ctx, raw, path, managed, name, azs, cni));
     });
   }
