@@ -512,3 +512,32 @@ describe('atomic operations', () => {
     expect(JSON.stringify(s)).toBe(before);
   });
 });
+
+describe('namespaces and Recreate', () => {
+  it('needs the namespace to exist, and deleting it removes what it held', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 61, cni });
+    const inNs = { ...deployment('api', 2), metadata: { name: 'api', namespace: 'team' } };
+    expect(() => applyObjects(s, [inNs], { cni })).toThrow('Error from server (NotFound): namespaces "team" not found');
+    applyObjects(s, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } }, inNs], { cni });
+    expect(listObjects<Pod>(s, 'Pod', 'team').filter((p) => p.status?.phase === 'Running')).toHaveLength(2);
+    expect(obj(s, 'Namespace//team').metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'team' });
+    deleteObjects(s, [{ kind: 'Namespace', name: 'team' }], { cni });
+    expect(Object.keys(s.objects).filter((k) => k.includes('/team/'))).toEqual([]);
+    expect(() => deleteObjects(s, [{ kind: 'Namespace', name: 'kube-system' }], { cni })).toThrow(/may not be deleted/);
+  });
+
+  it('replaces every pod at once with the Recreate strategy', () => {
+    const cni = fakeCni();
+    const s = createCluster(testSpec(), { seed: 67, cni });
+    applyObjects(s, [deployment('job', 2, { strategy: { type: 'Recreate' } })], { cni });
+    const changed = deployment('job', 2, { strategy: { type: 'Recreate' } });
+    (changed.spec as any).template.spec.containers[0].image = 'nginx:1.28';
+    applyObjects(s, [changed], { cni });
+    const pods = podsOf(s, 'job-');
+    expect(pods).toHaveLength(2);
+    expect(pods.every((p) => p.spec?.containers[0].image === 'nginx:1.28' && p.status?.phase === 'Running')).toBe(true);
+    const msgs = s.events.filter((e) => e.name === 'job' && e.reason === 'ScalingReplicaSet').map((e) => e.message.replace(/job-\w+/, 'job-H'));
+    expect(msgs).toEqual(['Scaled up replica set job-H from 0 to 2', 'Scaled down replica set job-H from 2 to 0', 'Scaled up replica set job-H from 0 to 2']);
+  });
+});
