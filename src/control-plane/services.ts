@@ -61,7 +61,7 @@ export function admitService(state: ClusterState, svc: Service, old?: Service): 
   const requested = spec.clusterIP ?? spec.clusterIPs?.[0];
   if (old?.spec?.clusterIP) {
     if (requested && requested !== old.spec.clusterIP) {
-      throw invalid(svc, 'spec.clusterIPs[0]', `"${requested}"`, 'may not change once set');
+      throw invalid(svc, 'spec.clusterIPs[0]', `[]string{"${requested}"}`, 'may not change once set');
     }
     spec.clusterIP = old.spec.clusterIP;
     spec.clusterIPs = old.spec.clusterIPs ?? [old.spec.clusterIP];
