@@ -294,6 +294,11 @@ describe('Pod validation', () => {
       'spec.containers[1].readinessProbe: Required value: must specify a handler type',
     ]);
   });
+  it('host ports must be unique across containers', () => {
+    expect(
+      check(pod({ containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 80, hostPort: 8080 }] }, { name: 'b', image: 'x', ports: [{ containerPort: 81, hostPort: 8080 }] }] })),
+    ).toEqual(['spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8080"']);
+  });
   it('init container names must differ from container names', () => {
     expect(check(pod({ containers: [{ name: 'a', image: 'x' }], initContainers: [{ name: 'a', image: 'y' }] }))).toEqual([
       'spec.initContainers[0].name: Duplicate value: "a"',

@@ -456,6 +456,17 @@ export function validatePodSpec(specIn: unknown, path: PathSeg[]): FieldError[] 
     if (c.restartPolicy !== undefined && c.restartPolicy !== null)
       errs.push(fieldErr.forbidden([...cp, 'restartPolicy'], 'may not be set for non-init containers'));
   });
+  // host ports are unique across all containers (AccumulateUniqueHostPorts: "<proto>/<hostIP>/<port>")
+  const hostPorts = new Set<string>();
+  containers.forEach((cc, i) =>
+    arr(obj(cc).ports).forEach((pp, j) => {
+      const p = obj(pp);
+      if (typeof p.hostPort !== 'number' || p.hostPort === 0) return;
+      const key = `${str(p.protocol)}/${str(p.hostIP)}/${p.hostPort}`;
+      if (hostPorts.has(key)) errs.push(fieldErr.duplicate([...path, 'containers', i, 'ports', j, 'hostPort'], key));
+      hostPorts.add(key);
+    }),
+  );
   // init containers: names unique across both lists
   arr(spec.initContainers).forEach((cc, i) => {
     const c = obj(cc);
