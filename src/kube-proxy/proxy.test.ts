@@ -94,4 +94,15 @@ describe('createKubeProxy().syncNode', () => {
     expect(saved).toMatch(/-A INPUT .*KUBE-EXTERNAL-SERVICES\n-A INPUT -j KUBE-FIREWALL\n/);
     expect(saved).toContain(':KUBE-KUBELET-CANARY - [0:0]');
   });
+
+  it('reads nf_conntrack_tcp_be_liberal from the node, and sets it when configured', () => {
+    const h = host();
+    createKubeProxy({ nfacctCounters: [] }).syncNode({ cluster: cluster(objects), node, host: h });
+    expect(iptablesSave(h.namespaces.root.netfilter)).toContain('-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP');
+    const h2 = host();
+    createKubeProxy({ nfacctCounters: [], conntrackTCPBeLiberal: true }).syncNode({ cluster: cluster(objects), node, host: h2 });
+    expect(h2.namespaces.root.sysctls['net.netfilter.nf_conntrack_tcp_be_liberal']).toBe('1');
+    expect(iptablesSave(h2.namespaces.root.netfilter)).not.toContain('INVALID');
+  });
 });
+

@@ -132,6 +132,12 @@ export function createKubeProxy(config: Partial<ProxyConfig> = {}): KubeProxy {
       const key = fam === 6 ? 'netfilter6' : 'netfilter';
       const nodeAddresses = root.addresses.filter((a) => a.family === fam).map((a) => a.local);
 
+      // conntrack.tcpBeLiberal makes kube-proxy set the sysctl; the proxier then reads the sysctl
+      // (whoever set it) to decide whether to write the INVALID drop rule.
+      const LIBERAL = 'net.netfilter.nf_conntrack_tcp_be_liberal';
+      if (config.conntrackTCPBeLiberal) setSysctl(root, LIBERAL, '1');
+      const liberalNow = (root.sysctls[LIBERAL] ?? '0') !== '0';
+
       const cfg = resolveConfig({
         nodeName: ctx.node.name,
         nodeIPs: [ctx.node.primaryIp],
@@ -139,6 +145,7 @@ export function createKubeProxy(config: Partial<ProxyConfig> = {}): KubeProxy {
         podCIDRs: nodeObj?.spec?.podCIDRs ?? (nodeObj?.spec?.podCIDR ? [nodeObj.spec.podCIDR] : []),
         nodeAddresses,
         ...config,
+        conntrackTCPBeLiberal: liberalNow,
         ipFamily: family,
       });
 
