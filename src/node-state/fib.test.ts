@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetnsLab, netnsUsable } from '../testing/netns.node.ts';
 import { runIpCommand } from '../render/iproute2/index.ts';
-import { addAddress, addLink, addRoute, addRule, newHost, setLinkUp, addVethPair, newNetns } from './ops.ts';
+import { addAddress, addLink, addRoute, addRule, newHost, setLinkUp, addVethPair, newNetns, setSysctl } from './ops.ts';
 import { fibLookup4, selectSource4 } from './fib.ts';
 import type { Host } from './types.ts';
 
@@ -44,6 +44,17 @@ function routerHost(): Host {
   addRule(root, { priority: 109, to: '10.63.0.0/16', action: 'unreachable' });
   addRule(root, { priority: 110, to: '10.63.0.0/16', table: 10 });
   addRule(root, { priority: 111, iif: 'lo', to: '10.64.0.0/16', table: 12 });
+  addRule(root, { priority: 112, iif: 'b0', to: '10.65.0.0/16', table: 12 });
+  return h;
+}
+
+/** The same router with forwarding on and reverse-path filtering (strict on b0, loose on a0). */
+function forwardingHost(): Host {
+  const h = routerHost();
+  const root = h.namespaces.root;
+  setSysctl(root, 'net.ipv4.ip_forward', '1');
+  setSysctl(root, 'net.ipv4.conf.b0.rp_filter', '1');
+  setSysctl(root, 'net.ipv4.conf.a0.rp_filter', '2');
   return h;
 }
 
@@ -78,6 +89,36 @@ const QUERIES: string[][] = [
   ['1.2.3.4', 'oif', 'br0'],
   ['127.0.0.9'],
   ['10.0.1.9', 'tos', '0x10'],
+  // Received packets.
+  ['10.0.2.5', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['10.0.1.1', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['10.0.1.255', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['10.0.1.1', 'from', '10.0.1.2', 'iif', 'a0'],
+];
+
+const FORWARD_QUERIES: string[][] = [
+  ['10.0.2.5', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['1.2.3.4', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['10.0.1.7', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['10.0.1.7', 'from', '1.1.1.1', 'iif', 'a0'],
+  ['10.0.1.7', 'from', '10.0.2.9', 'iif', 'b0'],
+  ['10.0.1.7', 'from', '1.1.1.1', 'iif', 'b0'],
+  ['10.0.1.7', 'from', '10.50.0.1', 'iif', 'a0'],
+  ['10.0.1.7', 'from', '10.52.0.1', 'iif', 'a0'],
+  ['10.0.1.1', 'from', '10.0.2.9', 'iif', 'a0'],
+  ['10.0.2.1', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['127.0.0.1', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['10.0.1.7', 'from', '127.0.0.1', 'iif', 'a0'],
+  ['10.50.0.7', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['10.62.0.7', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['10.64.0.7', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['10.65.0.7', 'from', '10.0.2.9', 'iif', 'b0'],
+  ['10.65.0.7', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['10.55.0.7', 'from', '10.0.1.9', 'iif', 'a0', 'mark', '4'],
+  ['10.0.1.7', 'from', '0.0.0.0', 'iif', 'a0'],
+  ['255.255.255.255', 'from', '10.0.1.9', 'iif', 'a0'],
+  ['10.0.2.5', 'from', '224.0.0.1', 'iif', 'a0'],
+  ['10.0.2.5', 'from', '10.0.1.9', 'iif', 'br0'],
 ];
 
 describe('fibLookup4 (model)', () => {
@@ -114,6 +155,27 @@ describe.skipIf(!usable.ok)(`ip route get vs the kernel (${usable.reason || 'net
       expect(mine.exitCode).toBe(real.exitCode);
     });
   }
+  describe('with forwarding and rp_filter', () => {
+    let flab: NetnsLab;
+    let fhost: Host;
+    beforeAll(async () => {
+      fhost = forwardingHost();
+      flab = new NetnsLab();
+      await flab.build(fhost);
+      await flab.settleDad(fhost);
+    }, 30000);
+    afterAll(() => flab?.cleanup());
+    for (const q of FORWARD_QUERIES) {
+      it(`ip route get ${q.join(' ')}`, () => {
+        const argv = ['ip', 'route', 'get', ...q];
+        const real = flab.run('root', argv);
+        const mine = runIpCommand(fhost, 'root', argv);
+        expect(mine.stderr).toBe(real.stderr);
+        expect(mine.stdout).toBe(real.stdout);
+        expect(mine.exitCode).toBe(real.exitCode);
+      });
+    }
+  });
   it('the built namespace matches the model', () => {
     for (const argv of [['ip', 'rule'], ['ip', 'route', 'show', 'table', 'all']]) {
       expect(runIpCommand(host, 'root', argv, { netnsName: (m) => lab.names[m] }).stdout).toBe(lab.run('root', argv).stdout);

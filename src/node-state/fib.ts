@@ -21,13 +21,14 @@ export interface FibQuery4 {
   iif?: string;
 }
 
-export type FibErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL';
+export type FibErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL' | 'EXDEV';
 
 export const ERRNO_TEXT: Record<FibErrno, string> = {
   ENETUNREACH: 'Network is unreachable',
   EHOSTUNREACH: 'No route to host',
   EACCES: 'Permission denied',
   EINVAL: 'Invalid argument',
+  EXDEV: 'Invalid cross-device link',
 };
 
 export type FibResult4 =
@@ -223,5 +224,132 @@ function finish(ns: NetNs, r: Route, table: number, rule: Rule, q: FibQuery4, ds
   if (src === undefined) src = r.src ?? selectSource4(ns, dev, r.via, scopeNum(r.scope));
   const out: FibResult4 = { ...base, dev, src };
   if (r.via) out.via = r.via;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input path: a packet received on a device (ip_route_input_slow).
+
+export interface FibInputQuery4 {
+  dst: string;
+  src: string;
+  /** Device the packet arrived on. */
+  iif: string;
+  mark?: number;
+  tos?: number;
+}
+
+export type FibInputResult4 =
+  | {
+      ok: true;
+      /** local: delivered to this host; broadcast: local broadcast; unicast: forwarded. */
+      type: 'local' | 'broadcast' | 'unicast';
+      route?: Route;
+      table: number;
+      rule?: Rule;
+      /** Output device (lo for local delivery). */
+      dev: string;
+      via?: string;
+      /** The kernel would send an ICMP redirect (out of the device it came in on, source on-link). */
+      redirect?: boolean;
+    }
+  | { ok: false; errno: FibErrno; reason: string; rule?: Rule; route?: Route };
+
+function sysctlOf(ns: NetNs, dev: string, key: string): number {
+  const v = ns.sysctls[`net.ipv4.conf.${dev.replace(/\./g, '/')}.${key}`];
+  return Number(v ?? '0');
+}
+
+function confAllOr(ns: NetNs, dev: string, key: string): number {
+  return Math.max(Number(ns.sysctls[`net.ipv4.conf.all.${key}`] ?? '0'), sysctlOf(ns, dev, key));
+}
+
+function isLocalAddr(ns: NetNs, a: bigint): boolean {
+  return ns.addresses.some((x) => x.family === 4 && v4(x.local) === a);
+}
+
+function customRules(ns: NetNs): boolean {
+  return !defaultRulesOnly(ns);
+}
+
+function customLocalRoutes(ns: NetNs): boolean {
+  return ns.routes.some((r) => r.family === 4 && r.table === 255 && r.proto !== 'kernel');
+}
+
+/** Resolves via the rules like the output path but for a given iif/oif context. */
+function lookupRaw(ns: NetNs, dst: bigint, src: bigint, iif: string, mark: number, tos: number, oif?: string): FibResult4 {
+  const q: FibQuery4 = { dst: formatIpv4(Number(dst)), iif, mark, tos };
+  if (oif !== undefined) q.oif = oif;
+  return rulesLookup(ns, q, dst, src);
+}
+
+/**
+ * fib_validate_source: reverse-path check of the source. Fails with EINVAL for a source that is
+ * one of our addresses or not unicast-routable, EXDEV when rp_filter rejects it; `onlink` says
+ * the source is directly connected through the input device (the kernel's positive return).
+ */
+function validateSource(ns: NetNs, src: bigint, dst: bigint, iif: string, oif: string | undefined, mark: number, tos: number): { errno?: FibErrno; onlink: boolean } {
+  const rpf = confAllOr(ns, iif, 'rp_filter');
+  const acceptLocal = sysctlOf(ns, iif, 'accept_local') === 1;
+  const srcValidMark = confAllOr(ns, iif, 'src_valid_mark') === 1;
+  const txRedirects = Math.max(Number(ns.sysctls['net.ipv4.conf.all.send_redirects'] ?? '1'), Number(ns.sysctls[`net.ipv4.conf.${iif.replace(/\./g, '/')}.send_redirects`] ?? '1')) === 1;
+  if (!rpf && (iif !== oif || !txRedirects)) {
+    if (acceptLocal) return { onlink: false };
+    if (!customLocalRoutes(ns) && !customRules(ns)) return isLocalAddr(ns, src) ? { errno: 'EINVAL', onlink: false } : { onlink: false };
+  }
+  const m = srcValidMark ? mark : 0;
+  const noAddr = !ns.addresses.some((a) => a.family === 4 && a.dev === iif);
+  const back = lookupRaw(ns, src, dst, oif ?? 'lo', m, tos);
+  if (!back.ok) return rpf ? { errno: 'EXDEV', onlink: false } : { onlink: false };
+  if (back.type !== 'unicast' && !(back.type === 'local' && acceptLocal)) return { errno: 'EINVAL', onlink: false };
+  const devMatch = back.dev === iif || (back.type === 'local' && iif === 'lo');
+  // The nexthop scope is host for a route without gateway (fib_check_nh_nongw).
+  if (devMatch) return { onlink: !back.via };
+  if (noAddr) return rpf ? { errno: 'EXDEV', onlink: false } : { onlink: false };
+  if (rpf === 1) return { errno: 'EXDEV', onlink: false };
+  return { onlink: false };
+}
+
+function isMulticast(a: bigint): boolean {
+  return a >> 28n === 0xen;
+}
+
+/** Route decision for a packet received on `iif` (what `ip route get DST from SRC iif DEV` shows). */
+export function fibLookupInput4(ns: NetNs, q: FibInputQuery4): FibInputResult4 {
+  const dst = v4(q.dst);
+  const src = v4(q.src);
+  if (dst === undefined || src === undefined) return { ok: false, errno: 'EINVAL', reason: 'not IPv4 addresses' };
+  const l = ns.links.find((x) => x.name === q.iif);
+  if (!l) return { ok: false, errno: 'EINVAL', reason: `no device ${q.iif}` };
+  const mark = (q.mark ?? 0) >>> 0;
+  const tos = q.tos ?? 0;
+  const lbcast = 0xffffffffn;
+  if (isMulticast(src) || src === lbcast) return { ok: false, errno: 'EINVAL', reason: 'martian source' };
+  if (dst === lbcast || (src === 0n && dst === 0n)) return { ok: true, type: 'broadcast', table: 0, dev: 'lo' };
+  if (src >> 24n === 0n) return { ok: false, errno: 'EINVAL', reason: 'martian source' };
+  if (dst >> 24n === 0n) return { ok: false, errno: 'EINVAL', reason: 'martian destination' };
+  const localnet = confAllOr(ns, q.iif, 'route_localnet') === 1;
+  if (dst >> 24n === 127n) {
+    if (!localnet) return { ok: false, errno: 'EINVAL', reason: 'martian destination' };
+  } else if (src >> 24n === 127n && !localnet) return { ok: false, errno: 'EINVAL', reason: 'martian source' };
+  const forward = sysctlOf(ns, q.iif, 'forwarding') === 1;
+  const res = lookupRaw(ns, dst, src, q.iif, mark, tos);
+  if (!res.ok) return { ok: false, errno: forward ? res.errno : 'EHOSTUNREACH', reason: forward ? 'no route' : `no route, and forwarding is off on ${q.iif}`, rule: res.rule, route: res.route };
+  const table = res.table;
+  if (res.type === 'broadcast') return { ok: true, type: 'broadcast', route: res.route, table, rule: res.rule, dev: 'lo' };
+  if (res.type === 'local') {
+    const v = validateSource(ns, src, dst, q.iif, undefined, mark, tos);
+    if (v.errno) return { ok: false, errno: 'EINVAL', reason: 'martian source (reverse path)', rule: res.rule, route: res.route };
+    return { ok: true, type: 'local', route: res.route, table, rule: res.rule, dev: 'lo' };
+  }
+  if (!forward) return { ok: false, errno: 'EHOSTUNREACH', reason: `forwarding is off on ${q.iif}`, rule: res.rule, route: res.route };
+  if (res.type !== 'unicast') return { ok: false, errno: 'EINVAL', reason: 'martian destination', rule: res.rule, route: res.route };
+  const v = validateSource(ns, src, dst, q.iif, res.dev, mark, tos);
+  if (v.errno) return { ok: false, errno: v.errno, reason: v.errno === 'EXDEV' ? 'reverse path filter' : 'martian source', rule: res.rule, route: res.route };
+  const out: FibInputResult4 = { ok: true, type: 'unicast', route: res.route, table, rule: res.rule, dev: res.dev };
+  if (res.via) out.via = res.via;
+  // __mkroute_input: same device out as in, source on-link (shared_media defaults to 1).
+  const txRedirects = Math.max(Number(ns.sysctls['net.ipv4.conf.all.send_redirects'] ?? '1'), Number(ns.sysctls[`net.ipv4.conf.${res.dev.replace(/\./g, '/')}.send_redirects`] ?? '1')) === 1;
+  if (res.dev === q.iif && v.onlink && txRedirects) out.redirect = true;
   return out;
 }

@@ -115,6 +115,16 @@ describe.skipIf(!usable.ok)(`iproute2 output vs the real tools (${usable.reason 
     ['ip', 'route', 'get', '172.31.255.2'],
     ['ip', 'route', 'get', '172.31.254.9'],
     ['ip', 'route', 'get', 'to', '192.168.25.3'],
+    // Received packets on a node: pod to internet, internet to pod, pod to pod, secondary ENI.
+    ['ip', 'route', 'get', '8.8.8.8', 'from', '192.168.5.10', 'iif', 'eni5a7f3c2b1d0'],
+    ['ip', 'route', 'get', '8.8.8.8', 'from', '192.168.25.3', 'iif', 'eni9e8d7c6b5a4'],
+    ['ip', 'route', 'get', '192.168.5.10', 'from', '8.8.8.8', 'iif', 'eth0'],
+    ['ip', 'route', 'get', '192.168.25.3', 'from', '192.168.40.5', 'iif', 'eth1'],
+    ['ip', 'route', 'get', '192.168.25.3', 'from', '192.168.5.10', 'iif', 'eni5a7f3c2b1d0'],
+    ['ip', 'route', 'get', '192.168.12.34', 'from', '192.168.5.10', 'iif', 'eni5a7f3c2b1d0'],
+    ['ip', 'route', 'get', '10.244.1.5', 'from', '10.244.0.5', 'iif', 'cali1f2e3d4c5b6'],
+    ['ip', 'route', 'get', '10.244.0.5', 'from', '10.244.1.5', 'iif', 'vxlan.calico'],
+    ['ip', 'route', 'get', '192.168.5.10', 'from', '10.99.0.1', 'iif', 'eth1'],
     // Errors: same text, same exit code.
     ['ip', 'foo'],
     ['ip', 'a', 'foo'],

@@ -6,7 +6,7 @@ import { renderAddrs, renderAddrsBrief, renderLinks, renderLinksBrief, type Link
 import { renderFdb, renderNeighbours, renderRoutes, renderRules, type RouteFilter } from './route.ts';
 import type { RenderOptions } from './common.ts';
 import { canonicalDst, parseAddr } from '../../node-state/addr.ts';
-import { ERRNO_TEXT, fibLookup4, type FibQuery4 } from '../../node-state/fib.ts';
+import { ERRNO_TEXT, fibLookup4, fibLookupInput4, type FibQuery4 } from '../../node-state/fib.ts';
 import { tableName } from './common.ts';
 
 export { renderAddrs, renderAddrsBrief, renderLinks, renderLinksBrief } from './link.ts';
@@ -327,6 +327,7 @@ function runBridge(host: Host, ns: NetNs, args: string[]): IpResult {
 /** `ip route get ADDR [from ADDR] [oif DEV] [mark N] [tos T]` for IPv4 locally generated packets. */
 function routeGet(ns: NetNs, words: string[], g: GlobalOpts): IpResult {
   const q: Partial<FibQuery4> = {};
+  let iif: string | undefined;
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     const next = () => {
@@ -344,7 +345,10 @@ function routeGet(ns: NetNs, words: string[], g: GlobalOpts): IpResult {
     } else if (w === 'tos' || w === 'dsfield') {
       const v = next();
       q.tos = v.startsWith('0x') ? parseInt(v, 16) : Number(v);
-    } else if (w === 'iif' || w === 'vrf' || w === 'ipproto' || w === 'sport' || w === 'dport' || w === 'connected' || w === 'fibmatch') {
+    } else if (w === 'iif') {
+      iif = next();
+      if (!ns.links.some((l) => l.name === iif)) return fail(`Cannot find device "${iif}"`, 1);
+    } else if (w === 'vrf' || w === 'ipproto' || w === 'sport' || w === 'dport' || w === 'connected' || w === 'fibmatch') {
       return fail(`kubewire: "ip route get ... ${w}" is not modelled (use kubewire trace for forwarded packets)`, 255);
     } else if (w === 'to') q.dst = next();
     else if (q.dst === undefined) q.dst = w;
@@ -354,6 +358,7 @@ function routeGet(ns: NetNs, words: string[], g: GlobalOpts): IpResult {
   const d = parseAddr(q.dst.replace(/\/32$/, ''));
   if (!d) return fail(`Error: inet prefix is expected rather than "${q.dst}".`, 1);
   if (d.family === 6 || g.family === 6) return fail('kubewire: "ip -6 route get" is not modelled', 255);
+  if (iif !== undefined) return routeGetInput(ns, { ...q, dst: q.dst.replace(/\/32$/, '') } as FibQuery4, iif);
   const res = fibLookup4(ns, { ...q, dst: q.dst.replace(/\/32$/, '') } as FibQuery4);
   if (!res.ok) return fail(`RTNETLINK answers: ${ERRNO_TEXT[res.errno]}`, 2);
   let out = '';
@@ -373,4 +378,28 @@ function routeGet(ns: NetNs, words: string[], g: GlobalOpts): IpResult {
   else if (res.type === 'broadcast') out += '<local,brd> ';
   if (res.route?.mtu !== undefined) out += `mtu ${res.route.mtu} `;
   return ok(out + '\n');
+}
+
+/** `ip route get DST from SRC iif DEV`: the decision for a received packet. */
+function routeGetInput(ns: NetNs, q: FibQuery4, iif: string): IpResult {
+  if (q.src === undefined) q.src = '0.0.0.0';
+  const res = fibLookupInput4(ns, { dst: q.dst, src: q.src, iif, mark: q.mark, tos: q.tos });
+  // Since Linux 6.13 the input path returns drop reasons and RTM_GETROUTE reports any of them
+  // (martians, reverse-path filter) as EINVAL; older kernels said EXDEV for rp_filter drops.
+  if (!res.ok) return fail(`RTNETLINK answers: ${ERRNO_TEXT[res.errno === 'EXDEV' ? 'EINVAL' : res.errno]}`, 2);
+  let out = '';
+  if (res.type !== 'unicast') out += `${res.type} `;
+  out += `${q.dst} from ${q.src} `;
+  if (res.route?.tos) out += `tos 0x${res.route.tos.toString(16)} `;
+  if (res.via) out += `via ${res.via} `;
+  out += `dev ${res.dev} `;
+  if (res.table !== 254 && res.table !== 0) out += `table ${tableName(res.table)} `;
+  if (q.mark) out += q.mark >= 16 ? `mark 0x${q.mark.toString(16)} ` : `mark ${q.mark} `;
+  out += '\n    cache ';
+  if (res.type === 'local') out += '<local> ';
+  else if (res.type === 'broadcast') out += '<local,brd> ';
+  else if (res.redirect) out += '<redirect> ';
+  if (res.route?.mtu !== undefined) out += `mtu ${res.route.mtu} `;
+  out += `iif ${iif} \n`;
+  return ok(out);
 }
