@@ -53,6 +53,7 @@ describe('string checks (apimachinery util/validation)', () => {
 
   it('Go value rendering', () => {
     expect(goValue('x')).toBe('"x"');
+    expect(goValue('a\tb\u0001"\\é')).toBe('"a\\tb\\x01\\"\\\\é"');
     expect(goValue(70000)).toBe('70000');
     expect(goValue({ tier: 'web', app: 'nginx' })).toBe('map[string]string{"app":"nginx", "tier":"web"}');
     expect(goValue(['Ingress', 'Egress'])).toBe('[]string{"Ingress", "Egress"}');

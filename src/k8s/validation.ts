@@ -29,8 +29,17 @@ export function fieldPathString(path: readonly PathSeg[]): string {
 
 // ---------- Go-style value rendering (field.Error uses %q for strings, %v for numbers, %#v otherwise)
 
+/** strconv.Quote: printable characters as they are, \a \b \f \n \r \t \v, other controls as \xNN. */
 function goQuote(s: string): string {
-  return JSON.stringify(s).replace(/\\u007f/g, '\\x7f');
+  const named: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
+  let out = '"';
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (named[ch] !== undefined) out += named[ch];
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out + '"';
 }
 
 /** Renders a value the way field.Error's body does. */
