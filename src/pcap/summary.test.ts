@@ -4,6 +4,10 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { loadTestCapture, realTcpdump } from '../wire/testing.node.ts';
+import { labUnavailable } from '../wire/lab.node.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatTimestamp, tcpdumpText } from './summary.ts';
 
 function hasTcpdump(): boolean {
@@ -38,4 +42,25 @@ describe.skipIf(skip !== undefined)(`same text as tcpdump -n${skip ? ` — skipp
       expect(tcpdumpText(pcap, { verbose: true, link: true })).toBe(realTcpdump(pcap, ['-v', '-e']));
     });
   }
+});
+
+const nsWhy = labUnavailable();
+describe.skipIf(nsWhy !== undefined)(`tcpdump -i any captures (LINUX_SLL2)${nsWhy ? ` — skipped: ${nsWhy}` : ''}`, () => {
+  it('same text as tcpdump reading it in an empty namespace (only lo resolves)', () => {
+    const pcap = loadTestCapture('any-sll2.pcap');
+    const ns = `kwt-${Math.random().toString(36).slice(2, 8)}-r`;
+    const dir = mkdtempSync(join(tmpdir(), 'kwt-sll-'));
+    execFileSync('ip', ['netns', 'add', ns]);
+    try {
+      const f = join(dir, 'a.pcap');
+      writeFileSync(f, pcap);
+      for (const args of [[], ['-e'], ['-v'], ['-v', '-e']]) {
+        const real = execFileSync('ip', ['netns', 'exec', ns, 'tcpdump', '-n', ...args, '-r', f], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'ignore'] });
+        expect(tcpdumpText(pcap, { link: args.includes('-e'), verbose: args.includes('-v'), interfaceNames: { 1: 'lo' } })).toBe(real);
+      }
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

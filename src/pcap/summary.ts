@@ -14,7 +14,8 @@ import { internetChecksum, transportChecksum } from '../wire/checksum.ts';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from '../wire/ipv4.ts';
 import { parseTcp, tcpFlagString, type TcpOption } from '../wire/tcp.ts';
 import { parseVxlan } from '../wire/vxlan.ts';
-import { LINKTYPE_ETHERNET, type CaptureFile, type CapturedPacket } from './types.ts';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, type CaptureFile, type CapturedPacket } from './types.ts';
+import { parseSll2, SLL2_HEADER_LEN } from '../wire/sll2.ts';
 import { readCapture } from './read.ts';
 
 /** "HH:MM:SS.uuuuuu" in UTC, as tcpdump prints its default timestamp. */
@@ -27,6 +28,9 @@ export function formatTimestamp(timeUs: number): string {
 export interface SummaryOptions {
   /** Print link-level headers, like tcpdump -e. */
   link?: boolean;
+  /** Interface names by index for LINUX_SLL2 captures (tcpdump -i any). tcpdump looks indexes up
+   *  on the host reading the file; unknown ones print as "?". */
+  interfaceNames?: Record<number, string>;
   /** tcpdump -v: IP header details on the first line and the payload on an indented second
    *  line, TCP checksum verdicts, quoted packets of ICMP errors, DNS answer owners, HTTP headers. */
   verbose?: boolean;
@@ -47,8 +51,26 @@ export class TcpdumpPrinter {
   /** The text tcpdump prints for one packet (VXLAN adds a second line for the inner frame). */
   print(p: CapturedPacket, linkType = LINKTYPE_ETHERNET): string {
     const ts = formatTimestamp(p.timeUs);
+    if (linkType === LINKTYPE_LINUX_SLL2) return `${ts} ${this.sll2(p.data, p.origLen ?? p.data.length)}`;
     if (linkType !== LINKTYPE_ETHERNET) return `${ts} unsupported link type ${linkType}, length ${p.origLen ?? p.data.length}`;
     return `${ts} ${this.ether(p.data, p.origLen ?? p.data.length)}`;
+  }
+
+  private sll2(frame: Uint8Array, wireLen: number): string {
+    let s;
+    try {
+      s = parseSll2(frame);
+    } catch {
+      return '[|sll2]';
+    }
+    const h = s.header;
+    const name = this.opts.interfaceNames?.[h.ifindex] ?? '?';
+    const dir = ({ 0: 'In', 1: 'B', 2: 'M', 3: 'P', 4: 'Out' } as Record<number, string>)[h.packetType] ?? `Unknown (${h.packetType})`;
+    let out = `${name.padEnd(5)} ${dir.padEnd(3)} `;
+    if (this.opts.link) {
+      out += `ifindex ${h.ifindex} ${h.address ? `${h.address} ` : ''}ethertype ${ETHERTYPE_NAMES[h.protocol] ?? 'Unknown'} (0x${h.protocol.toString(16).padStart(4, '0')}), length ${wireLen}: `;
+    }
+    return out + this.l3(h.protocol, s.payload, wireLen - SLL2_HEADER_LEN);
   }
 
   private ether(frame: Uint8Array, wireLen: number): string {
@@ -62,16 +84,22 @@ export class TcpdumpPrinter {
     const prefix = this.opts.link
       ? `${h.src} > ${h.dst}, ethertype ${ETHERTYPE_NAMES[h.etherType] ?? 'Unknown'} (0x${h.etherType.toString(16).padStart(4, '0')}), length ${wireLen}: `
       : '';
-    const payloadLen = wireLen - eth.headerLength;
-    switch (h.etherType) {
+    if (![ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6].includes(h.etherType)) {
+      return this.opts.link ? prefix.slice(0, -2) : `ethertype Unknown (0x${h.etherType.toString(16).padStart(4, '0')}), length ${wireLen}`;
+    }
+    return prefix + this.l3(h.etherType, eth.payload, wireLen - eth.headerLength);
+  }
+
+  private l3(etherType: number, payload: Uint8Array, payloadLen: number): string {
+    switch (etherType) {
       case ETHERTYPE_ARP:
-        return prefix + (this.opts.link ? '' : 'ARP, ') + (this.opts.verbose ? 'Ethernet (len 6), IPv4 (len 4), ' : '') + this.arp(eth.payload, payloadLen);
+        return (this.opts.link ? '' : 'ARP, ') + (this.opts.verbose ? 'Ethernet (len 6), IPv4 (len 4), ' : '') + this.arp(payload, payloadLen);
       case ETHERTYPE_IPV4:
-        return prefix + (this.opts.link ? '' : 'IP ') + this.ipv4(eth.payload);
+        return (this.opts.link ? '' : 'IP ') + this.ipv4(payload);
       case ETHERTYPE_IPV6:
-        return prefix + (this.opts.link ? '' : 'IP6 ') + this.ipv6(eth.payload, payloadLen);
+        return (this.opts.link ? '' : 'IP6 ') + this.ipv6(payload, payloadLen);
       default:
-        return this.opts.link ? `${prefix.slice(0, -2)}` : `ethertype Unknown (0x${h.etherType.toString(16).padStart(4, '0')}), length ${wireLen}`;
+        return `ethertype Unknown (0x${etherType.toString(16).padStart(4, '0')}), length ${payloadLen}`;
     }
   }
 
