@@ -77,10 +77,10 @@ function readyTime(p: Pod): number | undefined {
   return c ? clockOf(c.lastTransitionTime as unknown as string) : undefined;
 }
 
-/** LogarithmicScaleDown: compare ages by power-of-two buckets (in nanoseconds). */
+/** LogarithmicScaleDown (logarithmicRankDiff): age bucket = ⌊log2(age in ns)⌋, −1 for no age. */
 function logBucket(now: number, t: number): number {
-  const ns = Math.max(1, (now - t) * 1e9);
-  return Math.floor(Math.log2(ns));
+  const ns = (now - t) * 1e9;
+  return ns > 0 ? Math.floor(Math.log2(ns)) : -1;
 }
 
 /** controller.ActivePodsWithRanks ordering: the pods earlier in the result are deleted first. */
@@ -91,6 +91,7 @@ export function rankPodsForDeletion(state: ClusterState, pods: Pod[], related: P
   const cost = (p: Pod) => Number(p.metadata.annotations?.['controller.kubernetes.io/pod-deletion-cost'] ?? 0) || 0;
   const restarts = (p: Pod) => Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount ?? 0));
   const now = state.clock;
+  const byUid = (a: Pod, b: Pod) => ((a.metadata.uid ?? '') < (b.metadata.uid ?? '') ? -1 : (a.metadata.uid ?? '') > (b.metadata.uid ?? '') ? 1 : 0);
   const less = (a: Pod, b: Pod): number => {
     const an = a.spec?.nodeName ?? '';
     const bn = b.spec?.nodeName ?? '';
@@ -107,20 +108,20 @@ export function rankPodsForDeletion(state: ClusterState, pods: Pod[], related: P
       const at = readyTime(a);
       const bt = readyTime(b);
       if (at !== bt && at !== undefined && bt !== undefined) {
-        const ab = logBucket(now, at);
-        const bb = logBucket(now, bt);
-        if (ab !== bb) return ab - bb; // more recently ready (smaller age) first
+        // More recently ready (smaller age bucket) first; same bucket → UID order, final.
+        const d = logBucket(now, at) - logBucket(now, bt);
+        return d !== 0 ? d : byUid(a, b);
       }
     }
     if (restarts(a) !== restarts(b)) return restarts(b) - restarts(a);
     const ac = clockOf(a.metadata.creationTimestamp as unknown as string);
     const bc = clockOf(b.metadata.creationTimestamp as unknown as string);
     if (ac !== bc) {
-      const ab = logBucket(now, ac);
-      const bb = logBucket(now, bc);
-      if (ab !== bb) return ab - bb; // newer first
+      const d = logBucket(now, ac) - logBucket(now, bc); // newer first
+      return d !== 0 ? d : byUid(a, b);
     }
-    return (a.metadata.uid ?? '') < (b.metadata.uid ?? '') ? -1 : (a.metadata.uid ?? '') > (b.metadata.uid ?? '') ? 1 : 0;
+    // Upstream stops here (equal); the UID keeps our order deterministic.
+    return byUid(a, b);
   };
   return [...pods].sort(less);
 }
