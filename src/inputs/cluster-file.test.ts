@@ -297,5 +297,6 @@ describe('kubewire Calico extension', () => {
     expect(e.where?.line).toBe(9);
     expect(fail(`${head}kubewire:\n  cni: weave\n`).message).toContain('kubewire.cni: Unsupported value: "weave"');
     expect(fail(`${head}kubewire:\n  cni: calico-vxlan\n  calico: {vxlanMode: Sometimes}\n`).message).toContain('Unsupported value: "Sometimes"');
+    expect(fail(`${head}kubewire:\n  cni: calico-vxlan\n  calico: {ipipMode: Always}\n`).message).toContain('cannot use both IPIP and VXLAN');
   });
 });

@@ -278,6 +278,7 @@ const clusterConfigSchema = S('ClusterConfig', {
       ipPoolCIDR: 'string',
       blockSize: 'int',
       vxlanMode: 'string',
+      ipipMode: 'string',
       natOutgoing: 'bool',
       mtu: 'int',
     }),
@@ -534,6 +535,16 @@ function parseCalico(ctx: Ctx, raw: Obj | undefined): CalicoSettings {
       ctx.fail([...base, 'vxlanMode'], `kubewire.calico.vxlanMode: Unsupported value: ${JSON.stringify(m)}: supported values: "Always", "CrossSubnet", "Never"`);
     c.vxlanMode = m;
   }
+  if (raw.ipipMode !== undefined) {
+    const m = raw.ipipMode as string;
+    if (m !== 'Always' && m !== 'CrossSubnet' && m !== 'Never')
+      ctx.fail([...base, 'ipipMode'], `kubewire.calico.ipipMode: Unsupported value: ${JSON.stringify(m)}: supported values: "Always", "CrossSubnet", "Never"`);
+    c.ipipMode = m;
+  }
+  if (c.ipipMode !== 'Never' && c.vxlanMode !== 'Never')
+    ctx.fail([...base, raw.ipipMode !== undefined ? 'ipipMode' : 'vxlanMode'], 'kubewire.calico: an IP pool cannot use both IPIP and VXLAN (set ipipMode or vxlanMode to Never)');
+  if (c.vxlanMode === 'Never')
+    ctx.warnings.push('kubewire.calico.vxlanMode is Never: kubewire models the VXLAN overlay (BGP is disabled on EKS), so pod traffic between nodes is not encapsulated');
   if (raw.natOutgoing !== undefined) c.natOutgoing = raw.natOutgoing as boolean;
   if (raw.mtu !== undefined) {
     const m = raw.mtu as number;
