@@ -109,3 +109,20 @@ export function linuxIcmpQuote(original: Uint8Array, mtu = 1500): Uint8Array {
 export function linuxIcmpErrorTos(originalTos: number): number {
   return (originalTos & 0x1e) | 0xc0;
 }
+
+/** The echo request busybox ping sends (as root, raw socket; 1.35): identifier = its PID & 0xffff,
+ *  sequence from 0, `size` data bytes (56 by default) that are zero except the first four, which
+ *  hold the send time as a little-endian 32-bit count of monotonic microseconds. */
+export function busyboxPingRequest(o: { id: number; seq: number; monotonicUs: number; size?: number }): IcmpPacket {
+  const size = o.size ?? 56;
+  const data = new Uint8Array(size);
+  if (size >= 4) new DataView(data.buffer).setUint32(0, Math.floor(o.monotonicUs) >>> 0, true);
+  return { type: ICMP_ECHO_REQUEST, code: 0, id: o.id, seq: o.seq, data };
+}
+
+/** The kernel's echo reply (icmp_echo): same identifier, sequence and data. The IP header goes
+ *  out with the request's TOS, TTL 64 and DF clear. */
+export function linuxEchoReply(request: IcmpPacket): IcmpPacket {
+  if (request.type !== ICMP_ECHO_REQUEST) throw new KubewireError(`ICMP echo reply: type ${request.type} is not an echo request`);
+  return { type: ICMP_ECHO_REPLY, code: 0, id: request.id, seq: request.seq, data: request.data };
+}
