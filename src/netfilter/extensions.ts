@@ -175,6 +175,10 @@ function portMatch(name: 'tcp' | 'udp' | 'sctp'): Extension {
     name,
     kind: 'match',
     options,
+    onOption(g) {
+      // iptables parses the value when it meets the option.
+      if (g.def.name === 'sport' || g.def.name === 'dport') parsePortRange(g.args[0], name === 'udp' ? undefined : name);
+    },
     build(given) {
       if (name === 'tcp') {
         const seen = new Set<string>();
@@ -238,6 +242,26 @@ const ICMP6: Extension = {
   },
 };
 
+function parsePortList(list: string, proto: string | undefined): string {
+  let count = 0;
+  const out: string[] = [];
+  for (const item of list.split(',')) {
+    const colon = item.indexOf(':');
+    if (colon >= 0) {
+      const a = parsePort(item.slice(0, colon), proto);
+      const b = parsePort(item.slice(colon + 1), proto);
+      if (a > b) throw paramError('invalid portrange specified');
+      out.push(`${a}:${b}`);
+      count += 2;
+    } else {
+      out.push(String(parsePort(item, proto)));
+      count += 1;
+    }
+  }
+  if (count > 15) throw paramError('too many ports specified');
+  return out.join(',');
+}
+
 const MULTIPORT: Extension = {
   name: 'multiport',
   kind: 'match',
@@ -246,35 +270,18 @@ const MULTIPORT: Extension = {
     { name: 'dports', aliases: ['destination-ports'], args: 1, invert: true },
     { name: 'ports', args: 1, invert: true },
   ],
-  onOption(_g, ctx) {
+  onOption(g, ctx) {
     if (ctx.protocol?.negated) throw paramError('multiport only works with TCP, UDP, UDPLITE, SCTP and DCCP');
     if (!protoForPorts(ctx)) {
       throw paramError("multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'");
     }
+    parsePortList(g.args[0], protoForPorts(ctx));
   },
   build(given, ctx) {
     if (given.length === 0) throw paramError('multiport expects an option');
     if (given.length > 1) throw paramError('multiport can only have one option');
     const g = given[0];
-    const proto = protoForPorts(ctx);
-    const items = g.args[0].split(',');
-    let count = 0;
-    const out: string[] = [];
-    for (const item of items) {
-      const colon = item.indexOf(':');
-      if (colon >= 0) {
-        const a = parsePort(item.slice(0, colon), proto);
-        const b = parsePort(item.slice(colon + 1), proto);
-        if (a > b) throw paramError('invalid portrange specified');
-        out.push(`${a}:${b}`);
-        count += 2;
-      } else {
-        out.push(String(parsePort(item, proto)));
-        count += 1;
-      }
-    }
-    if (count > 15) throw paramError('too many ports specified');
-    return [opt(g.def.name, [out.join(',')], g.negated)];
+    return [opt(g.def.name, [parsePortList(g.args[0], protoForPorts(ctx))], g.negated)];
   },
 };
 

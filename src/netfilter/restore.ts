@@ -87,6 +87,58 @@ export function chainReferences(t: NetfilterTable, name: string): Array<{ chain:
   return refs;
 }
 
+/** User chains a rule jumps or goes to. */
+function jumpTargets(t: NetfilterTable, c: NetfilterChain): string[] {
+  const out: string[] = [];
+  for (const r of c.rules) {
+    if (r.target && !BUILTIN_CHAINS[t.name].includes(r.target.name) && findChain(t, r.target.name)) out.push(r.target.name);
+  }
+  return out;
+}
+
+/** Built-in chains (hooks) from which `chain` is reached, itself included. */
+export function hooksReaching(t: NetfilterTable, chain: string): string[] {
+  const out: string[] = [];
+  for (const b of BUILTIN_CHAINS[t.name]) {
+    const seen = new Set<string>([b]);
+    const queue = [b];
+    while (queue.length > 0) {
+      const c = findChain(t, queue.shift()!);
+      if (!c) continue;
+      for (const n of jumpTargets(t, c)) {
+        if (!seen.has(n)) {
+          seen.add(n);
+          queue.push(n);
+        }
+      }
+    }
+    if (seen.has(chain)) out.push(b);
+  }
+  return out;
+}
+
+/** A rule in `chain` or below whose target/match the kernel does not allow in `hooks`. */
+function hookViolationBelow(t: NetfilterTable, chain: string, hooks: string[]): string | undefined {
+  const seen = new Set<string>([chain]);
+  const queue = [chain];
+  while (queue.length > 0) {
+    const c = findChain(t, queue.shift()!)!;
+    for (const [i, r] of c.rules.entries()) {
+      for (const ext of [r.target ? findTarget(r.target.name, 4) ?? findTarget(r.target.name, 6) : undefined, ...r.matches.map((m) => findMatch(m.module, 4) ?? findMatch(m.module, 6))]) {
+        const bad = ext?.hooks ? hooks.find((h) => !ext.hooks!.includes(h)) : undefined;
+        if (bad) return `${c.name} rule ${i + 1} uses ${ext!.name}, which is only valid in ${ext!.hooks!.join('/')}; this jump would reach it from ${bad}`;
+      }
+    }
+    for (const n of jumpTargets(t, c)) {
+      if (!seen.has(n)) {
+        seen.add(n);
+        queue.push(n);
+      }
+    }
+  }
+  return undefined;
+}
+
 interface Deferred {
   kind: NetfilterErrorKind;
   line: number;
@@ -284,7 +336,9 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
       if (!c) return noSuch(`chain ${chainName}`);
       return c;
     };
-    const checkTargets = (rules: NetfilterRule[], verb: string): void => {
+    /** Check rules as the kernel would; returns those it accepts (refusals are reported at COMMIT). */
+    const checkTargets = (rules: NetfilterRule[], verb: string): NetfilterRule[] => {
+      const accepted: NetfilterRule[] = [];
       for (const r of rules) {
         const t = r.target;
         /** Reasons the kernel refuses this rule; it reports one per rule. */
@@ -306,14 +360,22 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
         const invalid = (why: string): void => {
           refusals.push({ errno: 'Invalid argument', why });
         };
+        // Hooks this rule will run in: its chain's, through any chain of jumps.
+        const hooks = work ? hooksReaching(work, chainName!) : inBuiltin ? [chainName!] : [];
         if (ext?.tables && !ext.tables.includes(tname)) invalid(`target ${ext.name} is only valid in the ${ext.tables.join('/')} table`);
-        else if (ext?.hooks && inBuiltin && !ext.hooks.includes(chainName!)) {
-          invalid(`target ${ext.name} is only valid in ${ext.hooks.join('/')}`);
+        else if (ext?.hooks) {
+          const bad = hooks.find((h) => !ext.hooks!.includes(h));
+          if (bad) invalid(`target ${ext.name} is only valid in ${ext.hooks.join('/')}, and ${chainName} is reached from ${bad}`);
+        }
+        if (t && work && !builtins.includes(t.name) && findChain(work, t.name)) {
+          // Jumping into a user chain extends every rule below it to this rule's hooks.
+          const violation = hookViolationBelow(work, t.name, hooks);
+          if (violation) invalid(violation);
         }
         for (const m of r.matches) {
           const me = findMatch(m.module, family);
           if (me?.tables && !me.tables.includes(tname)) invalid(`match ${m.module} is only valid in the ${me.tables.join('/')} table`);
-          else if (me?.hooks && inBuiltin && !me.hooks.includes(chainName!)) {
+          else if (me?.hooks && hooks.some((h) => !me.hooks!.includes(h))) {
             invalid(`match ${m.module} is only valid in ${me.hooks.join('/')}`);
           } else if (me?.optionHooks && inBuiltin) {
             for (const o of m.options) {
@@ -329,8 +391,9 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
             message: `${verb} failed (${refusals[0].errno}): rule in chain ${chainName}`,
             explain: refusals[0].why,
           });
-        }
+        } else accepted.push(r);
       }
+      return accepted;
     };
     const needRule = (): void => {
       if (!p.hasRuleSpec && p.command !== 'D') fail('param', n, 'no rule specification given', `-${p.command} needs a rule`);
@@ -340,16 +403,14 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
     switch (p.command) {
       case 'A': {
         const c = getChain(true);
-        checkTargets(p.rules, 'RULE_APPEND');
-        c.rules.push(...p.rules);
+        c.rules.push(...checkTargets(p.rules, 'RULE_APPEND'));
         return;
       }
       case 'I': {
         const c = getChain(true);
         const at = p.ruleNum ?? 1;
         if (at > c.rules.length + 1) fail('command', n, 'Index of insertion too big.', `chain ${chainName} has ${c.rules.length} rules`);
-        checkTargets(p.rules, 'RULE_INSERT');
-        for (const r of p.rules) c.rules.splice(at - 1, 0, r);
+        for (const r of checkTargets(p.rules, 'RULE_INSERT')) c.rules.splice(at - 1, 0, r);
         return;
       }
       case 'R': {
@@ -358,8 +419,7 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
         needRule();
         if (at > c.rules.length) fail('command', n, 'Index of replacement too big.', `chain ${chainName} has ${c.rules.length} rules`);
         if (p.rules.length !== 1) fail('param', n, '-R requires a single source and destination');
-        checkTargets(p.rules, 'RULE_REPLACE');
-        c.rules[at - 1] = p.rules[0];
+        if (checkTargets(p.rules, 'RULE_REPLACE').length === 1) c.rules[at - 1] = p.rules[0];
         return;
       }
       case 'D':

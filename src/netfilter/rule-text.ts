@@ -339,9 +339,6 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
           const t = take();
           if (t.length === 0) throw paramError('Invalid target name (too short)');
           if (t.length > 28) throw paramError(`Invalid target name \`${t}' (28 chars max)`);
-          if (table === 'nat' && t === 'DROP') {
-            throw paramError('\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.');
-          }
           const ext = b.key === 'j' ? findTarget(t, family) : undefined;
           target = { name: t, goto: b.key === 'g', ext, given: [] };
           if (ext) targetOrder = loadCounter++;
@@ -424,8 +421,19 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
         nativeError ??= paramError(`${l.ext.name.toUpperCase()} match requires '-p ${l.ext.name}'`);
       }
       if (native) {
-        // nf_tables stores port/flag tests as native expressions; reading the rule back, iptables
-        // folds them all into the first such match (a later value for the same field wins).
+        // nf_tables stores port tests as comparisons: a negated 0:N reads back as N+1:65535 and a
+        // negated full range as nothing at all.
+        for (let k = options.length - 1; k >= 0; k--) {
+          const o = options[k];
+          if ((o.name !== 'sport' && o.name !== 'dport') || !o.negated) continue;
+          const [lo, hi] = o.values[0].split(':').map(Number);
+          if (hi === undefined || lo !== 0) continue;
+          if (hi === 65535) options.splice(k, 1);
+          else options[k] = { name: o.name, negated: false, values: [`${hi + 1}:65535`] };
+        }
+        if (options.length === 0) continue;
+        // Reading the rule back, iptables folds all native tests into the first such match (a later
+        // value for the same field wins).
         const first = natives.find((n) => n.module === l.ext.name);
         if (first) {
           const into = matches[first.index];
@@ -467,6 +475,9 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
   for (const h of [src, dst]) h.parsed = h.specs.map((x) => parseAddrMask(x, family));
   if ((src.specs.length > 1 || dst.specs.length > 1) && (src.negated || dst.negated)) {
     throw paramError('! not allowed with multiple source or destination IP addresses');
+  }
+  if (table === 'nat' && ((target?.name === 'DROP' && !target.goto) || (command === 'P' && arg === 'DROP'))) {
+    throw paramError('\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.');
   }
   // nf_tables translation of the rule comes last.
   if (nativeError) throw nativeError;

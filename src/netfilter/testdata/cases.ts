@@ -67,4 +67,5 @@ export const CASES: CorpusCase[] = [
   { name: 'forms-order', family: 4, steps: [{ file: 'forms-order.v4.rules' }] },
   { name: 'forms-tables', family: 4, steps: [{ file: 'forms-tables.v4.rules' }] },
   { name: 'forms-v6', family: 6, steps: [{ file: 'forms.v6.rules' }] },
+  { name: 'forms-ports', family: 4, steps: [{ file: 'forms-ports.v4.rules' }] },
 ];
