@@ -300,6 +300,18 @@ describe('Pod validation', () => {
       check(pod({ containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 80, hostPort: 8080 }] }, { name: 'b', image: 'x', ports: [{ containerPort: 81, hostPort: 8080 }] }] })),
     ).toEqual(['spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8080"']);
   });
+  it('tolerations', () => {
+    const c = [{ name: 'a', image: 'x' }];
+    expect(check(pod({ containers: c, tolerations: [{ operator: 'Equal', value: 'x' }] }))).toEqual([
+      'spec.tolerations[0].operator: Invalid value: "Equal": operator must be Exists when `key` is empty, which means "match all values and all keys"',
+    ]);
+    expect(check(pod({ containers: c, tolerations: [{ key: 'k', operator: 'Exists', value: 'v', effect: 'NoSchedule' }] }))).toEqual([
+      'spec.tolerations[0].operator: Invalid value: core.Toleration{Key:"k", Operator:"Exists", Value:"v", Effect:"NoSchedule", TolerationSeconds:(*int64)(nil)}: value must be empty when `operator` is \'Exists\'',
+    ]);
+    expect(check(pod({ containers: c, tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }] }))).toEqual([
+      "spec.tolerations[0].effect: Invalid value: \"NoSchedule\": effect must be 'NoExecute' when `tolerationSeconds` is set",
+    ]);
+  });
   it('init container names must differ from container names', () => {
     expect(check(pod({ containers: [{ name: 'a', image: 'x' }], initContainers: [{ name: 'a', image: 'y' }] }))).toEqual([
       'spec.initContainers[0].name: Duplicate value: "a"',

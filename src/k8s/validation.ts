@@ -433,6 +433,44 @@ function validateContainerCommon(c: Obj, cp: PathSeg[], volumes: Set<string>): F
   return errs;
 }
 
+/** ValidateTolerations. */
+function validateTolerations(list: unknown, path: PathSeg[]): FieldError[] {
+  const errs: FieldError[] = [];
+  arr(list).forEach((tt, i) => {
+    const t = obj(tt);
+    const tp: PathSeg[] = [...path, i];
+    const key = str(t.key);
+    const op = str(t.operator);
+    const value = str(t.value);
+    const effect = str(t.effect);
+    if (key) for (const m of isQualifiedName(key)) errs.push(fieldErr.invalid([...tp, 'key'], key, m));
+    if (!key && op !== 'Exists')
+      errs.push(fieldErr.invalid([...tp, 'operator'], op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+    if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null && effect !== 'NoExecute')
+      errs.push(fieldErr.invalid([...tp, 'effect'], effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+    if (op === 'Equal' || op === '') {
+      const msgs = isValidLabelValue(value);
+      if (msgs.length) errs.push(fieldErr.invalid([...tp, 'operator'], value, msgs.join(';')));
+    } else if (op === 'Exists') {
+      if (value) {
+        const secs = typeof t.tolerationSeconds === 'number' ? '(*int64)(0xc000010000)' : '(*int64)(nil)';
+        errs.push(
+          fieldErr.invalid(
+            [...tp, 'operator'],
+            new Raw(`core.Toleration{Key:${goQuote(key)}, Operator:${goQuote(op)}, Value:${goQuote(value)}, Effect:${goQuote(effect)}, TolerationSeconds:${secs}}`),
+            "value must be empty when `operator` is 'Exists'",
+          ),
+        );
+      }
+    } else {
+      errs.push(fieldErr.notSupported([...tp, 'operator'], op, ['Equal', 'Exists']));
+    }
+    if (effect && !['NoSchedule', 'PreferNoSchedule', 'NoExecute'].includes(effect))
+      errs.push(fieldErr.notSupported([...tp, 'effect'], effect, ['NoSchedule', 'PreferNoSchedule', 'NoExecute']));
+  });
+  return errs;
+}
+
 export function validatePodSpec(specIn: unknown, path: PathSeg[]): FieldError[] {
   const spec = obj(specIn);
   const errs: FieldError[] = [];
@@ -513,6 +551,7 @@ export function validatePodSpec(specIn: unknown, path: PathSeg[]): FieldError[] 
     errs.push(fieldErr.invalid([...path, 'activeDeadlineSeconds'], spec.activeDeadlineSeconds, 'must be between 1 and 2147483647, inclusive'));
   if (spec.hostname) for (const m of isDNS1123Label(str(spec.hostname))) errs.push(fieldErr.invalid([...path, 'hostname'], str(spec.hostname), m));
   if (spec.subdomain) for (const m of isDNS1123Label(str(spec.subdomain))) errs.push(fieldErr.invalid([...path, 'subdomain'], str(spec.subdomain), m));
+  errs.push(...validateTolerations(spec.tolerations, [...path, 'tolerations']));
   errs.push(...validateNonnegative(spec.terminationGracePeriodSeconds, [...path, 'terminationGracePeriodSeconds']));
   return errs;
 }
