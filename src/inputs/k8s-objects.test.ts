@@ -259,6 +259,17 @@ describe('json number errors', () => {
   });
 });
 
+describe('resource quantities', () => {
+  const withRes = (res: string) => nginx.replace('containerPort: 80\n', `containerPort: 80\n          resources:\n${res}`);
+  it('are parsed at decode time like resource.ParseQuantity', () => {
+    expect(parseObjects(withRes('            requests: {cpu: 250m, memory: 64Mi}\n            limits: {cpu: 1, memory: 1e9}\n'), 'q.yaml').objects).toHaveLength(2);
+    expect(err(withRes('            limits: {memory: 1GB}\n')).message).toBe(
+      "error when creating \"m.yaml\": Deployment in version \"v1\" cannot be handled as a Deployment: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+    );
+    expect(err(withRes('            limits: {memory: 1mi}\n')).message).toContain("unable to parse quantity's suffix");
+  });
+});
+
 describe('validation errors', () => {
   it('Service port out of range, with the port line', () => {
     const e = err(nginx.replace('port: 8080', 'port: 70000'));

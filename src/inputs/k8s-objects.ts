@@ -192,7 +192,7 @@ function admitDoc(doc: SourceDoc, file: string, namespace: string, opts: ParseOb
   const strict = strictDecodeErrors(o);
   if (strict.length > 0) {
     const head = `error when creating ${JSON.stringify(file)}: ${kind} in version "v1" cannot be handled as a ${kind}: `;
-    const typeErr = strict.find((e) => e.type === 'type');
+    const typeErr = strict.find((e) => e.type !== 'unknown');
     if (typeErr) throw new KubewireError(head + typeErr.message, { where: doc.locate(typeErr.path) });
     throw new KubewireError(`${head}strict decoding error: ${strict.map((e) => e.message).join(', ')}`, { where: doc.locateKey(strict[0]!.path) });
   }

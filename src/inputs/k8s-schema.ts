@@ -4,7 +4,7 @@
 
 import type { PathSeg } from './yaml-source.ts';
 
-type Leaf = 'string' | 'int32' | 'int64' | 'bool' | 'intstr' | 'any' | 'map[string]string' | '[]string';
+type Leaf = 'string' | 'int32' | 'int64' | 'bool' | 'intstr' | 'any' | 'map[string]string' | '[]string' | 'map[string]quantity';
 interface Struct {
   go: string;
   fields: Record<string, Schema>;
@@ -49,7 +49,7 @@ const container = S('Container', {
   ports: L(containerPort, '[]v1.ContainerPort'),
   envFrom: 'any',
   env: L(envVar, '[]v1.EnvVar'),
-  resources: 'any',
+  resources: S('ResourceRequirements', { limits: 'map[string]quantity', requests: 'map[string]quantity', claims: 'any' }),
   resizePolicy: 'any',
   restartPolicy: 'string',
   volumeMounts: 'any',
@@ -212,8 +212,25 @@ const SCHEMAS: Record<string, Struct> = {
   }),
 };
 
+/** resource.ParseQuantity's errors for a JSON value, or '' when it parses. */
+const QUANTITY_RE = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
+export function quantityError(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return '';
+  const formatWrong = `quantities must match the regular expression '${QUANTITY_RE}'`;
+  if (typeof v !== 'string') return formatWrong;
+  const m = new RegExp(QUANTITY_RE).exec(v.trim());
+  if (!m || v.trim() === '') return formatWrong;
+  const num = m[1]!;
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(num)) return formatWrong;
+  const suffix = m[2]!;
+  const ok =
+    ['', 'n', 'u', 'm', 'k', 'M', 'G', 'T', 'P', 'E', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'].includes(suffix) || /^[eE][-+]?\d+$/.test(suffix);
+  return ok ? '' : "unable to parse quantity's suffix";
+}
+
 export interface StrictError {
-  type: 'unknown' | 'type';
+  type: 'unknown' | 'type' | 'decode';
   path: PathSeg[];
   message: string;
 }
@@ -273,6 +290,14 @@ export function strictDecodeErrors(o: Record<string, unknown>): StrictError[] {
         case 'intstr':
           if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) typeErr(v, s, path, struct);
           return;
+        case 'map[string]quantity':
+          if (jsonKind(v) !== 'object') typeErr(v, 'map[string]string', path, struct);
+          else
+            for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+              const msg = quantityError(x);
+              if (msg) out.push({ type: 'decode', path: [...path, k], message: msg });
+            }
+          return;
         case 'map[string]string':
           if (jsonKind(v) !== 'object') typeErr(v, s, path, struct);
           else
@@ -302,6 +327,6 @@ export function strictDecodeErrors(o: Record<string, unknown>): StrictError[] {
     }
   };
   walk(o, root, [], '');
-  const firstType = out.findIndex((e) => e.type === 'type');
+  const firstType = out.findIndex((e) => e.type !== 'unknown');
   return firstType >= 0 ? [out[firstType]!] : out;
 }
