@@ -125,6 +125,12 @@ describe.skipIf(!usable.ok)(`iproute2 output vs the real tools (${usable.reason 
     ['ip', 'route', 'get', '10.244.1.5', 'from', '10.244.0.5', 'iif', 'cali1f2e3d4c5b6'],
     ['ip', 'route', 'get', '10.244.0.5', 'from', '10.244.1.5', 'iif', 'vxlan.calico'],
     ['ip', 'route', 'get', '192.168.5.10', 'from', '10.99.0.1', 'iif', 'eth1'],
+    ['ip', '-o', 'a'],
+    ['ip', '-o', '-4', 'addr', 'show', 'dev', 'eth1'],
+    ['ip', '-o', 'link'],
+    ['ip', '-o', 'route'],
+    ['ip', '-V'],
+    ['ip'],
     // Errors: same text, same exit code.
     ['ip', 'foo'],
     ['ip', 'a', 'foo'],

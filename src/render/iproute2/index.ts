@@ -43,6 +43,21 @@ interface GlobalOpts {
   family?: 4 | 6;
   brief: boolean;
   details: boolean;
+  oneline: boolean;
+}
+
+export const IP_VERSION = 'ip utility, iproute2-6.1.0, libbpf 1.1.2';
+
+/** -o: each record on one line, its inner newlines turned into backslashes. */
+function oneline(text: string, recordStart: RegExp): string {
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  const out: string[] = [];
+  for (const l of lines) {
+    if (recordStart.test(l) || out.length === 0) out.push(l);
+    else out[out.length - 1] += `\\${l}`;
+  }
+  return out.map((l) => `${l}\n`).join('');
 }
 
 /**
@@ -68,7 +83,7 @@ export function runIpCommand(host: Host, nsName: string, argv: string[], opts: R
 }
 
 function runIp(host: Host, ns0: NetNs, args: string[], ropts: RenderOptions): IpResult {
-  const g: GlobalOpts = { brief: false, details: false };
+  const g: GlobalOpts = { brief: false, details: false, oneline: false };
   let ns = ns0;
   let i = 0;
   for (; i < args.length; i++) {
@@ -80,6 +95,8 @@ function runIp(host: Host, ns0: NetNs, args: string[], ropts: RenderOptions): Ip
     else if (opt === '6') g.family = 6;
     else if (opt === '0') g.family = undefined;
     else if (matches(opt, 'brief') && opt.length >= 2) g.brief = true;
+    else if (matches(opt, 'oneline')) g.oneline = true;
+    else if (matches(opt, 'Version')) return ok(`${IP_VERSION}\n`);
     else if (matches(opt, 'details')) g.details = true;
     else if (opt === 'family' || opt === 'f') {
       const f = args[++i];
@@ -94,7 +111,7 @@ function runIp(host: Host, ns0: NetNs, args: string[], ropts: RenderOptions): Ip
       ns = other;
     } else if (matches(opt, 'color') || matches(opt, 'human') || matches(opt, 'iec')) {
       // Colour only matters on a terminal; -h/-iec only change statistics.
-    } else if (matches(opt, 'json') || matches(opt, 'pretty') || matches(opt, 'statistics') || matches(opt, 'oneline')) {
+    } else if (matches(opt, 'json') || matches(opt, 'pretty') || matches(opt, 'statistics')) {
       return fail(`kubewire: ip ${a} is not modelled (use the plain text form)`, 255);
     } else {
       return fail(`Option "${a}" is unknown, try "ip -help".`, 255);
@@ -177,6 +194,7 @@ function doAddress(host: Host, ns: NetNs, rest: string[], g: GlobalOpts, ropts: 
   const f = parseShowArgs(ns, words, 'address');
   f.family = g.family;
   if (g.brief) return ok(renderAddrsBrief(ns, f));
+  if (g.oneline) return ok(addrOneline(ns, f));
   return ok(renderAddrs(host, ns, f, ropts));
 }
 
@@ -192,7 +210,8 @@ function doLink(host: Host, ns: NetNs, rest: string[], g: GlobalOpts, ropts: Ren
   }
   const f = parseShowArgs(ns, words, 'link');
   if (g.brief) return ok(renderLinksBrief(host, ns, f));
-  return ok(renderLinks(host, ns, f, { ...ropts, details: g.details }));
+  const text = renderLinks(host, ns, f, { ...ropts, details: g.details });
+  return ok(g.oneline ? oneline(text, /^\d+: /) : text);
 }
 
 function parseTable(w: string | undefined): number | 'all' {
@@ -402,4 +421,23 @@ function routeGetInput(ns: NetNs, q: FibQuery4, iif: string): IpResult {
   if (res.route?.mtu !== undefined) out += `mtu ${res.route.mtu} `;
   out += `iif ${iif} \n`;
   return ok(out);
+}
+
+/** `ip -o addr`: one line per address, "IDX: DEV    inet ...\       valid_lft ...". */
+function addrOneline(ns: NetNs, f: LinkFilter): string {
+  // Reuse the multi-line form and fold each address's two lines.
+  const text = renderAddrs(undefined, ns, f, {});
+  let out = '';
+  let prefix = '';
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    const head = /^(\d+): ([^:@]+)(@[^:]*)?: </.exec(l);
+    if (head) {
+      prefix = `${head[1]}: ${head[2]}`;
+      continue;
+    }
+    if (/^ {4}inet6? /.test(l)) out += `${prefix}${l}\\${lines[i + 1]}\n`;
+  }
+  return out;
 }
