@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { wgetConversation, type Frame, type WgetConversation } from '../wire/conversation.ts';
+import { CONVERSATION_EXAMPLE, wgetConversation, type Frame, type WgetConversation } from '../wire/conversation.ts';
 import { parseEthernet } from '../wire/ethernet.ts';
 import { parseIpv4 } from '../wire/ipv4.ts';
 import { tsharkUnavailable } from '../wire/lab.node.ts';
@@ -20,31 +20,7 @@ import { readCapture } from './read.ts';
 import { tcpdumpText } from './summary.ts';
 import { realTcpdump } from '../wire/testing.node.ts';
 
-const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
-const conv: WgetConversation = {
-  startUs: T0 * 1000 + 1,
-  clientMac: '02:00:00:00:01:0a',
-  clientIp: '192.168.1.10',
-  nextHopMac: '02:00:00:00:00:01',
-  nextHopIp: '169.254.1.1',
-  arp: true,
-  dnsServerIp: '10.100.0.10',
-  host: 'nginx',
-  namespace: 'default',
-  serviceIp: '10.100.200.7',
-  port: 8080,
-  clientDnsPort: 41234,
-  clientPort: 52344,
-  dnsIds: [12345, 23456],
-  clientIsn: 3000000000,
-  serverIsn: 123456789,
-  clientTsval: 1000,
-  serverTsval: 5000,
-  clientDnsIpId: 30000,
-  clientTcpIpId: 40000,
-  serverTcpIpId: 50000,
-  now: T0 / 1000,
-};
+const conv: WgetConversation = CONVERSATION_EXAMPLE;
 
 /** The same conversation between pods on two Calico VXLAN nodes, as seen on node A's eth0. */
 function vxlanConversation(): Frame[] {

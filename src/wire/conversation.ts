@@ -152,3 +152,29 @@ export function wgetConversation(c: WgetConversation): Frame[] {
   frames.push({ timeUs: at(30), data: cOut(TCP_ACK, new Uint8Array(0)) });
   return frames;
 }
+
+/** A fixed example (the values a real run would randomise are arbitrary but plausible). */
+export const CONVERSATION_EXAMPLE: WgetConversation = {
+  startUs: Date.UTC(2026, 0, 1, 12, 0, 0) * 1000 + 1,
+  clientMac: '02:00:00:00:01:0a',
+  clientIp: '192.168.1.10',
+  nextHopMac: '02:00:00:00:00:01',
+  nextHopIp: '169.254.1.1',
+  arp: true,
+  dnsServerIp: '10.100.0.10',
+  host: 'nginx',
+  namespace: 'default',
+  serviceIp: '10.100.200.7',
+  port: 8080,
+  clientDnsPort: 41234,
+  clientPort: 52344,
+  dnsIds: [12345, 23456],
+  clientIsn: 3000000000,
+  serverIsn: 123456789,
+  clientTsval: 1000,
+  serverTsval: 5000,
+  clientDnsIpId: 30000,
+  clientTcpIpId: 40000,
+  serverTcpIpId: 50000,
+  now: Date.UTC(2026, 0, 1, 12, 0, 0) / 1000,
+};
