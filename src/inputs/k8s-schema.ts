@@ -3,6 +3,7 @@
 // Sub-trees kubewire does not interpret (affinity, resources, volumes, ...) accept anything.
 
 import type { PathSeg } from './yaml-source.ts';
+import { parseQuantity } from './quantity.ts';
 
 type Leaf = 'string' | 'int32' | 'int64' | 'bool' | 'intstr' | 'any' | 'map[string]string' | '[]string' | 'map[string]quantity';
 interface Struct {
@@ -215,18 +216,10 @@ const SCHEMAS: Record<string, Struct> = {
 /** resource.ParseQuantity's errors for a JSON value, or '' when it parses. */
 const QUANTITY_RE = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
 export function quantityError(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return '';
+  if (v === null || v === undefined || typeof v === 'number') return '';
   const formatWrong = `quantities must match the regular expression '${QUANTITY_RE}'`;
-  if (typeof v !== 'string') return formatWrong;
-  const m = new RegExp(QUANTITY_RE).exec(v.trim());
-  if (!m || v.trim() === '') return formatWrong;
-  const num = m[1]!;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(num)) return formatWrong;
-  const suffix = m[2]!;
-  const ok =
-    ['', 'n', 'u', 'm', 'k', 'M', 'G', 'T', 'P', 'E', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'].includes(suffix) || /^[eE][-+]?\d+$/.test(suffix);
-  return ok ? '' : "unable to parse quantity's suffix";
+  if (typeof v !== 'string' || !new RegExp(QUANTITY_RE).test(v.trim())) return formatWrong;
+  return parseQuantity(v) ? '' : "unable to parse quantity's suffix";
 }
 
 export interface StrictError {

@@ -300,6 +300,17 @@ describe('Pod validation', () => {
       check(pod({ containers: [{ name: 'a', image: 'x', ports: [{ containerPort: 80, hostPort: 8080 }] }, { name: 'b', image: 'x', ports: [{ containerPort: 81, hostPort: 8080 }] }] })),
     ).toEqual(['spec.containers[1].ports[0].hostPort: Duplicate value: "TCP//8080"']);
   });
+  it('resource requests may not exceed limits (canonical quantities in the message)', () => {
+    expect(check(pod({ containers: [{ name: 'a', image: 'x', resources: { requests: { cpu: '2000m' }, limits: { cpu: '1' } } }] }))).toEqual([
+      'spec.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1',
+    ]);
+    expect(check(pod({ containers: [{ name: 'a', image: 'x', resources: { limits: { gpu: '1' } } }] }))).toEqual([
+      'spec.containers[0].resources.limits.gpu: Invalid value: "gpu": must be a standard resource for containers',
+      // SetDefaults_Pod copied the limit into requests
+      'spec.containers[0].resources.requests.gpu: Invalid value: "gpu": must be a standard resource for containers',
+    ]);
+    expect(check(pod({ containers: [{ name: 'a', image: 'x', resources: { requests: { memory: '64Mi', 'nvidia.com/gpu': 1 }, limits: { memory: '128Mi', 'nvidia.com/gpu': 1 } } }] }))).toEqual([]);
+  });
   it('tolerations', () => {
     const c = [{ name: 'a', image: 'x' }];
     expect(check(pod({ containers: c, tolerations: [{ operator: 'Equal', value: 'x' }] }))).toEqual([

@@ -3,6 +3,8 @@
 // pkg/apis/{core,apps,networking,discovery}/validation (create-time checks, Kubernetes 1.32 era).
 // Pure and browser-safe: the control plane reuses it for objects made by commands.
 
+import { compareQuantity, formatQuantity, parseQuantity } from '../inputs/quantity.ts';
+
 export type PathSeg = string | number;
 
 export type FieldErrorType = 'Required' | 'Invalid' | 'Duplicate' | 'Unsupported' | 'Forbidden' | 'NotFound' | 'TooLong';
@@ -430,6 +432,39 @@ function validateContainerCommon(c: Obj, cp: PathSeg[], volumes: Set<string>): F
   const ipp = str(c.imagePullPolicy);
   if (!ipp) errs.push(fieldErr.required([...cp, 'imagePullPolicy'], ''));
   else if (!['Always', 'IfNotPresent', 'Never'].includes(ipp)) errs.push(fieldErr.notSupported([...cp, 'imagePullPolicy'], ipp, ['Always', 'IfNotPresent', 'Never']));
+  errs.push(...validateResources(c.resources, [...cp, 'resources']));
+  return errs;
+}
+
+const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
+
+/** validateResourceRequirements for a container (names, non-negative values, requests ≤ limits). */
+function validateResources(res: unknown, path: PathSeg[]): FieldError[] {
+  const r = obj(res);
+  const errs: FieldError[] = [];
+  const limits = obj(r.limits);
+  const requests = obj(r.requests);
+  const check = (name: string, raw: unknown, p: PathSeg[]): void => {
+    const qualified = name.includes('/') ? isQualifiedName(name) : [];
+    if (!name.includes('/') && !STANDARD_CONTAINER_RESOURCES.has(name) && !name.startsWith('hugepages-'))
+      errs.push(fieldErr.invalid(p, name, 'must be a standard resource for containers'));
+    for (const m of qualified) errs.push(fieldErr.invalid(p, name, m));
+    const q = parseQuantity(typeof raw === 'number' ? raw : str(raw));
+    if (q && q.num < 0n) errs.push(fieldErr.invalid(p, formatQuantity(q), 'must be greater than or equal to 0'));
+  };
+  for (const [name, raw] of Object.entries(limits)) check(name, raw, [...path, 'limits', name]);
+  for (const [name, raw] of Object.entries(requests)) {
+    check(name, raw, [...path, 'requests', name]);
+    if (!(name in limits)) continue;
+    const q = parseQuantity(typeof raw === 'number' ? raw : str(raw));
+    const l = parseQuantity(typeof limits[name] === 'number' ? (limits[name] as number) : str(limits[name]));
+    if (!q || !l) continue;
+    const overcommit = STANDARD_CONTAINER_RESOURCES.has(name) || !(name.startsWith('hugepages-') || name.includes('/'));
+    if (!overcommit && compareQuantity(q, l) !== 0)
+      errs.push(fieldErr.invalid([...path, 'requests'], formatQuantity(q), `must be equal to ${name} limit of ${formatQuantity(l)}`));
+    else if (compareQuantity(q, l) > 0)
+      errs.push(fieldErr.invalid([...path, 'requests'], formatQuantity(q), `must be less than or equal to ${name} limit of ${formatQuantity(l)}`));
+  }
   return errs;
 }
 
