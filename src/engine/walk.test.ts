@@ -1,0 +1,192 @@
+// Scenario tests on the real default cluster (VPC CNI + kube-proxy iptables): what the walk
+// decides, and by which rule/route/ENI.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultClusterSpec } from '../inputs/cluster-file.ts';
+import { applyObjects, createCluster } from '../control-plane/cluster.ts';
+import { pluginsFor } from '../cni/index.ts';
+import { admitObject } from '../inputs/k8s-objects.ts';
+import { generateDeployment, generateService } from '../k8s/generators.ts';
+import { podSandbox } from '../control-plane/kubelet.ts';
+import type { ClusterState } from '../control-plane/types.ts';
+import { addRoute } from '../node-state/ops.ts';
+import { renderTraceText, tracePacket, type Trace } from './index.ts';
+
+interface World {
+  state: ClusterState;
+  pods: Array<{ name: string; node: string; ip: string }>;
+  clusterIP: string;
+}
+
+function build(): World {
+  const spec = defaultClusterSpec();
+  const plugins = pluginsFor(spec);
+  const state = createCluster(spec, { seed: 1, ...plugins });
+  const dep = generateDeployment({ name: 'nginx', image: ['nginx'], replicas: 3, port: 80 });
+  applyObjects(state, [admitObject(dep)], plugins);
+  applyObjects(state, [admitObject(generateService({ target: dep, port: 8080, targetPort: '80' }))], plugins);
+  // A Service whose selector matches nothing: kube-proxy rejects its traffic.
+  const ghost = generateDeployment({ name: 'ghost', image: ['nginx'], replicas: 0, port: 80 });
+  applyObjects(state, [admitObject(ghost)], plugins);
+  applyObjects(state, [admitObject(generateService({ target: ghost, port: 9090, targetPort: '80' }))], plugins);
+  const pods = Object.keys(state.objects)
+    .filter((k) => k.startsWith('Pod/default/nginx-'))
+    .map((k) => {
+      const name = k.split('/')[2];
+      const sb = podSandbox(state, 'default', name)!;
+      return { name, node: sb.node, ip: sb.ips[0] };
+    });
+  const svc = state.objects['Service/default/nginx'] as unknown as { spec: { clusterIP: string } };
+  return { state, pods, clusterIP: svc.spec.clusterIP };
+}
+
+function fresh(): World {
+  return build();
+}
+
+describe('tracePacket on the default cluster', () => {
+  let w: World;
+  beforeAll(() => {
+    w = build();
+  });
+
+  it('pod → Service IP: one outcome per endpoint, DNAT by the KUBE-SEP rule, delivered across the VPC fabric, reply un-NATed', () => {
+    const client = w.pods[0];
+    const t = tracePacket(w.state, { from: { pod: client.name, namespace: 'default' }, dst: w.clusterIP, dport: 8080, protocol: 'TCP' });
+    expect(t.branches).toHaveLength(3);
+    expect(t.branches.reduce((a, b) => a + b.probability, 0)).toBeCloseTo(1, 9);
+    for (const b of t.branches) {
+      expect(b.probability).toBeCloseTo(1 / 3, 6);
+      expect(b.forward.disposition.code).toBe('delivered');
+      const nat = b.forward.steps.find((s) => s.kind === 'nat')!;
+      expect(nat.decidedBy).toMatchObject({ kind: 'nat', type: 'DNAT', from: `${w.clusterIP}:8080` });
+      const rule = (nat.decidedBy as { rule: { chain: string; text: string } }).rule;
+      expect(rule.chain).toMatch(/^KUBE-SEP-/);
+      expect(rule.text).toContain('-j DNAT --to-destination');
+      const target = (nat.decidedBy as { to: string }).to;
+      const dstPod = w.pods.find((p) => `${p.ip}:80` === target)!;
+      expect(dstPod).toBeDefined();
+      expect(b.forward.disposition.node).toBe(dstPod.node);
+      expect(b.forward.disposition.netns).toBe(podSandbox(w.state, 'default', dstPod.name)!.netns);
+      if (dstPod.node !== client.node) {
+        const fab = b.forward.steps.filter((s) => s.kind === 'fabric');
+        expect(fab).toHaveLength(1);
+        // Crossing the fabric keeps the pod source address (AWS-SNAT-CHAIN-0 returns for VPC destinations).
+        expect(fab[0].packet.src).toBe(client.ip);
+        // Forwarded twice: TTL 64 → 62 on arrival in the server pod.
+        expect(b.forward.steps.at(-1)!.packet.ttl).toBe(62);
+      }
+      expect(b.reply?.disposition.code).toBe('delivered');
+      expect(b.reply?.disposition.netns).toBe(podSandbox(w.state, 'default', client.name)!.netns);
+      const last = b.reply!.steps.at(-1)!.packet;
+      expect(last).toMatchObject({ src: w.clusterIP, sport: 8080, dst: client.ip, dport: 43512 });
+      const key = `${client.node}/root`;
+      if (dstPod.name === client.name) {
+        // Hairpin: KUBE-SEP's "-s <endpoint> -j KUBE-MARK-MASQ" marks it, KUBE-POSTROUTING masquerades
+        // to the node's address (the host-side veth has no IPv4 address of its own).
+        const masq = b.forward.steps.filter((s) => s.kind === 'nat')[1];
+        expect(masq.decidedBy).toMatchObject({ kind: 'nat', type: 'MASQUERADE', rule: { chain: 'KUBE-POSTROUTING' } });
+        const nodeIp = w.state.nodes.find((n) => n.name === client.node)!.primaryIp;
+        expect(masq.packet.src).toBe(nodeIp);
+        expect(b.conntrack[key]).toMatch(new RegExp(`^tcp +6 60 SYN_RECV src=${client.ip} dst=${w.clusterIP} sport=43512 dport=8080 src=${dstPod.ip} dst=${nodeIp} sport=80 dport=\\d+ mark=0 use=1\n$`));
+      } else {
+        expect(b.conntrack[key]).toMatch(new RegExp(`^tcp +6 60 SYN_RECV src=${client.ip} dst=${w.clusterIP} sport=43512 dport=8080 src=${dstPod.ip} dst=${client.ip} sport=80 dport=43512 mark=0 use=1\n$`));
+      }
+    }
+    expect(renderTraceText(t)).toContain('KUBE-SEP-');
+  });
+
+  it('a concrete run picks one endpoint with a seeded RNG, reproducibly', () => {
+    const probe = { from: { pod: w.pods[0].name, namespace: 'default' }, dst: w.clusterIP, dport: 8080, protocol: 'TCP' as const };
+    const a = tracePacket(w.state, probe, { enumerate: false, seed: 7 });
+    const b = tracePacket(w.state, probe, { enumerate: false, seed: 7 });
+    expect(a.branches).toHaveLength(1);
+    expect(a.mode).toBe('concrete');
+    expect(a.branches[0].forward.disposition).toEqual(b.branches[0].forward.disposition);
+    const seen = new Set<string>();
+    for (let s = 1; s <= 30; s++) seen.add(tracePacket(w.state, probe, { enumerate: false, seed: s }).branches[0].forward.disposition.netns);
+    expect(seen.size).toBe(3);
+  });
+
+  it('a Service without endpoints is rejected by the kube-proxy rule in filter', () => {
+    const svc = w.state.objects['Service/default/ghost'] as unknown as { spec: { clusterIP: string } };
+    const t: Trace = tracePacket(w.state, { from: { pod: w.pods[0].name, namespace: 'default' }, dst: svc.spec.clusterIP, dport: 9090, protocol: 'TCP' });
+    expect(t.branches).toHaveLength(1);
+    const d = t.branches[0].forward.disposition;
+    expect(d.code).toBe('rejected');
+    expect(d.signal).toBe('icmp-port-unreachable');
+    expect(d.decidedBy).toMatchObject({ kind: 'rule', table: 'filter', chain: 'KUBE-SERVICES' });
+    expect((d.decidedBy as { text: string }).text).toContain('has no endpoints');
+    expect(d.node).toBe(w.pods[0].node);
+    expect(d.netns).toBe('root');
+  });
+
+  it('pod → pod directly, ICMP and UDP', () => {
+    const [a, b] = w.pods;
+    const t = tracePacket(w.state, { from: { pod: a.name, namespace: 'default' }, dst: b.ip, dport: 0, protocol: 'ICMP' });
+    expect(t.branches[0].forward.disposition.code).toBe('delivered');
+    expect(t.branches[0].reply?.disposition.code).toBe('delivered');
+    const u = tracePacket(w.state, { from: { pod: a.name, namespace: 'default' }, dst: b.ip, dport: 53, protocol: 'UDP' });
+    // The nginx pod declares only TCP/80.
+    expect(u.branches[0].forward.disposition.code).toBe('port-closed');
+  });
+
+  it('node → Service IP from the host network (OUTPUT path)', () => {
+    const t = tracePacket(w.state, { from: { node: w.pods[0].node }, dst: w.clusterIP, dport: 8080, protocol: 'TCP' });
+    expect(t.branches).toHaveLength(3);
+    for (const b of t.branches) {
+      expect(b.forward.disposition.code).toBe('delivered');
+      const nat = b.forward.steps.find((s) => s.kind === 'nat')!;
+      expect(nat.decidedBy).toMatchObject({ kind: 'nat', type: 'DNAT', rule: { table: 'nat' } });
+      expect(b.reply?.disposition.code).toBe('delivered');
+    }
+  });
+});
+
+describe('drops', () => {
+  it('blackhole route on the client node: null-routed by that route', () => {
+    const w = fresh();
+    const [a, b] = w.pods.filter((p, i, all) => all.findIndex((q) => q.node === p.node) === i);
+    addRoute(w.state.hosts[a.node].namespaces.root, { dst: `${b.ip}/32`, type: 'blackhole' });
+    const t = tracePacket(w.state, { from: { pod: a.name, namespace: 'default' }, dst: b.ip, dport: 80, protocol: 'TCP' });
+    const d = t.branches[0].forward.disposition;
+    expect(d.code).toBe('null-routed');
+    expect(d.node).toBe(a.node);
+    expect(d.decidedBy).toMatchObject({ kind: 'route', route: `blackhole ${b.ip}` });
+  });
+
+  it('no default route on the client node: no route, ICMP net unreachable', () => {
+    const w = fresh();
+    const [a, b] = w.pods.filter((p, i, all) => all.findIndex((q) => q.node === p.node) === i);
+    const root = w.state.hosts[a.node].namespaces.root;
+    root.routes = root.routes.filter((r) => !(r.family === 4 && r.dst === 'default'));
+    const t = tracePacket(w.state, { from: { pod: a.name, namespace: 'default' }, dst: b.ip, dport: 80, protocol: 'TCP' });
+    const d = t.branches[0].forward.disposition;
+    expect(d.code).toBe('no-route');
+    expect(d.signal).toBe('ICMP net-unreachable');
+    expect(d.node).toBe(a.node);
+  });
+
+  it('source/dest check: a source address the ENI does not own is dropped by the VPC', () => {
+    const w = fresh();
+    const [a, b] = w.pods.filter((p, i, all) => all.findIndex((q) => q.node === p.node) === i);
+    const eni = w.state.vpc.enis.find((e) => e.secondaryIps.includes(a.ip))!;
+    eni.secondaryIps = eni.secondaryIps.filter((ip) => ip !== a.ip);
+    const t = tracePacket(w.state, { from: { pod: a.name, namespace: 'default' }, dst: b.ip, dport: 80, protocol: 'TCP' });
+    const d = t.branches[0].forward.disposition;
+    expect(d.code).toBe('source-dest-check');
+    expect(d.decidedBy).toEqual({ kind: 'eni', eniId: eni.id, check: 'source' });
+    // With the check off, the VPC carries it.
+    eni.sourceDestCheck = false;
+    const t2 = tracePacket(w.state, { from: { pod: a.name, namespace: 'default' }, dst: b.ip, dport: 80, protocol: 'TCP' });
+    expect(t2.branches[0].forward.disposition.code).toBe('delivered');
+  });
+
+  it('forwarding disabled on the node: dropped at the routing decision', () => {
+    const w = fresh();
+    const [a, b] = w.pods.filter((p, i, all) => all.findIndex((q) => q.node === p.node) === i);
+    const root = w.state.hosts[a.node].namespaces.root;
+    for (const k of Object.keys(root.sysctls)) if (/^net\.ipv4\.conf\.[^.]+\.forwarding$/.test(k)) root.sysctls[k] = '0';
+    const t = tracePacket(w.state, { from: { pod: a.name, namespace: 'default' }, dst: b.ip, dport: 80, protocol: 'TCP' });
+    expect(t.branches[0].forward.disposition.code).toBe('forwarding-disabled');
+  });
+});
