@@ -55,6 +55,7 @@ export const EXTERNAL_SERVICE_IP_RULE_PRIORITY = 1535;
 export const FROM_POD_RULE_PRIORITY = 1536;
 /** The pod's dummy next hop. */
 export const POD_GATEWAY = '169.254.1.1';
+/** Name of the primary ENI's link when the host has no link carrying its ENI id (kernel naming). */
 export const PRIMARY_IF = 'eth0';
 /** Pod-side interface name (the CNI's CNI_IFNAME from kubelet). */
 export const CONTAINER_IF = 'eth0';
@@ -64,6 +65,28 @@ export const CNI_NETWORK_NAME = 'aws-cni';
 /** GeneratePodHostVethName: prefix + the first 11 hex digits of sha1("<namespace>.<name>"). */
 export function hostVethName(prefix: string, namespace: string, name: string): string {
   return prefix + sha1Hex(`${namespace}.${name}`).slice(0, 11);
+}
+
+/**
+ * The primary interface as aws-node finds it: the link whose MAC is the primary ENI's (IMDS
+ * mac → GetInterfaceByMAC). Its name is the OS's: eth0 on AL2 and Bottlerocket, ens5 on AL2023
+ * (systemd predictable names). aws-vpc-cni-init's rp_filter and the mangle rule use this name.
+ */
+export function primaryIfName(cluster: ClusterState, host: Host, instanceId: string): string {
+  const primary = instanceEnis(cluster.vpc, instanceId).find((e) => (e.deviceIndex ?? 0) === 0);
+  const root = getNs(host, ROOT_NS);
+  const l = primary && root.links.find((x) => x.eniId === primary.id || (x.kind === 'device' && x.mac === primary.mac));
+  return l?.name ?? PRIMARY_IF;
+}
+
+/**
+ * The name the OS gives an ENI hot-plugged at `deviceIndex`, following the primary's scheme:
+ * the kernel's ethN (eth0 → eth1, eth2, …) or the PCI-slot name (ens5 → ens6, ens7, …: on Nitro
+ * the ENA of device index N sits in slot 5 + N). aws-node does not name links; it finds them by MAC.
+ */
+export function eniLinkName(primaryName: string, deviceIndex: number): string {
+  const m = /^(.*?)(\d+)$/.exec(primaryName);
+  return m ? `${m[1]}${Number(m[2]) + deviceIndex}` : `eth${deviceIndex}`;
 }
 
 /** setupENINetwork's route table for an ENI: device number + 1 (network card 0). */
@@ -155,14 +178,17 @@ function eniConfigFor(cluster: ClusterState, az: string): IpamdInitOptions {
 /** setupENINetwork for every attached secondary ENI without a link yet; removes links of ENIs that are gone. */
 export function syncEniLinks(cluster: ClusterState, host: Host, n: IpamdNode, cfg: AwsNodeConfig): void {
   const root = getNs(host, ROOT_NS);
-  const attached = instanceEnis(cluster.vpc, n.instanceId).filter((e) => (e.deviceIndex ?? 0) > 0);
+  const all = instanceEnis(cluster.vpc, n.instanceId);
+  const primary = all.find((e) => (e.deviceIndex ?? 0) === 0);
+  const primaryName = primaryIfName(cluster, host, n.instanceId);
+  const attached = all.filter((e) => (e.deviceIndex ?? 0) > 0);
   const ids = new Set(attached.map((e) => e.id));
   for (const l of [...root.links]) {
-    if (l.eniId && l.name !== PRIMARY_IF && !ids.has(l.eniId)) delLink(host, ROOT_NS, l.name);
+    if (l.eniId && l.eniId !== primary?.id && l.name !== primaryName && !ids.has(l.eniId)) delLink(host, ROOT_NS, l.name);
   }
   for (const eni of attached) {
     if (root.links.some((l) => l.eniId === eni.id)) continue;
-    const dev = `eth${eni.deviceIndex}`;
+    const dev = eniLinkName(primaryName, eni.deviceIndex ?? 0);
     const subnet = getSubnet(cluster.vpc, eni.subnetId);
     const { prefixLen } = parseCidr4(subnet.cidr);
     const gw = subnetGateway(subnet);
@@ -227,16 +253,17 @@ export function createVpcCni(): CniPlugin {
       const { cluster, node, host } = ctx;
       const cfg = config(cluster);
       const root = getNs(host, ROOT_NS);
+      const primaryIf = primaryIfName(cluster, host, node.instanceId);
       // aws-vpc-cni-init: rp_filter loose on the primary interface.
-      setSysctl(root, `net.ipv4.conf.${PRIMARY_IF}.rp_filter`, '2');
+      setSysctl(root, `net.ipv4.conf.${primaryIf}.rp_filter`, '2');
       // SetupHostNetwork
-      setLink(host, ROOT_NS, PRIMARY_IF, { mtu: cfg.eniMtu });
+      setLink(host, ROOT_NS, primaryIf, { mtu: cfg.eniMtu });
       if (cfg.nodePortSupport || !cfg.externalSnat) {
         addRule(root, { priority: HOST_RULE_PRIORITY, fwmark: cfg.connmark, fwmask: cfg.connmark, table: TABLE_MAIN });
       }
       root.netfilter = iptablesRestore(
         root.netfilter,
-        hostIptablesRules({ vpcCidrs: [cluster.vpc.cidr], primaryIp: node.primaryIp, primaryIf: PRIMARY_IF, cfg }),
+        hostIptablesRules({ vpcCidrs: [cluster.vpc.cidr], primaryIp: node.primaryIp, primaryIf, cfg }),
         { noflush: true, file: 'aws-node' },
       );
       // configureIPRulesForPods → UpdateExternalServiceIpRules
@@ -277,6 +304,10 @@ export function createVpcCni(): CniPlugin {
       bootLoopback(host, netns); // the loopback plugin
       if (findLink(getNs(host, ROOT_NS), hostVeth)) delLink(host, ROOT_NS, hostVeth); // stale hostVeth
       const [, hv] = addVethPair(host, netns, CONTAINER_IF, netns, hostVeth, { mtu: cfg.podMtu });
+      // netlink.Veth{LinkAttrs{Name, Flags, MTU}}: TxQLen is left 0 and vishvananda/netlink sends
+      // IFLA_TXQLEN 0 for both ends, so neither shows a qlen in `ip link` (real EKS output agrees).
+      setLink(host, netns, CONTAINER_IF, { txqlen: 0 });
+      setLink(host, netns, hostVeth, { txqlen: 0 });
       setLinkUp(host, netns, hostVeth, true);
       setLinkUp(host, netns, CONTAINER_IF, true);
       replaceRoute(pns, { dst: `${POD_GATEWAY}/32`, dev: CONTAINER_IF, scope: 'link' });
