@@ -8,7 +8,8 @@ import type { KObject, V1Node } from '../k8s/types.ts';
 import { ec2PrivateDnsName } from '../k8s/naming.ts';
 import { nextU32, randHex, randInt, randUuid } from '../k8s/rand.ts';
 import { KubewireError } from '../errors.ts';
-import { addAddress, addLink, addRoute, getNs, newHost } from '../node-state/ops.ts';
+import { addAddress, addLink, addRoute, getNs, newHost, setSysctl } from '../node-state/ops.ts';
+import { applyKubeletIptables } from '../kube-proxy/proxy.ts';
 import { ROOT_NS, type Host } from '../node-state/types.ts';
 import { launchInstance } from '../aws/ec2.ts';
 import { cidrContains, parseCidr4 } from '../aws/ip.ts';
@@ -162,6 +163,17 @@ export function configurePrimaryInterface(state: ClusterState, host: Host, eni: 
   }
 }
 
+/**
+ * What the EKS AMI and kubelet set before any pod runs: IPv4 forwarding on (the AMI's sysctl
+ * config for Kubernetes nodes), and kubelet's own iptables chains (KUBE-FIREWALL and friends).
+ */
+function bootKernelAndKubelet(host: Host): void {
+  const ns = getNs(host, ROOT_NS);
+  setSysctl(ns, 'net.ipv4.ip_forward', '1');
+  applyKubeletIptables(ns, 4);
+  applyKubeletIptables(ns, 6);
+}
+
 /** Launches every node group's instances, registers their Node objects and boots their networking. */
 export function createNodes(state: ClusterState, cni: CniPlugin): void {
   const spec = state.spec;
@@ -184,6 +196,7 @@ export function createNodes(state: ClusterState, cni: CniPlugin): void {
     };
     const host = newHost(name);
     configurePrimaryInterface(state, host, primaryEni);
+    bootKernelAndKubelet(host);
     state.nodes.push(record);
     state.hosts[name] = host;
     const ctx = { cluster: state, node: record, host };
