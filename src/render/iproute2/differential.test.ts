@@ -130,6 +130,16 @@ describe.skipIf(!usable.ok)(`iproute2 output vs the real tools (${usable.reason 
     ['ip', '-o', 'link'],
     ['ip', '-o', 'route'],
     ['ip', '-V'],
+    ['ip', '-j', 'addr'],
+    ['ip', '-j', '-4', 'a'],
+    ['ip', '-j', 'a', 'show', 'dev', 'eth1'],
+    ['ip', '-j', '-6', 'a', 'show', 'dev', 'eth1'],
+    ['ip', '-j', 'link'],
+    ['ip', '-j', 'route'],
+    ['ip', '-j', 'route', 'show', 'table', 'all'],
+    ['ip', '-j', '-6', 'route'],
+    ['ip', '-j', 'rule'],
+    ['ip', '-j', '-6', 'rule'],
     ['ip'],
     // Errors: same text, same exit code.
     ['ip', 'foo'],
@@ -163,6 +173,10 @@ describe.skipIf(!usable.ok)(`iproute2 output vs the real tools (${usable.reason 
     const real = lab.run('root', ['ip', 'neigh']);
     expect(sortLines(model('root', ['ip', 'neigh']).stdout)).toBe(sortLines(real.stdout));
   });
+  it('node: ip -j neigh (as a set)', () => {
+    const parse = (t: string) => (JSON.parse(t) as unknown[]).map((x) => JSON.stringify(x)).sort();
+    expect(parse(model('root', ['ip', '-j', 'neigh']).stdout)).toEqual(parse(lab.run('root', ['ip', '-j', 'neigh']).stdout));
+  });
   it('node: bridge fdb show (as a set)', () => {
     const real = lab.run('root', ['bridge', 'fdb', 'show']);
     expect(sortLines(model('root', ['bridge', 'fdb', 'show']).stdout)).toBe(sortLines(real.stdout));
@@ -186,6 +200,10 @@ describe.skipIf(!usable.ok)(`iproute2 output vs the real tools (${usable.reason 
     ['ip', 'route', 'get', '169.254.1.1'],
     ['ip', 'route', 'get', '192.168.5.10'],
     ['ip', 'route', 'get', '127.0.0.1'],
+    ['ip', '-j', 'a'],
+    ['ip', '-j', '-4', 'a'],
+    ['ip', '-j', 'link'],
+    ['ip', '-j', 'neigh'],
   ];
   for (const pod of ['cni-1a2b3c4d-0001', 'cni-1a2b3c4d-0003', 'cni-calico-0001']) {
     for (const argv of podCommands) {

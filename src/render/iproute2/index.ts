@@ -8,6 +8,7 @@ import type { RenderOptions } from './common.ts';
 import { canonicalDst, parseAddr } from '../../node-state/addr.ts';
 import { ERRNO_TEXT, fibLookup4, fibLookupInput4, type FibQuery4 } from '../../node-state/fib.ts';
 import { tableName } from './common.ts';
+import { addrsJson, linksJson, neighJson, routesJson, rulesJson } from './json.ts';
 
 export { renderAddrs, renderAddrsBrief, renderLinks, renderLinksBrief } from './link.ts';
 export { renderFdb, renderNeighbours, renderRoutes, renderRules, routeLine, ruleLine } from './route.ts';
@@ -44,6 +45,7 @@ interface GlobalOpts {
   brief: boolean;
   details: boolean;
   oneline: boolean;
+  json: boolean;
 }
 
 export const IP_VERSION = 'ip utility, iproute2-6.1.0, libbpf 1.1.2';
@@ -83,7 +85,7 @@ export function runIpCommand(host: Host, nsName: string, argv: string[], opts: R
 }
 
 function runIp(host: Host, ns0: NetNs, args: string[], ropts: RenderOptions): IpResult {
-  const g: GlobalOpts = { brief: false, details: false, oneline: false };
+  const g: GlobalOpts = { brief: false, details: false, oneline: false, json: false };
   let ns = ns0;
   let i = 0;
   for (; i < args.length; i++) {
@@ -111,7 +113,9 @@ function runIp(host: Host, ns0: NetNs, args: string[], ropts: RenderOptions): Ip
       ns = other;
     } else if (matches(opt, 'color') || matches(opt, 'human') || matches(opt, 'iec')) {
       // Colour only matters on a terminal; -h/-iec only change statistics.
-    } else if (matches(opt, 'json') || matches(opt, 'pretty') || matches(opt, 'statistics')) {
+    } else if (matches(opt, 'json')) {
+      g.json = true;
+    } else if (matches(opt, 'pretty') || matches(opt, 'statistics')) {
       return fail(`kubewire: ip ${a} is not modelled (use the plain text form)`, 255);
     } else {
       return fail(`Option "${a}" is unknown, try "ip -help".`, 255);
@@ -193,6 +197,10 @@ function doAddress(host: Host, ns: NetNs, rest: string[], g: GlobalOpts, ropts: 
   }
   const f = parseShowArgs(ns, words, 'address');
   f.family = g.family;
+  if (g.json) {
+    if (g.family === 6 && f.dev === undefined) return fail('kubewire: "ip -j -6 addr" is not modelled', 255);
+    return ok(addrsJson(ns, f));
+  }
   if (g.brief) return ok(renderAddrsBrief(ns, f));
   if (g.oneline) return ok(addrOneline(ns, f));
   return ok(renderAddrs(host, ns, f, ropts));
@@ -209,6 +217,10 @@ function doLink(host: Host, ns: NetNs, rest: string[], g: GlobalOpts, ropts: Ren
     } else return fail(`Command "${c}" is unknown, try "ip link help".`, 255);
   }
   const f = parseShowArgs(ns, words, 'link');
+  if (g.json) {
+    if (g.details) return fail('kubewire: "ip -j -d link" is not modelled', 255);
+    return ok(linksJson(host, ns, f));
+  }
   if (g.brief) return ok(renderLinksBrief(host, ns, f));
   const text = renderLinks(host, ns, f, { ...ropts, details: g.details });
   return ok(g.oneline ? oneline(text, /^\d+: /) : text);
@@ -234,6 +246,7 @@ function doRoute(ns: NetNs, rest: string[], g: GlobalOpts): IpResult {
     else if (['add', 'change', 'replace', 'prepend', 'append', 'test', 'delete', 'flush', 'save', 'restore', 'showdump'].some((k) => matches(c, k))) {
       return fail('kubewire: node state is read-only here; change it through the cluster', 255);
     } else if (matches(c, 'get')) {
+      if (g.json) return fail('kubewire: "ip -j route get" is not modelled', 255);
       return routeGet(ns, words.slice(1), g);
     } else return fail(`Command "${c}" is unknown, try "ip route help".`, 255);
   }
@@ -261,7 +274,7 @@ function doRoute(ns: NetNs, rest: string[], g: GlobalOpts): IpResult {
   }
   if (f.table === undefined) f.table = 254;
   if (f.table !== 'all' && f.family === undefined) f.family = 4;
-  return ok(renderRoutes(ns, f));
+  return ok(g.json ? routesJson(ns, f) : renderRoutes(ns, f));
 }
 
 function canon(p: string | undefined, fam?: 4 | 6): string {
@@ -283,6 +296,7 @@ function doRule(ns: NetNs, rest: string[], g: GlobalOpts): IpResult {
       return fail('kubewire: node state is read-only here; change it through the cluster', 255);
     } else return fail(`Command "${c}" is unknown, try "ip rule help".`, 255);
   }
+  if (g.json) return ok(rulesJson(ns, g.family ?? 4));
   if (g.family === undefined) return ok(renderRules(ns, 4));
   return ok(renderRules(ns, g.family));
 }
@@ -307,6 +321,10 @@ function doNeigh(ns: NetNs, rest: string[], g: GlobalOpts): IpResult {
       f.dev = d;
     } else if (w === 'proxy') f.proxy = true;
     else return fail(`kubewire: "ip neigh show ${w}" is not modelled`, 255);
+  }
+  if (g.json) {
+    if (f.proxy) return fail('kubewire: "ip -j neigh show proxy" is not modelled', 255);
+    return ok(neighJson(ns, f));
   }
   return ok(renderNeighbours(ns, f));
 }

@@ -63,7 +63,7 @@ function cmpV6(a: Route, b: Route): number {
 }
 
 /** Tables in the order the kernel dumps them. */
-function tableOrder(ns: NetNs, family: 4 | 6): number[] {
+export function tableOrderFor(ns: NetNs, family: 4 | 6): number[] {
   const seen: number[] = [];
   for (const r of ns.routes) if (r.family === family && !seen.includes(r.table)) seen.push(r.table);
   // local and main exist from boot; others are created by their first route. Newer tables go
@@ -77,7 +77,7 @@ function tableOrder(ns: NetNs, family: 4 | 6): number[] {
   });
 }
 
-function sortedRoutes(ns: NetNs, family: 4 | 6, table: number): Route[] {
+export function sortedTableRoutes(ns: NetNs, family: 4 | 6, table: number): Route[] {
   const rs = ns.routes.filter((r) => r.family === family && r.table === table);
   // Array.prototype.sort is stable, so insertion order breaks ties.
   return rs.sort(family === 4 ? cmpV4 : cmpV6);
@@ -113,7 +113,7 @@ export function routeLine(r: Route, f: { showTable: boolean; hideDev: boolean; h
   return s + '\n';
 }
 
-function matchRoute(r: Route, f: RouteFilter): boolean {
+export function matchesRouteFilter(r: Route, f: RouteFilter): boolean {
   if (f.dev !== undefined && r.dev !== f.dev) return false;
   if (f.proto !== undefined && protoName(r.proto) !== f.proto) return false;
   if (f.scope !== undefined && scopeName(r.scope) !== f.scope) return false;
@@ -137,10 +137,10 @@ export function renderRoutes(ns: NetNs, f: RouteFilter = {}): string {
   const families: Array<4 | 6> = f.family ? [f.family] : table === 'all' ? [4, 6] : [4];
   let out = '';
   for (const fam of families) {
-    const tables = table === 'all' ? tableOrder(ns, fam) : [table];
+    const tables = table === 'all' ? tableOrderFor(ns, fam) : [table];
     for (const t of tables) {
-      for (const r of sortedRoutes(ns, fam, t)) {
-        if (!matchRoute(r, f)) continue;
+      for (const r of sortedTableRoutes(ns, fam, t)) {
+        if (!matchesRouteFilter(r, f)) continue;
         // iproute2 hides the routing cache-like kernel routes of type other than unicast only
         // when a type filter says so; `ip route show table main` lists everything in main.
         out += routeLine(r, { showTable: table === 'all', hideDev: f.dev !== undefined, hideProto: f.proto !== undefined, hideScope: f.scope !== undefined });
