@@ -284,12 +284,11 @@ export function validateObjectMeta(meta: unknown, namespaced: boolean, nameFn: N
   return errs;
 }
 
-const selectorOps = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
 export function validateLabelSelector(sel: unknown, path: PathSeg[]): FieldError[] {
   if (sel === undefined || sel === null) return [];
   const s = obj(sel);
-  const errs: FieldError[] = [];
+  const errs: FieldError[] = validateLabels(s.matchLabels, [...path, 'matchLabels']);
   arr(s.matchExpressions).forEach((e, i) => {
     const ex = obj(e);
     const p: PathSeg[] = [...path, 'matchExpressions', i];
@@ -307,7 +306,6 @@ export function validateLabelSelector(sel: unknown, path: PathSeg[]): FieldError
       for (const m of isValidLabelValue(str(v))) errs.push(fieldErr.invalid([...p, 'values', j], str(v), m));
     });
   });
-  errs.push(...validateLabels(s.matchLabels, [...path, 'matchLabels']));
   return errs;
 }
 
