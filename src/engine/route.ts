@@ -279,6 +279,18 @@ export type OutputResult = OutputRoute | { ok: false; error: FibError; reason: s
 /** ip_route_output_key: the route of a locally generated packet and its source address. */
 export function routeOutput(ns: NetNs, f: Flow): OutputResult {
   const flow: Flow = { ...f, iif: 'lo' };
+  if (f.src) {
+    // ip_route_output_key_hash_rcu: a given source must be one of our addresses (no IP_TRANSPARENT).
+    const v = ip4(f.src) ?? 0;
+    const m = isMartian(v);
+    if (m === 'multicast' || m === 'lbcast' || m === 'zeronet') {
+      return { ok: false, error: 'EINVAL', reason: `source ${f.src} is ${m}`, fib: { ok: false, error: 'EINVAL', reason: `source ${f.src} is ${m}` } };
+    }
+    if (!isLocalAddress(ns, f.src)) {
+      const reason = `source ${f.src} is not a local address`;
+      return { ok: false, error: 'ENETUNREACH', reason, fib: { ok: false, error: 'ENETUNREACH', reason } };
+    }
+  }
   const fib = fibLookup(ns, flow);
   if (!fib.ok) return { ok: false, error: fib.error, reason: fib.reason, fib };
   const r = fib.route;
