@@ -212,6 +212,12 @@ export function routeDelLine(r: Route): string {
   return p.join(' ');
 }
 
+/** A sysctl of one device (net.ipv4.conf.eth0.rp_filter, net.ipv4.neigh.cali1.proxy_delay). */
+export function perDeviceKey(k: string): boolean {
+  const m = /^net\.ipv[46]\.(conf|neigh)\.([^.]+)\./.exec(k);
+  return !!m && m[2] !== 'all' && m[2] !== 'default';
+}
+
 function v6Addrs(ns: NetNs): Address[] {
   return ns.addresses.filter((a) => a.family === 6 && !isAutoAddress(ns, a));
 }
@@ -241,7 +247,7 @@ export function hostToBatch(host: Host, opts: BatchOptions = {}): HostBatch {
     const ns = host.namespaces[n];
     const lines: string[] = opts.disableDad ? ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'] : [];
     for (const [k, v] of Object.entries(ns.sysctls)) {
-      if (/^net\.ipv[46]\.conf\.(all|default)\./.test(k) || !/^net\.ipv[46]\.conf\./.test(k)) {
+      if (!perDeviceKey(k)) {
         if (fresh[k] !== v) lines.push(`${k}=${v}`);
       }
     }
@@ -333,11 +339,13 @@ export function hostToBatch(host: Host, opts: BatchOptions = {}): HostBatch {
       const d = sysctlDev(l.name);
       if (opts.disableDad) lines.push(`net.ipv6.conf.${d}.accept_dad=0`);
       for (const fam of ['ipv4', 'ipv6']) {
-        const pre = `net.${fam}.conf.${d}.`;
-        for (const [k, v] of Object.entries(ns.sysctls)) {
-          if (!k.startsWith(pre)) continue;
-          const inherited = ns.sysctls[`net.${fam}.conf.default.${k.slice(pre.length)}`];
-          if (inherited !== v) lines.push(`${k}=${v}`);
+        for (const sect of ['conf', 'neigh']) {
+          const pre = `net.${fam}.${sect}.${d}.`;
+          for (const [k, v] of Object.entries(ns.sysctls)) {
+            if (!k.startsWith(pre)) continue;
+            const inherited = ns.sysctls[`net.${fam}.${sect}.default.${k.slice(pre.length)}`];
+            if (inherited !== v) lines.push(`${k}=${v}`);
+          }
         }
       }
     }

@@ -102,11 +102,13 @@ function dropDevSysctls(ns: NetNs, dev: string): Record<string, string> {
   const d = sysctlDev(dev);
   const saved: Record<string, string> = {};
   for (const fam of ['ipv4', 'ipv6']) {
-    const pre = `net.${fam}.conf.${d}.`;
-    for (const k of Object.keys(ns.sysctls)) {
-      if (k.startsWith(pre)) {
-        saved[`${fam}.${k.slice(pre.length)}`] = ns.sysctls[k];
-        delete ns.sysctls[k];
+    for (const sect of ['conf', 'neigh']) {
+      const pre = `net.${fam}.${sect}.${d}.`;
+      for (const k of Object.keys(ns.sysctls)) {
+        if (k.startsWith(pre)) {
+          saved[`${fam}.${sect}.${k.slice(pre.length)}`] = ns.sysctls[k];
+          delete ns.sysctls[k];
+        }
       }
     }
   }
@@ -210,7 +212,7 @@ export function setSysctl(ns: NetNs, key: string, value: string): void {
     /^net\.ipv6\.conf\.[^.]+\.[a-z_]+$/.test(key) ||
     /^net\.(ipv4|ipv6|core|bridge|netfilter)\./.test(key);
   if (!known) throw new KubewireError(`sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory`);
-  const m = /^net\.(ipv4|ipv6)\.conf\.([^.]+)\.([a-z_]+)$/.exec(key);
+  const m = /^net\.(ipv4|ipv6)\.(?:conf|neigh)\.([^.]+)\.([a-z_]+)$/.exec(key);
   if (m && m[2] !== 'all' && m[2] !== 'default') {
     const devName = m[2].replace(/\//g, '.');
     if (!findLink(ns, devName)) throw new KubewireError(`sysctl: cannot stat /proc/sys/${key.replace(/\./g, '/')}: No such file or directory`);
@@ -628,8 +630,8 @@ export function setLink(host: Host, nsName: string, dev: string, p: { mtu?: numb
     const saved = dropDevSysctls(ns, old);
     l.name = p.name;
     for (const [k, v] of Object.entries(saved)) {
-      const [fam, ...rest] = k.split('.');
-      ns.sysctls[`net.${fam}.conf.${sysctlDev(p.name)}.${rest.join('.')}`] = v;
+      const [fam, sect, ...rest] = k.split('.');
+      ns.sysctls[`net.${fam}.${sect}.${sysctlDev(p.name)}.${rest.join('.')}`] = v;
     }
     for (const a of ns.addresses) if (a.dev === old) a.dev = p.name;
     for (const r of ns.routes) if (r.dev === old) r.dev = p.name;

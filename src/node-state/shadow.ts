@@ -7,6 +7,12 @@
 import { addAddress, addLink, findLink, newNetns, setLinkUp, setSysctl, netnsIdFor } from './ops.ts';
 import type { Address, Host, Link, NetNs, Route } from './types.ts';
 
+/** Same test as ip-batch's (kept here to avoid an import cycle). */
+function perDeviceKey(k: string): boolean {
+  const m = /^net\.ipv[46]\.(conf|neigh)\.([^.]+)\./.exec(k);
+  return !!m && m[2] !== 'all' && m[2] !== 'default';
+}
+
 export interface ShadowPlan {
   /** Namespaces in the order the batch handles them. */
   nsNames: string[];
@@ -29,7 +35,7 @@ export function replayForKernelRoutes(host: Host, plan: ShadowPlan): Host | unde
     for (const n of plan.nsNames) {
       const ns = newNetns(sh, n);
       for (const [k, v] of Object.entries(host.namespaces[n].sysctls)) {
-        if (!/^net\.ipv[46]\.conf\./.test(k) || /^net\.ipv[46]\.conf\.(all|default)\./.test(k)) {
+        if (!perDeviceKey(k)) {
           if (ns.sysctls[k] !== v) setSysctl(ns, k, v);
         }
       }
@@ -48,7 +54,7 @@ export function replayForKernelRoutes(host: Host, plan: ShadowPlan): Host | unde
     for (const n of plan.nsNames) {
       const src = host.namespaces[n];
       const dst = sh.namespaces[n];
-      for (const [k, v] of Object.entries(src.sysctls)) if (/^net\.ipv[46]\.conf\./.test(k) && !/\.(all|default)\./.test(k)) dst.sysctls[k] = v;
+      for (const [k, v] of Object.entries(src.sysctls)) if (perDeviceKey(k)) dst.sysctls[k] = v;
       for (const a of src.addresses) if (a.family === 4 && !plan.isAuto(src, a)) addAddress(dst, a.dev, `${a.local}/${a.prefixlen}`, addrOpts(a));
       for (const a of [...src.addresses].reverse()) if (a.family === 6 && !plan.isAuto(src, a) && !plan.v6AfterUp(src, a)) addAddress(dst, a.dev, `${a.local}/${a.prefixlen}`, addrOpts(a));
     }

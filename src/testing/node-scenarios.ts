@@ -91,6 +91,9 @@ export function eksNode(): Host {
   newNetns(h, 'cni-calico-0001');
   addVethPair(h, 'cni-calico-0001', 'eth0', 'root', 'cali1f2e3d4c5b6', { macA: 'ee:ee:ee:ee:ee:ee', macB: 'ee:ee:ee:ee:ee:ef' });
   setLinkUp(h, 'root', 'cali1f2e3d4c5b6');
+  setSysctl(root, 'net.ipv4.conf.cali1f2e3d4c5b6.proxy_arp', '1');
+  setSysctl(root, 'net.ipv4.neigh.cali1f2e3d4c5b6.proxy_delay', '0');
+  setSysctl(root, 'net.ipv6.conf.cali1f2e3d4c5b6.accept_ra', '0');
   addRoute(root, { dst: '10.244.0.5/32', dev: 'cali1f2e3d4c5b6', scope: 'link', proto: 80 });
   // A same-namespace veth pair with one end down (M-DOWN) and a link that stays down.
   addVethPair(h, 'root', 'vtest0', 'root', 'vtest1', { macA: '02:00:00:00:0a:01', macB: '02:00:00:00:0a:02' });

@@ -177,6 +177,14 @@ describe.skipIf(!usable.ok)(`iproute2 output vs the real tools (${usable.reason 
     const parse = (t: string) => (JSON.parse(t) as unknown[]).map((x) => JSON.stringify(x)).sort();
     expect(parse(model('root', ['ip', '-j', 'neigh']).stdout)).toEqual(parse(lab.run('root', ['ip', '-j', 'neigh']).stdout));
   });
+  it('every sysctl the model holds has the same value in the kernel', () => {
+    for (const [name, ns] of Object.entries(host.namespaces)) {
+      const keys = Object.keys(ns.sysctls).sort();
+      const real = lab.run(name, ['sysctl', '-n', ...keys]);
+      expect(real.exitCode, real.stderr).toBe(0);
+      expect(keys.map((k) => `${k}=${ns.sysctls[k]}`)).toEqual(keys.map((k, i) => `${k}=${real.stdout.split('\n')[i]}`));
+    }
+  });
   it('node: bridge fdb show (as a set)', () => {
     const real = lab.run('root', ['bridge', 'fdb', 'show']);
     expect(sortLines(model('root', ['bridge', 'fdb', 'show']).stdout)).toBe(sortLines(real.stdout));
