@@ -141,6 +141,16 @@ describe('Service validation', () => {
     ]);
   });
 
+  it('load-balancer-only fields on other types', () => {
+    expect(check(svc({ ports: [{ port: 80 }], loadBalancerSourceRanges: ['10.0.0.0/8', 'x'] }))).toEqual([
+      "spec.LoadBalancerSourceRanges: Forbidden: may only be used when `type` is 'LoadBalancer'",
+      'spec.LoadBalancerSourceRanges[1]: Invalid value: "x": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)',
+    ]);
+    expect(check(svc({ type: 'NodePort', ports: [{ port: 80 }], allocateLoadBalancerNodePorts: false }))).toEqual([
+      "spec.allocateLoadBalancerNodePorts: Forbidden: may only be used when `type` is 'LoadBalancer'",
+    ]);
+  });
+
   it('headless services may have no ports', () => {
     expect(check(svc({ clusterIP: 'None' }))).toEqual([]);
   });

@@ -974,6 +974,18 @@ function validateServiceSpec(svc: unknown): FieldError[] {
     if (seenPorts.has(key)) errs.push(fieldErr.duplicate([...sp, 'ports', i], servicePortKeyLiteral(str(p.protocol), Number(p.port))));
     seenPorts.add(key);
   });
+  // loadBalancerSourceRanges (the field path really is capitalised upstream)
+  const lbsr = arr(spec.loadBalancerSourceRanges);
+  if (lbsr.length > 0) {
+    const fp: PathSeg[] = [...sp, 'LoadBalancerSourceRanges'];
+    if (type !== 'LoadBalancer') errs.push(fieldErr.forbidden(fp, "may only be used when `type` is 'LoadBalancer'"));
+    lbsr.forEach((v, i) => {
+      const c = str(v).trim();
+      if (!isCIDR(c)) errs.push(fieldErr.invalid([...fp, i], c, cidrMsg));
+    });
+  }
+  if (spec.allocateLoadBalancerNodePorts !== undefined && spec.allocateLoadBalancerNodePorts !== null && type !== 'LoadBalancer')
+    errs.push(fieldErr.forbidden([...sp, 'allocateLoadBalancerNodePorts'], "may only be used when `type` is 'LoadBalancer'"));
   // externalTrafficPolicy
   const externallyAccessible = type === 'NodePort' || type === 'LoadBalancer' || (type === 'ClusterIP' && arr(spec.externalIPs).length > 0);
   const etp = spec.externalTrafficPolicy;
