@@ -1,0 +1,126 @@
+// Differential test: the walk's conntrack entries (DNAT + MASQUERADE through a router namespace)
+// against `conntrack -L` on the real kernel after the same flows, in kwt-<random>-… namespaces.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { NetnsLab, netnsUsable } from '../testing/netns.node.ts';
+import { addAddress, addRoute, addVethPair, bootLoopback, newHost, newNetns, setLinkUp, setSysctl } from '../node-state/ops.ts';
+import { iptablesRestore } from '../netfilter/restore.ts';
+import type { Host } from '../node-state/types.ts';
+import { newWalkState, replyPacket, walkFrom, type WalkWorld } from './walk.ts';
+import { renderConntrack } from './conntrack.ts';
+
+const RULES = `*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -d 10.96.0.1/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.9.1.2:80
+-A PREROUTING -d 10.96.0.1/32 -p udp -m udp --dport 53 -j DNAT --to-destination 10.9.1.2:5353
+-A POSTROUTING -o r1 -j MASQUERADE
+COMMIT
+`;
+
+function model(): Host {
+  const h = newHost('router');
+  for (const n of ['client', 'server']) {
+    newNetns(h, n);
+    bootLoopback(h, n);
+  }
+  addVethPair(h, 'client', 'eth0', 'root', 'r0', { macA: '02:00:00:00:00:02', macB: '02:00:00:00:00:01' });
+  addVethPair(h, 'server', 'eth0', 'root', 'r1', { macA: '02:00:00:00:01:02', macB: '02:00:00:00:01:01' });
+  for (const [ns, dev] of [['client', 'eth0'], ['root', 'r0'], ['server', 'eth0'], ['root', 'r1']]) setLinkUp(h, ns, dev);
+  addAddress(h.namespaces.client, 'eth0', '10.9.0.2/24');
+  addAddress(h.namespaces.root, 'r0', '10.9.0.1/24');
+  addAddress(h.namespaces.root, 'r1', '10.9.1.1/24');
+  addAddress(h.namespaces.server, 'eth0', '10.9.1.2/24');
+  addRoute(h.namespaces.client, { dst: 'default', via: '10.9.0.1', dev: 'eth0' });
+  addRoute(h.namespaces.server, { dst: 'default', via: '10.9.1.1', dev: 'eth0' });
+  setSysctl(h.namespaces.root, 'net.ipv4.ip_forward', '1');
+  h.namespaces.root.netfilter = iptablesRestore(h.namespaces.root.netfilter, RULES);
+  return h;
+}
+
+const PY_SERVER = `
+import socket, sys
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); t.bind(('10.9.1.2', 80)); t.listen(5)
+print('ready', flush=True)
+c, _ = t.accept(); c.recv(10)
+import time; time.sleep(8)
+`;
+
+const PY_CLIENT = `
+import socket
+s = socket.socket(); s.bind(('10.9.0.2', 40000)); s.settimeout(3); s.connect(('10.96.0.1', 8080)); s.send(b'x')
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('10.9.0.2', 40001)); u.sendto(b'q', ('10.96.0.1', 53))
+print('sent', flush=True)
+import time; time.sleep(8)
+`;
+
+function normalise(text: string): string[] {
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^(\S+ +\d+) \d+ /, '$1 T '))
+    .sort();
+}
+
+describe.skipIf(!netnsUsable().ok)('conntrack entries vs the real kernel', () => {
+  const lab = new NetnsLab();
+  let host: Host;
+  let server: ChildProcess | undefined;
+  let client: ChildProcess | undefined;
+  beforeAll(async () => {
+    host = model();
+    await lab.build(host);
+    const r = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'iptables-restore'], { input: RULES, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    server = spawn('ip', ['netns', 'exec', lab.realName('server'), 'python3', '-c', PY_SERVER], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('server did not start')), 5000);
+      server!.stdout!.on('data', (d: Buffer) => {
+        if (d.toString().includes('ready')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    // The client keeps its sockets open while conntrack is listed (a close would move TCP on to FIN states).
+    client = spawn('ip', ['netns', 'exec', lab.realName('client'), 'python3', '-c', PY_CLIENT], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('client did not connect')), 8000);
+      client!.stdout!.on('data', (d: Buffer) => {
+        if (d.toString().includes('sent')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    await new Promise((r) => setTimeout(r, 200));
+  }, 30000);
+  afterAll(() => {
+    for (const p of [client, server]) if (p?.pid !== undefined && p.exitCode === null) p.kill('SIGTERM');
+    lab.cleanup();
+  });
+
+  it('DNAT + MASQUERADE: TCP after the handshake and a one-way UDP datagram', () => {
+    const real = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'conntrack', '-L'], { encoding: 'utf8' });
+    expect(real.status).toBe(0);
+    expect(real.stderr).toMatch(/conntrack v1\.4\.7 \(conntrack-tools\): 2 flow entries have been shown\./);
+
+    const world: WalkWorld = { hosts: { router: host }, listening: (_n, ns, proto, port) => ns === 'server' && proto === 6 && port === 80 };
+    const state = newWalkState();
+    const from = { node: 'router', netns: 'client' };
+    const syn = walkFrom(world, from, { family: 4, src: '10.9.0.2', dst: '10.96.0.1', proto: 6, sport: 40000, dport: 8080, tcpFlags: 0x02, ttl: 64, mark: 0 }, {}, state);
+    expect(syn).toHaveLength(1);
+    expect(syn[0].disposition.code).toBe('delivered');
+    const synack = walkFrom(world, { node: 'router', netns: 'server' }, replyPacket(syn[0].final), {}, state);
+    expect(synack[0].disposition.code).toBe('delivered');
+    const ack = walkFrom(world, from, { family: 4, src: '10.9.0.2', dst: '10.96.0.1', proto: 6, sport: 40000, dport: 8080, tcpFlags: 0x10, ttl: 64, mark: 0 }, {}, state);
+    expect(ack[0].disposition.code).toBe('delivered');
+    const udp = walkFrom(world, from, { family: 4, src: '10.9.0.2', dst: '10.96.0.1', proto: 17, sport: 40001, dport: 53, ttl: 64, mark: 0 }, {}, state);
+    expect(udp[0].disposition.netns).toBe('server');
+    const ours = renderConntrack(state.conntrack['router/root']);
+    expect(normalise(ours.stdout)).toEqual(normalise(real.stdout));
+    expect(ours.stderr).toBe('conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.\n');
+  });
+});
