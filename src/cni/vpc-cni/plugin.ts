@@ -33,7 +33,7 @@ import { iptablesRestore } from '../../netfilter/restore.ts';
 import { instanceLimits } from '../../aws/instance-limits.ts';
 import { getSubnet, instanceEnis, subnetGateway } from '../../aws/vpc.ts';
 import { parseCidr4 } from '../../aws/ip.ts';
-import { randUuid } from '../../k8s/rand.ts';
+import { randHex } from '../../k8s/rand.ts';
 import { sha1Hex } from './sha1.ts';
 import { parseAwsNodeEnv, type AwsNodeConfig } from './config.ts';
 import { computeMaxPods, DEFAULT_CNI_VERSION, parseCniVersion } from './max-pods.ts';
@@ -211,6 +211,16 @@ export function syncEniLinks(cluster: ClusterState, host: Host, n: IpamdNode, cf
   }
 }
 
+/**
+ * The sandbox's network namespace as containerd names it (pkg/netns newNS): "cni-" and 16 random
+ * bytes printed %x-%x-%x-%x-%x. Not an RFC 4122 UUID: no version or variant bits (real names such
+ * as cni-abf9bb29-2407-a652-8b9f-ee6828c45956).
+ */
+export function sandboxNetnsName(cluster: ClusterState): string {
+  const h = randHex(cluster, 32);
+  return `cni-${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 function podKeyOf(pod: V1Pod): { key: string; namespace: string; name: string } {
   const namespace = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
@@ -296,7 +306,7 @@ export function createVpcCni(): CniPlugin {
       if (!a) return { ok: false, error: ERR_ASSIGN_IP };
 
       const hostVeth = hostVethName(cfg.vethPrefix, namespace, name);
-      const netns = `cni-${randUuid(cluster)}`;
+      const netns = sandboxNetnsName(cluster);
       const table = a.deviceNumber > 0 ? eniRouteTable(a.deviceNumber) : TABLE_MAIN;
 
       // Inside the pod's namespace (createVethPairContext.run).
