@@ -17,6 +17,7 @@ import {
   setSysctl,
   bootLoopback,
   delRoute,
+  setLink,
 } from '../node-state/ops.ts';
 import type { Host } from '../node-state/types.ts';
 
@@ -57,6 +58,8 @@ export function eksNode(): Host {
     newNetns(h, pns);
     bootLoopback(h, pns);
     addVethPair(h, pns, 'eth0', 'root', hostVeth, { mtu: 9001, macA: mac });
+    // Veths made over netlink without a queue length get txqlen 0 (shown without "qlen").
+    if (pns === 'cni-1a2b3c4d-0002') setLink(h, 'root', hostVeth, { txqlen: 0 });
     setLinkUp(h, 'root', hostVeth);
     if (pns !== 'cni-1a2b3c4d-0003') setLinkUp(h, pns, 'eth0');
     const pod = h.namespaces[pns];

@@ -24,7 +24,7 @@ function linkJson(ns: NetNs, l: Link, withMode: boolean, withLinkLayer = true): 
   o.operstate = operState(ns, l);
   if (withMode) o.linkmode = 'DEFAULT';
   o.group = l.group ?? 'default';
-  o.txqlen = l.txqlen;
+  if (l.txqlen) o.txqlen = l.txqlen;
   // With a family filter (`ip -4 addr`) the link-layer line is not printed, in JSON too.
   if (withLinkLayer) {
     o.link_type = linkType(l);

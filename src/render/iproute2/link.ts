@@ -37,7 +37,7 @@ function inet6LinkHeader(ns: NetNs, l: Link): string {
     // An index unknown here yields flags -1 in iproute2's cache: no M-DOWN.
     if (other && !other.up) flags = [...flags, 'M-DOWN'];
   }
-  return `${l.ifindex}: ${name}: <${flags.join(',')}> mtu ${l.mtu} state ${operState(ns, l)} qlen ${l.txqlen}\n`;
+  return `${l.ifindex}: ${name}: <${flags.join(',')}> mtu ${l.mtu} state ${operState(ns, l)} ${l.txqlen ? `qlen ${l.txqlen}` : ''}\n`;
 }
 
 function linkFlagsNoMdown(ns: NetNs, l: Link): string[] {
@@ -50,7 +50,8 @@ function linkHeader(host: Host | undefined, ns: NetNs, l: Link, withMode: boolea
   if (l.master) s += ` master ${l.master}`;
   s += ` state ${operState(ns, l)}`;
   if (withMode) s += ' mode DEFAULT';
-  s += ` group ${l.group ?? 'default'} qlen ${l.txqlen}\n`;
+  // A zero txqueuelen is not printed (the separating space stays).
+  s += ` group ${l.group ?? 'default'} ${l.txqlen ? `qlen ${l.txqlen}` : ''}\n`;
   return s;
 }
 
