@@ -172,7 +172,16 @@ function parseShowArgs(ns: NetNs, words: string[], what: string): LinkFilter {
       if (d === undefined) throw new Usage(fail('Command line is not complete. Try option "help"', 255));
       f.dev = d;
     } else if (w === 'up') f.up = true;
-    else if (w === 'scope' || w === 'label' || w === 'to' || w === 'master' || w === 'type' || w === 'vrf') {
+    else if (w === 'type') {
+      const t = words[++i];
+      if (t === undefined) throw new Usage(fail('Command line is not complete. Try option "help"', 255));
+      f.type = t;
+    } else if (w === 'master') {
+      const m = words[++i];
+      if (m === undefined) throw new Usage(fail('Command line is not complete. Try option "help"', 255));
+      if (!ns.links.some((l) => l.name === m)) throw new Usage(fail(`Device "${m}" does not exist.`, 1));
+      f.master = m;
+    } else if (w === 'scope' || w === 'label' || w === 'to' || w === 'vrf') {
       throw new Usage(fail(`kubewire: "ip ${what} show ${w}" filtering is not modelled`, 255));
     } else {
       if (f.dev !== undefined) throw new Usage(fail(`Error: either "dev" is duplicate, or "${w}" is a garbage.`, 255));

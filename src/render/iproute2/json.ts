@@ -58,6 +58,8 @@ function selectLinks(ns: NetNs, f: LinkFilter): Link[] {
   let links = [...ns.links].sort((a, b) => a.ifindex - b.ifindex);
   if (f.dev !== undefined) links = links.filter((l) => l.name === f.dev);
   if (f.up) links = links.filter((l) => l.up);
+  if (f.type !== undefined) links = links.filter((l) => l.kind !== 'device' && l.kind !== 'loopback' && l.kind === f.type);
+  if (f.master !== undefined) links = links.filter((l) => l.master === f.master);
   return links;
 }
 

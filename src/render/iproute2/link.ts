@@ -5,6 +5,10 @@ import { linkFlags, linkType, nameAndLink, netnsSuffix, operState, scopeName, ty
 
 export interface LinkFilter {
   dev?: string;
+  /** `type KIND` (veth, vxlan, bridge, dummy, ipip); physical devices have no kind. */
+  type?: string;
+  /** `master DEV`. */
+  master?: string;
   /** Only links that are up (`ip link show up`). */
   up?: boolean;
   /** Address families to show in `ip addr` (default both). */
@@ -15,6 +19,8 @@ function selectLinks(ns: NetNs, f: LinkFilter): Link[] {
   let links = [...ns.links].sort((a, b) => a.ifindex - b.ifindex);
   if (f.dev !== undefined) links = links.filter((l) => l.name === f.dev);
   if (f.up) links = links.filter((l) => l.up);
+  if (f.type !== undefined) links = links.filter((l) => l.kind !== 'device' && l.kind !== 'loopback' && l.kind === f.type);
+  if (f.master !== undefined) links = links.filter((l) => l.master === f.master);
   return links;
 }
 
