@@ -98,6 +98,8 @@ describe('node start', () => {
   it('applies host networking: rp_filter, fwmark rule, iptables, MTU', () => {
     const t = startNode('m5.large');
     expect(t.root.sysctls['net.ipv4.conf.eth0.rp_filter']).toBe('2');
+    expect(t.root.sysctls['net.ipv4.tcp_early_demux']).toBe('1');
+    expect(startNode('m5.large', { DISABLE_TCP_EARLY_DEMUX: 'true' }).root.sysctls['net.ipv4.tcp_early_demux']).toBe('0');
     expect(t.root.rules).toContainEqual(expect.objectContaining({ priority: 1024, fwmark: 0x80, fwmask: 0x80, table: TABLE_MAIN }));
     const save = iptablesSave(t.root.netfilter);
     expect(save).toContain(`-A AWS-SNAT-CHAIN-0 ! -o vlan+ -m comment --comment "AWS, SNAT" -m addrtype ! --dst-type LOCAL -j SNAT --to-source ${t.node.primaryIp} --random-fully`);

@@ -266,6 +266,8 @@ export function createVpcCni(): CniPlugin {
       const primaryIf = primaryIfName(cluster, host, node.instanceId);
       // aws-vpc-cni-init: rp_filter loose on the primary interface.
       setSysctl(root, `net.ipv4.conf.${primaryIf}.rp_filter`, '2');
+      // …and TCP early demux, on unless DISABLE_TCP_EARLY_DEMUX is exactly "true".
+      setSysctl(root, 'net.ipv4.tcp_early_demux', cfg.env.DISABLE_TCP_EARLY_DEMUX === 'true' ? '0' : '1');
       // SetupHostNetwork
       setLink(host, ROOT_NS, primaryIf, { mtu: cfg.eniMtu });
       if (cfg.nodePortSupport || !cfg.externalSnat) {
