@@ -9,7 +9,7 @@
 // - The search-list order a stub resolver tries for a short name (ndots).
 
 import { KubewireError } from '../errors.ts';
-import { bytesToIpv4, bytesToIpv6, ipv4ToBytes, ipv6ToBytes, need, put16, put32, u16, u32 } from './bytes.ts';
+import { bytesToIpv4, bytesToIpv6, ipv4ToBytes, ipv6ToBytes, need, u16, u32 } from './bytes.ts';
 
 export const DNS_A = 1;
 export const DNS_NS = 2;

@@ -1,26 +1,10 @@
 // ICMP fields and busybox ping: literal bytes from RFCs, real captures (testdata/) and the VXLAN research note.
 
 import { describe, expect, it } from 'vitest';
-import { KubewireError } from '../errors.ts';
-import { ARP_REQUEST, emitArp, parseArp } from './arp.ts';
-import { bytesToIpv6, ipv6ToBytes, macToBytes } from './bytes.ts';
-import { internetChecksum, onesSum, pseudoHeaderSumV6, transportChecksum } from './checksum.ts';
-import { emitEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4, parseEthernet } from './ethernet.ts';
-import { busyboxPingRequest, emitIcmp, ICMP_DEST_UNREACH, ICMP_ECHO_REQUEST, ICMP_FRAG_NEEDED, linuxEchoReply, linuxIcmpErrorTos, linuxIcmpQuote, parseIcmp } from './icmp.ts';
-import { emitIpv4, ipv4Defaults, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, parseIpv4 } from './ipv4.ts';
-import { jhash, jhash2 } from './jhash.ts';
-import {
-  emitTcp, linuxAdvertisedMss, linuxAdvertisedWindow, linuxDataOptions, linuxRcvWscale, linuxSynOptions, linuxSynWindow, parseTcp,
-  TCP_ACK, TCP_SYN, tcpFlagString,
-} from './tcp.ts';
-import { emitUdp, parseUdp } from './udp.ts';
-import {
-  emitVxlan, encapsulatedEcn, flowHash, parseVxlan, udpFlowSrcPort, VXLAN_FLAG_I, vxlanEncapsulate, vxlanSourcePort,
-} from './vxlan.ts';
-
-import { ACK, ARP_REQ, ECHO, hex, NOTE_VXLAN, SYN } from './testdata/frames.ts';
-
-void [ACK, ARP_REQ, ECHO, hex, NOTE_VXLAN, SYN];
+import { internetChecksum } from './checksum.ts';
+import { busyboxPingRequest, emitIcmp, linuxEchoReply, parseIcmp } from './icmp.ts';
+import { emitIpv4, ipv4Defaults, IPPROTO_ICMP } from './ipv4.ts';
+import { hex } from './testdata/frames.ts';
 
 describe('ICMP header fields', () => {
   it('echo id/seq at bytes 4..8', () => {
