@@ -311,6 +311,11 @@ describe('validation errors', () => {
     expect(r.errors[0]!.where?.line).toBe(32);
   });
 
+  it('an absent map field points at the key of its parent', () => {
+    const e = err(nginx.replace('  selector:\n    matchLabels:\n      app: nginx\n  template:', '  template:')) as InvalidObjectsError;
+    expect(e.invalid[0]!.causes[0]).toMatchObject({ field: 'spec.selector', where: { line: 8, column: 1 } });
+  });
+
   it('NetworkPolicy except outside cidr', () => {
     const text = `apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy

@@ -45,19 +45,19 @@ function makeLocator(doc: Document.Parsed, lc: LineCounter, file: string) {
     for (const seg of path) {
       if (isMap(node)) {
         const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(seg));
-        if (!pair) return { node: null, depth, lastOffset };
+        if (!pair) return { node: null, keyOffset, depth, lastOffset };
         keyOffset = (pair.key as YamlNode).range?.[0];
         lastOffset = keyOffset ?? lastOffset;
         node = pair.value;
         if (node && (node as YamlNode).range) lastOffset = (node as YamlNode).range![0];
       } else if (isSeq(node) && typeof seg === 'number') {
         const item = node.items[seg];
-        if (item === undefined) return { node: null, depth, lastOffset };
+        if (item === undefined) return { node: null, keyOffset, depth, lastOffset };
         keyOffset = undefined;
         node = item;
         if (node && (node as YamlNode).range) lastOffset = (node as YamlNode).range![0];
       } else {
-        return { node: null, depth, lastOffset };
+        return { node: null, keyOffset, depth, lastOffset };
       }
       depth++;
     }
@@ -66,7 +66,8 @@ function makeLocator(doc: Document.Parsed, lc: LineCounter, file: string) {
   return {
     locate(path: readonly PathSeg[]): SourceLocation {
       const r = walk(path);
-      if (r.node === null && r.depth === path.length && r.keyOffset !== undefined) return at(r.keyOffset);
+      // an empty value, or an absent field: point at the key of the deepest entry that is there
+      if (r.keyOffset !== undefined && (r.depth < path.length || r.node === null)) return at(r.keyOffset);
       return at(r.lastOffset);
     },
     locateKey(path: readonly PathSeg[]): SourceLocation {
