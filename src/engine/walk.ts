@@ -235,6 +235,8 @@ function table(ctx: Ctx, cur: Cursor, h: HookCtx, tbl: TableName, hook: Hook, ne
   for (const [c, o] of branches(ctx, cur, outs)) {
     const hc = resolveHook(c, h);
     c.pkt = { ...o.packet };
+    if (o.recent) c.state.recent[key] = o.recent;
+    if (o.nth) c.state.nth[key] = o.nth;
     if (hc.ct?.entry && o.ctmark !== undefined) hc.ct.entry.mark = o.ctmark;
     if (o.decidedBy.kind !== 'no-table') {
       step(c, {

@@ -176,6 +176,39 @@ COMMIT
     expect(evalTable(ns.netfilter, 'filter', 'INPUT', p, env)[0].verdict).toBe('ACCEPT');
   });
 
+  it('forks at the probabilistic match: later matches run only in the branch where it held (session affinity)', () => {
+    const ns = hostNs(`*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:SVC - [0:0]
+:SEP1 - [0:0]
+:SEP2 - [0:0]
+-A PREROUTING -d 10.96.0.10/32 -j SVC
+-A SVC -m recent --rcheck --seconds 10800 --reap --name SEP1 --rsource -j SEP1
+-A SVC -m recent --rcheck --seconds 10800 --reap --name SEP2 --rsource -j SEP2
+-A SVC -m statistic --mode random --probability 0.5 -m recent --set --name SEP1 --rsource -j SEP1
+-A SVC -m recent --set --name SEP2 --rsource -j SEP2
+-A SEP1 -p tcp -j DNAT --to-destination 10.244.1.1:53
+-A SEP2 -p tcp -j DNAT --to-destination 10.244.1.2:53
+COMMIT
+`);
+    const outs = evalTable(ns.netfilter, 'nat', 'PREROUTING', pkt(), { ns, hook: 'PREROUTING', iif: 'eth0', now: 10 });
+    expect(outs).toHaveLength(2);
+    for (const o of outs) {
+      const sep = o.nat!.rule.chain;
+      // Only the chosen endpoint's recent list holds the client.
+      expect(Object.keys(o.recent?.[sep] ?? {})).toEqual(['10.0.0.9']);
+      expect(Object.keys(o.recent?.[sep === 'SEP1' ? 'SEP2' : 'SEP1'] ?? {})).toEqual([]);
+      // The next connection from the client sticks to it.
+      const again = evalTable(ns.netfilter, 'nat', 'PREROUTING', pkt({ sport: 40001 }), { ns, hook: 'PREROUTING', iif: 'eth0', now: 20, recent: o.recent });
+      expect(again).toHaveLength(1);
+      expect(again[0].nat!.rule.chain).toBe(sep);
+      expect(again[0].decidedBy).toMatchObject({ chain: sep });
+    }
+  });
+
   it('indexes a 10k-rule chain and still reports the positions walked', () => {
     // Built from one parsed rule (restoring 10k lines is the restore module's benchmark, not ours).
     const ns = hostNs(`*nat

@@ -92,8 +92,14 @@ interface ExecState {
   logs: NfOutcome['logs'];
   choices: NfChoice[];
   notrack: boolean;
-  /** A forced result for the current rule's probabilistic matches (set when forking). */
-  forced?: boolean;
+  /**
+   * After a fork on a probabilistic match, the branch where it held resumes the same rule at the
+   * next match (matches run in order; later ones may be stateful, e.g. recent --set).
+   */
+  resumeAt?: number;
+  /** This branch's xt_recent tables and nth counters (copied at a fork). */
+  recent: RecentTables;
+  nth: Record<string, number>;
 }
 
 type MatchResult = true | false | { p: number } | { insufficient: string };
@@ -256,14 +262,14 @@ function evalMatch(module: string, options: MatchOption[], pkt: Packet, env: NfE
       const every = Number(o('every')!.values[0]);
       const negated = o('every')!.negated;
       const packet = Number(o('packet')!.values[0]);
-      const counters = env.nth ?? (env.nth = {});
+      const counters = st.nth;
       const old = counters[key] ?? packet;
       const nval = old === every - 1 ? 0 : old + 1;
       counters[key] = nval;
       return xor(nval === 0, negated);
     }
     case 'recent':
-      return evalRecent(options, pkt, env);
+      return evalRecent(options, pkt, env, st);
     case 'set': {
       const ms = o('match-set')!;
       const set = env.ipsets?.[ms.values[0]];
@@ -383,13 +389,13 @@ function evalConntrack(options: MatchOption[], pkt: Packet, env: NfEnv, st: Exec
   return true;
 }
 
-function evalRecent(options: MatchOption[], pkt: Packet, env: NfEnv): MatchResult {
+function evalRecent(options: MatchOption[], pkt: Packet, env: NfEnv, st: ExecState): MatchResult {
   const cmd = options[0];
   const o = (n: string) => optionOf(options, n);
   const name = o('name')?.values[0] ?? 'DEFAULT';
   const mask = ip4(o('mask')?.values[0] ?? '255.255.255.255') ?? 0xffffffff;
   const addr = ip4Text(((ip4(o('rdest') ? pkt.dst : pkt.src) ?? 0) & mask) >>> 0);
-  const tables = env.recent ?? (env.recent = {});
+  const tables = st.recent;
   const table = (tables[name] ??= {});
   const now = env.now ?? 0;
   let ret = cmd.negated;
@@ -423,36 +429,40 @@ function evalRecent(options: MatchOption[], pkt: Packet, env: NfEnv): MatchResul
   return ret;
 }
 
-/** Evaluate all matches of a rule: false on the first failing one, else the product of probabilistic ones. */
-function evalRule(rule: NetfilterRule, pkt: Packet, env: NfEnv, st: ExecState, key: string): MatchResult {
-  // A forked branch already evaluated this rule: its deterministic matches held, and the
-  // probabilistic part is decided by the branch.
-  if (st.forced !== undefined) return st.forced;
-  if (rule.protocol) {
-    const n = parseProtocol(rule.protocol.value);
-    if (!xor(n === 0 || n === pkt.proto, rule.protocol.negated)) return false;
+type RuleResult = true | false | { p: number; resume: number } | { insufficient: string };
+
+/**
+ * Evaluate a rule's matches in order, from match `from` (0: the header first). Stops at the first
+ * failing match, or at a probabilistic one (the caller forks and resumes after it).
+ */
+function evalRule(rule: NetfilterRule, pkt: Packet, env: NfEnv, st: ExecState, key: string, from: number): RuleResult {
+  if (from === 0) {
+    if (rule.protocol) {
+      const n = parseProtocol(rule.protocol.value);
+      if (!xor(n === 0 || n === pkt.proto, rule.protocol.negated)) return false;
+    }
+    if (rule.source && !xor(addrMatches(decodePrefix(rule.source.value, 4), u32(pkt.src)), rule.source.negated)) return false;
+    if (rule.destination && !xor(addrMatches(decodePrefix(rule.destination.value, 4), u32(pkt.dst)), rule.destination.negated)) return false;
+    if (rule.inInterface && !xor(interfaceMatches(rule.inInterface.value, env.iif ?? ''), rule.inInterface.negated)) return false;
+    if (rule.outInterface && !xor(interfaceMatches(rule.outInterface.value, env.oif ?? ''), rule.outInterface.negated)) return false;
+    if (rule.fragment && !xor(!!pkt.fragment, rule.fragment.negated)) return false;
   }
-  if (rule.source && !xor(addrMatches(decodePrefix(rule.source.value, 4), u32(pkt.src)), rule.source.negated)) return false;
-  if (rule.destination && !xor(addrMatches(decodePrefix(rule.destination.value, 4), u32(pkt.dst)), rule.destination.negated)) return false;
-  if (rule.inInterface && !xor(interfaceMatches(rule.inInterface.value, env.iif ?? ''), rule.inInterface.negated)) return false;
-  if (rule.outInterface && !xor(interfaceMatches(rule.outInterface.value, env.oif ?? ''), rule.outInterface.negated)) return false;
-  if (rule.fragment && !xor(!!pkt.fragment, rule.fragment.negated)) return false;
-  let p = 1;
-  let probabilistic = false;
-  for (const m of rule.matches) {
+  for (let i = from; i < rule.matches.length; i++) {
+    const m = rule.matches[i];
     const r = evalMatch(m.module, m.options, pkt, env, st, key);
     if (r === false) return false;
     if (r === true) continue;
     if ('insufficient' in r) return r;
-    p *= r.p;
-    probabilistic = true;
+    return { p: r.p, resume: i + 1 };
   }
-  return probabilistic ? { p } : true;
+  return true;
 }
 
 function cloneState(s: ExecState): ExecState {
   return {
     stack: s.stack.map((f) => ({ ...f })),
+    recent: structuredClone(s.recent),
+    nth: { ...s.nth },
     pkt: { ...s.pkt },
     ctmark: s.ctmark,
     probability: s.probability,
@@ -530,6 +540,8 @@ export function evalTable(state: NetfilterState, table: TableName, hook: Hook, p
       logs: [],
       choices: [],
       notrack: false,
+      recent: env.recent ?? (env.recent = {}),
+      nth: env.nth ?? (env.nth = {}),
     },
   ];
   let steps = 0;
@@ -547,6 +559,8 @@ export function evalTable(state: NetfilterState, table: TableName, hook: Hook, p
         notrack: s.notrack,
         logs: s.logs,
         choices: s.choices,
+        recent: s.recent,
+        nth: s.nth,
         ...extra,
       });
     };
@@ -560,7 +574,7 @@ export function evalTable(state: NetfilterState, table: TableName, hook: Hook, p
       const f = s.stack[s.stack.length - 1];
       const rules = f.chain.rules;
       // Skip rules the index proves cannot match (big chains such as KUBE-SERVICES).
-      if (s.forced === undefined) {
+      if (s.resumeAt === undefined) {
         const idx = chainIndex(f.chain);
         if (idx) f.idx = nextCandidate(idx, s.pkt, f.idx);
       }
@@ -579,9 +593,8 @@ export function evalTable(state: NetfilterState, table: TableName, hook: Hook, p
       }
       const rule = rules[f.idx];
       const key = `${table}/${f.chain.name}/${f.idx + 1}`;
-      const r = evalRule(rule, s.pkt, env, s, key);
-      const forced = s.forced;
-      s.forced = undefined;
+      const r = evalRule(rule, s.pkt, env, s, key, s.resumeAt ?? 0);
+      s.resumeAt = undefined;
       if (r === false) {
         f.idx++;
         continue;
@@ -602,10 +615,9 @@ export function evalTable(state: NetfilterState, table: TableName, hook: Hook, p
         s.probability *= r.p;
         s.choices.push({ rule: ref, matched: true, probability: r.p });
         if (s.probability === 0) break;
-        s.forced = true;
+        s.resumeAt = r.resume;
         continue;
       }
-      void forced;
       s.matched.push(ref);
       const target = rule.target;
       if (!target) {

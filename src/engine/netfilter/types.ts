@@ -69,6 +69,9 @@ export interface NfOutcome {
   notrack: boolean;
   logs: Array<{ rule: NfRuleRef; target: string; prefix?: string }>;
   choices: NfChoice[];
+  /** This branch's xt_recent tables and statistic nth counters after the table (forks copy them). */
+  recent?: Record<string, Record<string, number[]>>;
+  nth?: Record<string, number>;
   /** Set when verdict is INSUFFICIENT: the rule kubewire cannot evaluate and why. */
   insufficient?: { rule: NfRuleRef; reason: string };
 }
