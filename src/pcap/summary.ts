@@ -242,11 +242,12 @@ export class TcpdumpPrinter {
         return `${head} VXLAN [|vxlan]`;
       }
     }
-    if (sp === 53 || dp === 53) return `${head} ${this.dns(payload)}`;
+    if (sp === 53 || dp === 53) return `${head} ${this.dns(payload, false)}`;
+    if (sp === 5353 || dp === 5353) return `${head} ${this.dns(payload, true)}`;
     return `${head} UDP, length ${ulen - 8}`;
   }
 
-  private dns(b: Uint8Array): string {
+  private dns(b: Uint8Array, mdns: boolean): string {
     let m;
     try {
       m = parseDns(b);
@@ -264,7 +265,9 @@ export class TcpdumpPrinter {
       const rr = (r: DnsRecord): string => {
         const d = r.data as Record<string, unknown>;
         let t = `${this.opts.verbose ? ` ${r.name}` : ''} ${typeName(r.type)}`;
-        if (r.class !== 1 && r.type !== 41) t = ` (Class ${r.class})${t}`;
+        const cls = mdns ? r.class & 0x7fff : r.class;
+        if (cls !== 1 && r.type !== 41) t = ` (Class ${cls})${t}`;
+        if (mdns && r.class & 0x8000 && r.type !== 41) t = `${t} (Cache flush)`;
         switch (r.type) {
           case 1: case 28: return `${t} ${d.address}`;
           case 2: case 5: case 12: return `${t} ${d.target}`;
@@ -283,7 +286,10 @@ export class TcpdumpPrinter {
       if (m.questions.length !== 1) s += ` [${m.questions.length}q]`;
       if (m.authorities.length) s += ` [${m.authorities.length}n]`;
       if (m.additionals.length) s += ` [${m.additionals.length}au]`;
-      for (const q of m.questions) s += ` ${typeName(q.type)}${q.class !== 1 ? ` (Class ${q.class})` : ''}? ${q.name}`;
+      for (const q of m.questions) {
+        const cls = mdns ? q.class & 0x7fff : q.class;
+        s += ` ${typeName(q.type)}${cls !== 1 ? ` (Class ${cls})` : ''}${mdns ? (q.class & 0x8000 ? ' (QU)' : ' (QM)') : ''}? ${q.name}`;
+      }
     }
     return `${s} (${b.length})`;
   }

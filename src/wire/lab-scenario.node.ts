@@ -120,3 +120,58 @@ export async function recordResolverCapture(): Promise<ResolverCapture> {
     lab.cleanup();
   }
 }
+
+export interface NatCapture {
+  /** Router R's interface towards the client (kwb). */
+  clientSide: Uint8Array;
+  /** Router R's interface towards the server (kwc). */
+  serverSide: Uint8Array;
+}
+
+/** A router namespace doing kube-proxy-style DNAT plus MASQUERADE: A (10.77.0.1) -> R (kwb
+ *  10.77.0.2, kwc 10.78.0.1) -> C (10.78.0.2). R DNATs 10.96.0.10:80/tcp to 10.78.0.2:8080 and
+ *  10.96.0.10:53/udp to 10.78.0.2:5353 (closed: C answers port unreachable, which R translates
+ *  back), and masquerades towards C. A fetches over HTTP, sends the UDP probe and pings C.
+ *  Captures are taken on both of R's interfaces. Needs iptables and python3. */
+export async function recordNatCapture(): Promise<NatCapture> {
+  const lab = createLab();
+  const c = lab.a.replace(/-a$/, '-c');
+  const { execFileSync } = await import('node:child_process');
+  try {
+    const { a, b } = lab;
+    execFileSync('ip', ['netns', 'add', c]);
+    for (const ns of [a, b, c]) lab.exec(ns, 'sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1');
+    lab.exec(b, `sysctl -qw net.ipv4.ip_forward=1 && ip link add kwc type veth peer name kwd netns ${c} && ip addr add 10.78.0.1/24 dev kwc && ip link set kwc up`);
+    lab.exec(c, 'ip link set lo up && ip addr add 10.78.0.2/24 dev kwd && ip link set kwd up && ip route add default via 10.78.0.1');
+    lab.exec(a, 'ip route add default via 10.77.0.2');
+    lab.exec(b, [
+      'iptables -t nat -A PREROUTING -d 10.96.0.10/32 -p tcp --dport 80 -j DNAT --to-destination 10.78.0.2:8080',
+      'iptables -t nat -A PREROUTING -d 10.96.0.10/32 -p udp --dport 53 -j DNAT --to-destination 10.78.0.2:5353',
+      'iptables -t nat -A POSTROUTING -o kwc -j MASQUERADE',
+    ].join(' && '));
+    disableTxChecksum(lab, a, 'kwa');
+    disableTxChecksum(lab, b, 'kwb');
+    disableTxChecksum(lab, b, 'kwc');
+    disableTxChecksum(lab, c, 'kwd');
+    const capA = await startCapture(lab, b, 'kwb', 'nat-a');
+    const capC = await startCapture(lab, b, 'kwc', 'nat-c');
+    const server = spawn('ip', ['netns', 'exec', c, 'python3', join(here, 'testdata/lab_server.py')], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.stdout?.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        server.on('exit', (code) => reject(new Error(`lab server exited ${code}`)));
+      });
+      lab.exec(a, `python3 ${join(here, 'testdata/nat_client.py')}`, 20_000);
+    } finally {
+      server.kill('SIGTERM');
+    }
+    return { clientSide: await capA.stop(), serverSide: await capC.stop() };
+  } finally {
+    try {
+      execFileSync('ip', ['netns', 'del', c], { stdio: 'ignore' });
+    } catch {
+      /* gone */
+    }
+    lab.cleanup();
+  }
+}
