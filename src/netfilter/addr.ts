@@ -125,6 +125,13 @@ const ALL6 = (1n << 128n) - 1n;
 
 /** Prefix length of a contiguous mask, or -1. */
 export function maskToPrefix(mask: bigint, bits: number): number {
+  if (bits === 32) {
+    const m = Number(mask) >>> 0;
+    const inv = ~m >>> 0;
+    // Contiguous iff the inverted mask is 2^k - 1.
+    if ((inv & (inv + 1)) !== 0) return -1;
+    return Math.clz32(inv);
+  }
   let len = 0;
   for (let i = bits - 1; i >= 0; i--) {
     if ((mask >> BigInt(i)) & 1n) len++;

@@ -549,7 +549,17 @@ const RECENT: Extension = {
 };
 
 /** The probability iptables-save prints: round(p·2^31) / 2^31 with 11 decimals (C's %.11f). */
+const probabilityCache = new Map<string, string>();
+
 export function savedProbability(input: string): string {
+  const hit = probabilityCache.get(input);
+  if (hit !== undefined) return hit;
+  const out = computeSavedProbability(input);
+  if (probabilityCache.size < 10000) probabilityCache.set(input, out);
+  return out;
+}
+
+function computeSavedProbability(input: string): string {
   const p = Number(input);
   if (!/^\s*[0-9.eE+-]+\s*$/.test(input) || !Number.isFinite(p) || p < 0 || p > 1) {
     throw paramError('statistic: Bad value for "--probability" option: "' + input + '"');

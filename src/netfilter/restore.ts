@@ -49,11 +49,6 @@ export class RestoreError extends KubewireError {
   }
 }
 
-/** Compare chain names like strcmp (byte order). */
-function byteCompare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 export function newTable(name: TableName): NetfilterTable {
   return {
     name,
@@ -65,78 +60,201 @@ export function findChain(t: NetfilterTable, name: string): NetfilterChain | und
   return t.chains.find((c) => c.name === name);
 }
 
-function addUserChain(t: NetfilterTable, name: string): NetfilterChain {
-  const chain: NetfilterChain = { name, packets: 0, bytes: 0, rules: [] };
-  const nBuiltin = BUILTIN_CHAINS[t.name].length;
-  let k = nBuiltin;
-  while (k < t.chains.length && byteCompare(t.chains[k].name, name) < 0) k++;
-  t.chains.splice(k, 0, chain);
-  return chain;
-}
-
 /** Rules (chain name, index) that jump or go to `name`. */
 export function chainReferences(t: NetfilterTable, name: string): Array<{ chain: string; index: number }> {
   const refs: Array<{ chain: string; index: number }> = [];
   for (const c of t.chains) {
     c.rules.forEach((r, index) => {
-      if (r.target && r.target.name === name) {
-        refs.push({ chain: c.name, index });
-      }
+      if (r.target && r.target.name === name) refs.push({ chain: c.name, index });
     });
   }
   return refs;
 }
 
-/** User chains a rule jumps or goes to. */
-function jumpTargets(t: NetfilterTable, c: NetfilterChain): string[] {
-  const out: string[] = [];
-  for (const r of c.rules) {
-    if (r.target && !BUILTIN_CHAINS[t.name].includes(r.target.name) && findChain(t, r.target.name)) out.push(r.target.name);
-  }
-  return out;
+/** Built-in chains (hooks) from which `chain` is reached through -j/-g, itself included. */
+export function hooksReaching(t: NetfilterTable, chain: string): string[] {
+  const w = new TableWork(t);
+  return [...w.reachOf(chain)];
 }
 
-/** Built-in chains (hooks) from which `chain` is reached, itself included. */
-export function hooksReaching(t: NetfilterTable, chain: string): string[] {
-  const out: string[] = [];
-  for (const b of BUILTIN_CHAINS[t.name]) {
-    const seen = new Set<string>([b]);
-    const queue = [b];
+const NO_HOOKS: ReadonlySet<string> = new Set();
+
+/**
+ * A table being changed by one restore block, with the indexes that keep large restores (tens of
+ * thousands of rules) linear: chain lookup by name, which hooks reach each chain, who references
+ * whom. User chains are appended and sorted once when the block is committed.
+ */
+class TableWork {
+  readonly t: NetfilterTable;
+  private readonly idx = new Map<string, NetfilterChain>();
+  private readonly builtins: readonly string[];
+  private reach: Map<string, Set<string>> | undefined;
+  private refs: Map<string, Array<{ chain: string; index: number }>> | undefined;
+
+  constructor(t: NetfilterTable) {
+    this.t = t;
+    this.builtins = BUILTIN_CHAINS[t.name];
+    for (const c of t.chains) this.idx.set(c.name, c);
+  }
+
+  get(name: string): NetfilterChain | undefined {
+    return this.idx.get(name);
+  }
+
+  isUserChain(name: string): boolean {
+    return this.idx.has(name) && !this.builtins.includes(name);
+  }
+
+  addUser(name: string): NetfilterChain {
+    const chain: NetfilterChain = { name, packets: 0, bytes: 0, rules: [] };
+    this.t.chains.push(chain);
+    this.idx.set(name, chain);
+    return chain;
+  }
+
+  remove(name: string): void {
+    const c = this.idx.get(name);
+    if (!c) return;
+    this.t.chains.splice(this.t.chains.indexOf(c), 1);
+    this.idx.delete(name);
+    this.changed();
+  }
+
+  rename(from: string, to: string): void {
+    const c = this.idx.get(from)!;
+    for (const x of this.t.chains) for (const r of x.rules) if (r.target && r.target.name === from && !r.target.options.length) r.target.name = to;
+    c.name = to;
+    this.idx.delete(from);
+    this.idx.set(to, c);
+    this.changed();
+  }
+
+  /** Rules were removed or replaced: reachability and references must be recomputed. */
+  changed(): void {
+    this.reach = undefined;
+    this.refs = undefined;
+  }
+
+  /** A rule was appended or inserted. */
+  added(): void {
+    this.refs = undefined;
+  }
+
+  private targets(c: NetfilterChain): string[] {
+    const out: string[] = [];
+    for (const r of c.rules) if (r.target && this.isUserChain(r.target.name)) out.push(r.target.name);
+    return out;
+  }
+
+  reachOf(name: string): ReadonlySet<string> {
+    if (!this.reach) {
+      const reach = new Map<string, Set<string>>();
+      for (const b of this.builtins) {
+        const queue = [b];
+        const seen = new Set<string>([b]);
+        while (queue.length > 0) {
+          const n = queue.pop()!;
+          let set = reach.get(n);
+          if (!set) reach.set(n, (set = new Set()));
+          set.add(b);
+          const c = this.idx.get(n);
+          if (!c) continue;
+          for (const x of this.targets(c)) {
+            if (!seen.has(x)) {
+              seen.add(x);
+              queue.push(x);
+            }
+          }
+        }
+      }
+      this.reach = reach;
+    }
+    return this.reach.get(name) ?? NO_HOOKS;
+  }
+
+  /**
+   * What a new jump from `from` to user chain `to` would do: the chains it extends to new hooks and,
+   * if some rule there is not allowed in such a hook, why.
+   */
+  planJump(from: string, to: string, allowedIn: (r: NetfilterRule) => readonly string[] | undefined): {
+    violation?: string;
+    additions: Array<[string, string[]]>;
+  } {
+    const hooks = this.reachOf(from);
+    const additions: Array<[string, string[]]> = [];
+    const seen = new Set<string>([to]);
+    const queue = [to];
     while (queue.length > 0) {
-      const c = findChain(t, queue.shift()!);
-      if (!c) continue;
-      for (const n of jumpTargets(t, c)) {
-        if (!seen.has(n)) {
-          seen.add(n);
-          queue.push(n);
+      const n = queue.pop()!;
+      const have = this.reachOf(n);
+      const fresh = [...hooks].filter((h) => !have.has(h));
+      if (fresh.length === 0) continue;
+      const c = this.idx.get(n)!;
+      for (const [i, r] of c.rules.entries()) {
+        const allowed = allowedIn(r);
+        const bad = allowed ? fresh.find((h) => !allowed.includes(h)) : undefined;
+        if (bad) {
+          return {
+            violation: `${n} rule ${i + 1} is only valid in ${allowed!.join('/')}; this jump would reach it from ${bad}`,
+            additions: [],
+          };
+        }
+      }
+      additions.push([n, fresh]);
+      for (const x of this.targets(c)) {
+        if (!seen.has(x)) {
+          seen.add(x);
+          queue.push(x);
         }
       }
     }
-    if (seen.has(chain)) out.push(b);
+    return { additions };
   }
-  return out;
+
+  applyJump(additions: Array<[string, string[]]>): void {
+    if (!this.reach) return;
+    for (const [n, hooks] of additions) {
+      let set = this.reach.get(n);
+      if (!set) this.reach.set(n, (set = new Set()));
+      for (const h of hooks) set.add(h);
+    }
+  }
+
+  referencesTo(name: string): Array<{ chain: string; index: number }> {
+    if (!this.refs) {
+      const refs = new Map<string, Array<{ chain: string; index: number }>>();
+      for (const c of this.t.chains) {
+        c.rules.forEach((r, index) => {
+          if (!r.target) return;
+          let list = refs.get(r.target.name);
+          if (!list) refs.set(r.target.name, (list = []));
+          list.push({ chain: c.name, index });
+        });
+      }
+      this.refs = refs;
+    }
+    return this.refs.get(name) ?? [];
+  }
+
+  /** Built-ins first, then user chains in byte order, as nf_tables lists them. */
+  finish(): NetfilterTable {
+    const n = this.builtins.length;
+    const user = this.t.chains.slice(n).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.t.chains.splice(n, user.length, ...user);
+    return this.t;
+  }
 }
 
-/** A rule in `chain` or below whose target/match the kernel does not allow in `hooks`. */
-function hookViolationBelow(t: NetfilterTable, chain: string, hooks: string[]): string | undefined {
-  const seen = new Set<string>([chain]);
-  const queue = [chain];
-  while (queue.length > 0) {
-    const c = findChain(t, queue.shift()!)!;
-    for (const [i, r] of c.rules.entries()) {
-      for (const ext of [r.target ? findTarget(r.target.name, 4) ?? findTarget(r.target.name, 6) : undefined, ...r.matches.map((m) => findMatch(m.module, 4) ?? findMatch(m.module, 6))]) {
-        const bad = ext?.hooks ? hooks.find((h) => !ext.hooks!.includes(h)) : undefined;
-        if (bad) return `${c.name} rule ${i + 1} uses ${ext!.name}, which is only valid in ${ext!.hooks!.join('/')}; this jump would reach it from ${bad}`;
-      }
-    }
-    for (const n of jumpTargets(t, c)) {
-      if (!seen.has(n)) {
-        seen.add(n);
-        queue.push(n);
-      }
-    }
+/** Hooks the kernel allows a rule in, from its target's and matches' hook restrictions. */
+function allowedHooks(r: NetfilterRule): readonly string[] | undefined {
+  let allowed: string[] | undefined;
+  const exts = [r.target ? (findTarget(r.target.name, 4) ?? findTarget(r.target.name, 6)) : undefined];
+  for (const m of r.matches) exts.push(findMatch(m.module, 4) ?? findMatch(m.module, 6));
+  for (const e of exts) {
+    if (!e?.hooks) continue;
+    allowed = allowed ? allowed.filter((h) => e.hooks!.includes(h)) : [...e.hooks];
   }
-  return undefined;
+  return allowed;
 }
 
 interface Deferred {
@@ -176,13 +294,13 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
   // Lines keep their newline: an unterminated quote swallows it, as in the real tool.
   const lines = text.split(/(?<=\n)/);
   let tableName: TableName | undefined;
-  let work: NetfilterTable | undefined;
+  let work: TableWork | undefined;
   /** The table as it was before this block (nf_tables' cache of the kernel state). */
   let before: NetfilterTable | undefined;
   let deferred: Deferred[] = [];
 
-  const ensureTable = (): NetfilterTable => {
-    if (!work) work = newTable(tableName!);
+  const ensureTable = (): TableWork => {
+    if (!work) work = new TableWork(newTable(tableName!));
     return work;
   };
 
@@ -209,7 +327,7 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
     const idx = result.tables.findIndex((t) => t.name === tableName);
     if (idx >= 0) result.tables.splice(idx, 1);
     if (work) {
-      result.tables.push(work);
+      result.tables.push(work.finish());
       result.tables.sort((a, b) => TABLE_ORDER.indexOf(a.name) - TABLE_ORDER.indexOf(b.name));
     }
     tableName = undefined;
@@ -236,7 +354,7 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
       tableName = name as TableName;
       const existing = result.tables.find((t) => t.name === tableName);
       before = existing;
-      work = opts.noflush && existing ? structuredClone(existing) : undefined;
+      work = opts.noflush && existing ? new TableWork(structuredClone(existing)) : undefined;
       continue;
     }
     if (line[0] === ':' && tableName !== undefined) {
@@ -262,9 +380,9 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
     if (chain.length > 28) fail('param', n, `Invalid chain name \`${chain}' (28 chars max)`);
     if (policy === undefined) fail('command', n, '', `chain line for ${chain} lacks a policy (use "-" for user chains)`);
     const t = ensureTable();
-    const builtin = BUILTIN_CHAINS[t.name].includes(chain);
+    const builtin = BUILTIN_CHAINS[t.t.name].includes(chain);
     if (builtin) {
-      const c = findChain(t, chain)!;
+      const c = t.get(chain)!;
       if (policy !== '-') {
         if (policy !== 'ACCEPT' && policy !== 'DROP') {
           fail('command', n, 'Bad policy name.', `built-in chain policy must be ACCEPT or DROP, not ${policy}`);
@@ -282,11 +400,12 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
     if (findTarget(chain, family) || VERDICTS.has(chain)) {
       fail('param', n, `chain name may not clash with target name`, `${chain} is a target`);
     }
-    const existing = findChain(t, chain);
+    const existing = t.get(chain);
     if (existing) {
       existing.rules = [];
+      t.changed();
     } else {
-      addUserChain(t, chain);
+      t.addUser(chain);
     }
   }
 
@@ -329,10 +448,10 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
     const getChain = (create: boolean): NetfilterChain => {
       if (chainName === undefined) return noSuch('chain');
       if (builtins.includes(chainName)) {
-        if (create) return findChain(ensureTable(), chainName)!;
-        return work ? findChain(work, chainName)! : findChain(newTable(tname), chainName)!;
+        if (create) return ensureTable().get(chainName)!;
+        return work ? work.get(chainName)! : findChain(newTable(tname), chainName)!;
       }
-      const c = work ? findChain(work, chainName) : undefined;
+      const c = work?.get(chainName);
       if (!c) return noSuch(`chain ${chainName}`);
       return c;
     };
@@ -346,7 +465,7 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
         if (t && !findTarget(t.name, family) && !(VERDICTS.has(t.name) && !t.goto)) {
           if (builtins.includes(t.name)) {
             refusals.unshift({ errno: 'No such file or directory', why: `built-in chain ${t.name} cannot be the target of -j/-g` });
-          } else if (!work || !findChain(work, t.name)) {
+          } else if (!work || !work.get(t.name)) {
             deferred.push({
               kind: 'commit',
               line: n,
@@ -361,16 +480,17 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
           refusals.push({ errno: 'Invalid argument', why });
         };
         // Hooks this rule will run in: its chain's, through any chain of jumps.
-        const hooks = work ? hooksReaching(work, chainName!) : inBuiltin ? [chainName!] : [];
+        const hooks = work ? [...work.reachOf(chainName!)] : inBuiltin ? [chainName!] : [];
         if (ext?.tables && !ext.tables.includes(tname)) invalid(`target ${ext.name} is only valid in the ${ext.tables.join('/')} table`);
         else if (ext?.hooks) {
           const bad = hooks.find((h) => !ext.hooks!.includes(h));
           if (bad) invalid(`target ${ext.name} is only valid in ${ext.hooks.join('/')}, and ${chainName} is reached from ${bad}`);
         }
-        if (t && work && !builtins.includes(t.name) && findChain(work, t.name)) {
+        let plan: ReturnType<TableWork['planJump']> | undefined;
+        if (t && work && work.isUserChain(t.name)) {
           // Jumping into a user chain extends every rule below it to this rule's hooks.
-          const violation = hookViolationBelow(work, t.name, hooks);
-          if (violation) invalid(violation);
+          plan = work.planJump(chainName!, t.name, allowedHooks);
+          if (plan.violation) invalid(plan.violation);
         }
         for (const m of r.matches) {
           const me = findMatch(m.module, family);
@@ -391,8 +511,12 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
             message: `${verb} failed (${refusals[0].errno}): rule in chain ${chainName}`,
             explain: refusals[0].why,
           });
-        } else accepted.push(r);
+        } else {
+          accepted.push(r);
+          if (plan) work!.applyJump(plan.additions);
+        }
       }
+      if (accepted.length > 0) work?.added();
       return accepted;
     };
     const needRule = (): void => {
@@ -419,7 +543,10 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
         needRule();
         if (at > c.rules.length) fail('command', n, 'Index of replacement too big.', `chain ${chainName} has ${c.rules.length} rules`);
         if (p.rules.length !== 1) fail('param', n, '-R requires a single source and destination');
-        if (checkTargets(p.rules, 'RULE_REPLACE').length === 1) c.rules[at - 1] = p.rules[0];
+        if (checkTargets(p.rules, 'RULE_REPLACE').length === 1) {
+          c.rules[at - 1] = p.rules[0];
+          work?.changed();
+        }
         return;
       }
       case 'D':
@@ -428,6 +555,7 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
         if (p.command === 'D' && p.ruleNum !== undefined) {
           if (p.ruleNum > c.rules.length) fail('command', n, 'Index of deletion too big.', `chain ${chainName} has ${c.rules.length} rules`);
           c.rules.splice(p.ruleNum - 1, 1);
+          work?.changed();
           return;
         }
         for (const r of p.rules) {
@@ -435,22 +563,25 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
           if (k < 0) {
             fail('command', n, 'Bad rule (does a matching rule exist in that chain?).', `no rule in ${chainName} reads -A ${chainName}${formatRuleSpec(r)}`);
           }
-          if (p.command === 'D') c.rules.splice(k, 1);
+          if (p.command === 'D') {
+            c.rules.splice(k, 1);
+            work?.changed();
+          }
         }
         return;
       }
       case 'N': {
         const t = ensureTable();
         if (chainName!.length > 28) fail('param', n, `chain name \`${chainName}' too long (must be under 29 chars)`);
-        if (findChain(t, chainName!)) fail('command', n, 'Chain already exists.', `${chainName} already exists in table ${tname}`);
+        if (t.get(chainName!)) fail('command', n, 'Chain already exists.', `${chainName} already exists in table ${tname}`);
         if (findTarget(chainName!, family) || VERDICTS.has(chainName!)) fail('param', n, 'chain name may not clash with target name');
-        addUserChain(t, chainName!);
+        t.addUser(chainName!);
         return;
       }
       case 'X': {
         if (chainName === undefined) {
           if (!work) return;
-          for (const c of work.chains.slice(builtins.length)) deleteChain(c.name);
+          for (const c of work.t.chains.slice(builtins.length)) deleteChain(c.name);
           return;
         }
         if (builtins.includes(chainName)) noSuch(`user chain ${chainName}`);
@@ -460,15 +591,17 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
       }
       case 'F': {
         if (chainName === undefined) {
-          if (work) for (const c of work.chains) c.rules = [];
+          if (work) for (const c of work.t.chains) c.rules = [];
+          work?.changed();
           return;
         }
         getChain(true).rules = [];
+        work?.changed();
         return;
       }
       case 'Z': {
         const t = ensureTable();
-        const chains = chainName === undefined ? t.chains : [getChain(true)];
+        const chains = chainName === undefined ? t.t.chains : [getChain(true)];
         for (const c of chains) {
           if (p.ruleNum !== undefined) {
             const r = c.rules[p.ruleNum - 1];
@@ -507,23 +640,16 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
         const from = getChain(false);
         if (builtins.includes(from.name)) noSuch(`user chain ${from.name}`);
         const to = p.arg!;
-        if (findChain(work!, to)) fail('command', n, 'File exists.', `chain ${to} already exists`);
-        for (const c of work!.chains) {
-          for (const r of c.rules) if (r.target && r.target.name === from.name && !findTarget(r.target.name, family)) r.target.name = to;
-        }
-        work!.chains.splice(work!.chains.indexOf(from), 1);
-        const moved = addUserChain(work!, to);
-        moved.rules = from.rules;
-        moved.packets = from.packets;
-        moved.bytes = from.bytes;
+        if (work!.get(to)) fail('command', n, 'File exists.', `chain ${to} already exists`);
+        work!.rename(from.name, to);
         return;
       }
     }
 
     function deleteChain(name: string): void {
       const t = work!;
-      const c = findChain(t, name)!;
-      const refs = chainReferences(t, name);
+      const c = t.get(name)!;
+      const refs = t.referencesTo(name);
       if (refs.length > 0 || c.rules.length > 0) {
         deferred.push({
           kind: 'kernel',
@@ -536,7 +662,7 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
         });
         return;
       }
-      t.chains.splice(t.chains.indexOf(c), 1);
+      t.remove(name);
     }
   }
 }

@@ -91,7 +91,7 @@ export interface ParsedCommand {
   kernelErrors: Array<{ errno: string; explain: string }>;
 }
 
-const COMMANDS: Record<string, CommandName> = {
+const COMMANDS_OBJ: Record<string, CommandName> = {
   '-A': 'A',
   '--append': 'A',
   '-I': 'I',
@@ -116,15 +116,17 @@ const COMMANDS: Record<string, CommandName> = {
   '--rename-chain': 'E',
 };
 
+const COMMANDS = new Map<string, CommandName>(Object.entries(COMMANDS_OBJ));
+
 interface BaseOpt {
   key: string;
   args: number;
   invert: boolean;
 }
 
-const BASE: Record<string, BaseOpt> = {};
+const BASE = new Map<string, BaseOpt>();
 function base(key: string, names: string[], args: number, invert: boolean): void {
-  for (const n of names) BASE[n] = { key, args, invert };
+  for (const n of names) BASE.set(n, { key, args, invert });
 }
 base('p', ['-p', '--protocol'], 1, true);
 base('s', ['-s', '--source', '--src'], 1, true);
@@ -137,6 +139,13 @@ base('m', ['-m', '--match'], 1, false);
 base('f', ['-f', '--fragment'], 0, true);
 base('c', ['-c', '--set-counters'], 2, false);
 base('noop', ['-v', '--verbose', '-n', '--numeric', '-x', '--exact', '--line-numbers'], 0, false);
+const BASE_LONG = [...BASE.keys()].filter((k) => k.startsWith('--'));
+
+interface VisibleOpt {
+  owner: LoadedExt | 'target';
+  def: OptDef;
+  name: string;
+}
 
 interface LoadedExt {
   ext: Extension;
@@ -195,27 +204,26 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
   };
 
   // Visible extension options: the most recently loaded extension first (iptables merges each
-  // newly loaded extension's options in front of the older ones).
-  const visible = (): Array<{ owner: LoadedExt | 'target'; def: OptDef; name: string }> => {
-    const list: Array<{ owner: LoadedExt | 'target'; def: OptDef; name: string }> = [];
-    const exts: Array<LoadedExt | 'target'> = [];
-    // Target options were merged when -j was seen; matches loaded after that come first.
-    const order: Array<{ at: number; e: LoadedExt | 'target' }> = loaded.map((l, k) => ({ at: loadOrder[k], e: l }));
-    if (target?.ext) order.push({ at: targetOrder, e: 'target' });
-    order.sort((a, b) => b.at - a.at);
-    for (const o of order) exts.push(o.e);
-    for (const e of exts) {
-      const ext = e === 'target' ? target!.ext! : e.ext;
-      for (const def of ext.options) {
-        list.push({ owner: e, def, name: def.name });
-        for (const a of def.aliases ?? []) list.push({ owner: e, def, name: a });
-      }
-    }
-    return list;
-  };
+  // newly loaded extension's options in front of the older ones). Rebuilt only when one is loaded.
   const loadOrder: number[] = [];
   let targetOrder = -1;
   let loadCounter = 0;
+  let visibleCache: VisibleOpt[] | undefined;
+  const visible = (): VisibleOpt[] => {
+    if (visibleCache) return visibleCache;
+    const order: Array<{ at: number; e: LoadedExt | 'target' }> = loaded.map((l, k) => ({ at: loadOrder[k], e: l }));
+    if (target?.ext) order.push({ at: targetOrder, e: 'target' });
+    order.sort((a, b) => b.at - a.at);
+    const list: VisibleOpt[] = [];
+    for (const o of order) {
+      const ext = o.e === 'target' ? target!.ext! : o.e.ext;
+      for (const def of ext.options) {
+        list.push({ owner: o.e, def, name: def.name });
+        for (const a of def.aliases ?? []) list.push({ owner: o.e, def, name: a });
+      }
+    }
+    return (visibleCache = list);
+  };
 
   const loadMatch = (name: string, implicit: boolean): LoadedExt => {
     const lookup = name === 'icmpv6' ? 'icmp6' : name;
@@ -226,6 +234,7 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
     const l: LoadedExt = { ext, given: [], implicit };
     loaded.push(l);
     loadOrder.push(loadCounter++);
+    visibleCache = undefined;
     return l;
   };
 
@@ -236,7 +245,7 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
       invert = true;
       continue;
     }
-    const cmd = COMMANDS[tok];
+    const cmd = COMMANDS.get(tok);
     if (cmd !== undefined) {
       if (invert) throw paramError(`unexpected ! flag before ${tok}`);
       setCommand(cmd, tok);
@@ -271,12 +280,12 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
       name = tok.slice(0, tok.indexOf('='));
       inlineArg = tok.slice(tok.indexOf('=') + 1);
     }
-    let b = BASE[name];
+    let b = BASE.get(name);
     if (b === undefined && name.startsWith('--') && !findOption(visible(), name.slice(2), true)) {
       // getopt_long: an unambiguous prefix of a long option.
-      const cands = Object.keys(BASE).filter((k) => k.startsWith('--') && k.startsWith(name));
-      const keys = new Set(cands.map((k) => BASE[k].key));
-      if (keys.size === 1 && !visible().some((o) => o.name.startsWith(name.slice(2)))) b = BASE[cands[0]];
+      const cands = BASE_LONG.filter((k) => k.startsWith(name));
+      const keys = new Set(cands.map((k) => BASE.get(k)!.key));
+      if (keys.size === 1 && !visible().some((o) => o.name.startsWith(name.slice(2)))) b = BASE.get(cands[0]);
     }
     if (b !== undefined) {
       if (invert && !b.invert) throw paramError(`cannot have ! before -${b.key}`);
@@ -341,7 +350,10 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
           if (t.length > 28) throw paramError(`Invalid target name \`${t}' (28 chars max)`);
           const ext = b.key === 'j' ? findTarget(t, family) : undefined;
           target = { name: t, goto: b.key === 'g', ext, given: [] };
-          if (ext) targetOrder = loadCounter++;
+          if (ext) {
+            targetOrder = loadCounter++;
+            visibleCache = undefined;
+          }
           break;
         }
         case 'c': {
@@ -501,7 +513,9 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
   const rules: NetfilterRule[] = [];
   for (const s of srcs) {
     for (const d of dsts) {
-      const rule: NetfilterRule = { matches: structuredClone(matches), packets: 0, bytes: 0 };
+      // The first rule keeps the parsed objects; further (address-expanded) rules get copies.
+      const first = rules.length === 0;
+      const rule: NetfilterRule = { matches: first ? matches : cloneMatches(matches), packets: 0, bytes: 0 };
       if (s) {
         const v = addrField(s, src.negated);
         if (v) rule.source = v;
@@ -514,7 +528,7 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
       if (outIf && !(outIf.value === '+' && !outIf.negated)) rule.outInterface = { ...outIf };
       if (protocol && protocol.num !== 0) rule.protocol = { value: protocolName(protocol.num), negated: protocol.negated };
       if (fragment) rule.fragment = { ...fragment };
-      if (ruleTarget) rule.target = structuredClone(ruleTarget);
+      if (ruleTarget) rule.target = first ? ruleTarget : { ...ruleTarget, options: cloneOptions(ruleTarget.options) };
       if (counters) {
         rule.packets = counters.packets;
         rule.bytes = counters.bytes;
@@ -523,6 +537,14 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
     }
   }
   return { command, chain, ruleNum, arg, rules, hasRuleSpec, counters, kernelErrors };
+}
+
+function cloneOptions(options: MatchOption[]): MatchOption[] {
+  return options.map((o) => ({ name: o.name, negated: o.negated, values: [...o.values] }));
+}
+
+function cloneMatches(matches: NetfilterMatch[]): NetfilterMatch[] {
+  return matches.map((m) => ({ module: m.module, options: cloneOptions(m.options) }));
 }
 
 function hasSynMatch(protocol: { num: number; negated: boolean } | undefined, matches: NetfilterMatch[]): boolean {
@@ -556,7 +578,7 @@ function parseRuleNum(s: string): number {
 }
 
 function findOption(
-  list: Array<{ owner: LoadedExt | 'target'; def: OptDef; name: string }>,
+  list: VisibleOpt[],
   optName: string,
   exactOnly = false,
 ): { owner: LoadedExt | 'target'; def: OptDef } | undefined {
