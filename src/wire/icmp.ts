@@ -8,6 +8,7 @@
 import { KubewireError } from '../errors.ts';
 import { checkUint, need, put16, u16 } from './bytes.ts';
 import { internetChecksum } from './checksum.ts';
+import { emitIpv4, IPPROTO_ICMP } from './ipv4.ts';
 
 export const ICMP_ECHO_REPLY = 0;
 export const ICMP_DEST_UNREACH = 3;
@@ -125,4 +126,30 @@ export function busyboxPingRequest(o: { id: number; seq: number; monotonicUs: nu
 export function linuxEchoReply(request: IcmpPacket): IcmpPacket {
   if (request.type !== ICMP_ECHO_REQUEST) throw new KubewireError(`ICMP echo reply: type ${request.type} is not an echo request`);
   return { type: ICMP_ECHO_REPLY, code: 0, id: request.id, seq: request.seq, data: request.data };
+}
+
+export interface LinuxIcmpErrorOptions {
+  /** Source address of the error (the address of the interface the kernel replies from). */
+  src: string;
+  /** IP ID the kernel picks (DF is clear, so it always picks one). */
+  identification: number;
+  /** MTU of the route back to the sender (limits the quote together with 576). Default 1500. */
+  routeMtu?: number;
+  /** For fragmentation needed. */
+  nextHopMtu?: number;
+  ttl?: number;
+}
+
+/** The whole IPv4 packet Linux's icmp_send() emits in answer to `original` (a complete IPv4
+ *  packet): TOS (original & 0x1e) | 0xc0, DF clear, TTL 64, the original quoted up to a
+ *  576-byte reply. Matches real captures of port unreachable, time exceeded and fragmentation
+ *  needed (see real-capture.test.ts). */
+export function linuxIcmpError(original: Uint8Array, type: number, code: number, o: LinuxIcmpErrorOptions): Uint8Array {
+  if (original.length < 20 || original[0] >> 4 !== 4) throw new KubewireError('ICMP error: the original must be an IPv4 packet');
+  const origSrc = `${original[12]}.${original[13]}.${original[14]}.${original[15]}`;
+  const icmp = emitIcmp({ type, code, nextHopMtu: o.nextHopMtu, data: linuxIcmpQuote(original, o.routeMtu ?? 1500) });
+  return emitIpv4(
+    { tos: linuxIcmpErrorTos(original[1]), identification: o.identification, dontFragment: false, moreFragments: false, fragmentOffset: 0, ttl: o.ttl ?? 64, protocol: IPPROTO_ICMP, src: o.src, dst: origSrc },
+    icmp,
+  );
 }

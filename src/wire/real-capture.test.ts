@@ -12,7 +12,7 @@ import { emitArp, parseArp } from './arp.ts';
 import { emitEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4, parseEthernet } from './ethernet.ts';
 import {
   emitIcmp, ICMP_DEST_UNREACH, ICMP_ECHO_REPLY, ICMP_ECHO_REQUEST, ICMP_FRAG_NEEDED, ICMP_PORT_UNREACH,
-  ICMP_TIME_EXCEEDED, linuxIcmpErrorTos, linuxIcmpQuote, parseIcmp, type IcmpPacket,
+  ICMP_TIME_EXCEEDED, linuxIcmpError, linuxIcmpErrorTos, linuxIcmpQuote, parseIcmp, type IcmpPacket,
 } from './icmp.ts';
 import { emitIpv4, ipv4Defaults, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, parseIpv4, type Ipv4Header } from './ipv4.ts';
 import { labUnavailable } from './lab.node.ts';
@@ -142,6 +142,12 @@ function checkCapture(pcap: Uint8Array, meta: Meta): void {
   expect(fneed.icmp.nextHopMtu).toBe(1000);
   expect(fneed.icmp.data).toEqual(linuxIcmpQuote(bigProbe.bytes));
   expect(fneed.ip.totalLength).toBe(576);
+
+  // The whole error packets rebuilt by linuxIcmpError from the originals (only the IP ID taken
+  // from the kernel's packet) equal the kernel's bytes.
+  expect(linuxIcmpError(udpProbe.ipBytes!, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, { src: unreach.ip.src, identification: unreach.ip.identification })).toEqual(unreach.bytes);
+  expect(linuxIcmpError(expiredProbe.bytes, ICMP_TIME_EXCEEDED, 0, { src: texc.ip.src, identification: texc.ip.identification })).toEqual(texc.bytes);
+  expect(linuxIcmpError(bigProbe.bytes, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, { src: fneed.ip.src, identification: fneed.ip.identification, nextHopMtu: 1000 })).toEqual(fneed.bytes);
 
   // TCP handshake and data segments, plain and inside VXLAN.
   const checkTcp = (segs: Decoded[], mtu: number): void => {
