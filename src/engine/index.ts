@@ -169,6 +169,8 @@ function decidedText(d: DecidedBy | undefined): string {
       return `${d.eniId}${d.check ? ` (${d.check} check)` : ''}`;
     case 'link':
       return `${d.dev} ${d.state}`;
+    case 'fdb':
+      return `bridge fdb ${d.mac} dev ${d.dev}${d.dst ? ` dst ${d.dst}` : ' (none)'}`;
     case 'socket':
       return `${d.proto}/${d.port} ${d.listening === true ? 'listening' : d.listening === 'assumed' ? 'listener assumed' : 'closed'}`;
   }

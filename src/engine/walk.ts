@@ -14,6 +14,8 @@ import type { Hook, NfChoice, NfDecider, NfOutcome, NfRuleRef } from './netfilte
 import { type Packet, inPrefix4, packetSummary } from './packet.ts';
 import { fibErrorText, routeInput, routeOutput, selectSourceAddress, type FibResult } from './route.ts';
 import { arpResponds, resolveNeighbour, type ArpAnswer } from './neigh.ts';
+import { flowHash } from '../wire/vxlan.ts';
+import { udpFlowSrcPort } from '../wire/udp.ts';
 import {
   conntrackLine,
   ctApplyNat,
@@ -28,7 +30,7 @@ import {
   type CtTable,
 } from './conntrack.ts';
 
-export type StepKind = 'originate' | 'hook' | 'conntrack' | 'nat' | 'route' | 'forward' | 'neigh' | 'device' | 'fabric' | 'deliver' | 'drop';
+export type StepKind = 'originate' | 'hook' | 'conntrack' | 'nat' | 'route' | 'forward' | 'neigh' | 'device' | 'encap' | 'decap' | 'fabric' | 'deliver' | 'drop';
 
 export type DecidedBy =
   | NfDecider
@@ -40,6 +42,7 @@ export type DecidedBy =
   | { kind: 'sysctl'; key: string; value: string }
   | { kind: 'eni'; eniId: string; check?: 'source' | 'destination' }
   | { kind: 'link'; dev: string; state: string }
+  | { kind: 'fdb'; dev: string; mac: string; dst?: string }
   | { kind: 'socket'; proto: string; port: number; listening: boolean | 'assumed' };
 
 export interface Step {
@@ -148,6 +151,8 @@ interface Cursor {
   state: WalkState;
   hops: number;
   seen: string[];
+  /** Packets inside tunnels, innermost last: popped when the outer packet is decapsulated. */
+  encap: Array<{ inner: Packet; innerDstMac: string; vni: number; port: number }>;
 }
 
 interface Ctx {
@@ -156,7 +161,16 @@ interface Ctx {
 }
 
 function cloneCursor(c: Cursor): Cursor {
-  return { steps: [...c.steps], probability: c.probability, choices: [...c.choices], pkt: { ...c.pkt }, state: structuredClone(c.state), hops: c.hops, seen: [...c.seen] };
+  return {
+    steps: [...c.steps],
+    probability: c.probability,
+    choices: [...c.choices],
+    pkt: { ...c.pkt },
+    state: structuredClone(c.state),
+    hops: c.hops,
+    seen: [...c.seen],
+    encap: c.encap.map((e) => ({ ...e, inner: { ...e.inner } })),
+  };
 }
 
 function nsOf(ctx: Ctx, node: string, netns: string): NetNs {
@@ -394,9 +408,9 @@ function routeFailure(error: string): DispositionCode {
 // Phases
 
 /** A socket in `netns` sends `cur.pkt` (src may be "" to let routing choose). */
-export function localOut(ctx: Ctx, cur: Cursor, node: string, netns: string): Branch[] {
+export function localOut(ctx: Ctx, cur: Cursor, node: string, netns: string, oif?: string): Branch[] {
   const ns = nsOf(ctx, node, netns);
-  const r = routeOutput(ns, { dst: cur.pkt.dst, src: cur.pkt.src || undefined, mark: cur.pkt.mark });
+  const r = routeOutput(ns, { dst: cur.pkt.dst, src: cur.pkt.src || undefined, mark: cur.pkt.mark, oif });
   if (!r.ok) {
     step(cur, { node, netns, kind: 'route', what: 'route lookup (output)', verdict: r.error, decidedBy: routeDecider(r.fib), detail: r.reason });
     return end(cur, { code: routeFailure(r.error), node, netns, reason: `${fibErrorText(r.error)}: ${r.reason}`, decidedBy: routeDecider(r.fib), signal: `connect(): ${fibErrorText(r.error)}` });
@@ -414,7 +428,7 @@ export function localOut(ctx: Ctx, cur: Cursor, node: string, netns: string): Br
       let kind = r.kind;
       if (c2.pkt.dst !== before.dst || c2.pkt.mark !== before.mark) {
         // ip_route_me_harder: the destination or mark changed, route again.
-        const rr = routeOutput(ns, { dst: c2.pkt.dst, src: c2.pkt.src, mark: c2.pkt.mark });
+        const rr = routeOutput(ns, { dst: c2.pkt.dst, src: c2.pkt.src, mark: c2.pkt.mark, oif });
         if (!rr.ok) {
           step(c2, { node, netns, kind: 'route', what: 'reroute (output)', verdict: rr.error, decidedBy: routeDecider(rr.fib) });
           return end(c2, { code: routeFailure(rr.error), node, netns, reason: fibErrorText(rr.error), decidedBy: routeDecider(rr.fib) });
@@ -489,6 +503,7 @@ function transmit(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: strin
     return ingress(ctx, cur, node, peerNsName, peer.name);
   }
   if (link.eniId) return fabric(ctx, cur, node, netns, dev, link.eniId, n.lladdr);
+  if (link.kind === 'vxlan' && link.vxlan) return vxlanEncap(ctx, cur, node, netns, link, n.lladdr);
   step(cur, { node, netns, iface: dev, kind: 'device', what: `${link.kind} ${dev}` });
   return end(cur, { code: 'insufficient-info', node, netns, iface: dev, reason: `transmission over a ${link.kind} device is not modelled by the walk` });
 }
@@ -630,6 +645,8 @@ function routeAndDeliver(ctx: Ctx, cur: Cursor, h: HookCtx, ns: NetNs, dev: stri
 
 function deliver(ctx: Ctx, cur: Cursor, h: HookCtx, dev: string): Branch[] {
   const { node, netns } = h;
+  const decap = vxlanDecap(ctx, cur, node, netns, dev);
+  if (decap) return decap;
   const p = cur.pkt;
   if (h.ct?.dir === 'REPLY') {
     step(cur, { node, netns, iface: dev, kind: 'deliver', what: 'delivered to the connection\'s socket (reply)' });
@@ -659,6 +676,61 @@ function deliver(ctx: Ctx, cur: Cursor, h: HookCtx, dev: string): Branch[] {
 }
 
 // ---------------------------------------------------------------------------------------------
+// VXLAN (drivers/net/vxlan): the inner frame goes to the VTEP its destination MAC's FDB entry names,
+// inside UDP from the device's local address; the outer packet is locally generated, so it takes
+// the namespace's OUTPUT path. The receiving namespace's UDP socket on the VXLAN port hands the
+// inner packet to its vxlan device, where it arrives like on any other link.
+
+function fnv(s: string): number {
+  let h = 0x811c9dc5;
+  for (const ch of s) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
+function vxlanEncap(ctx: Ctx, cur: Cursor, node: string, netns: string, link: import('../node-state/types.ts').Link, lladdr: string): Branch[] {
+  const ns = nsOf(ctx, node, netns);
+  const vx = link.vxlan!;
+  const fdb = ns.fdb.find((f) => f.dev === link.name && f.mac === lladdr) ?? ns.fdb.find((f) => f.dev === link.name && f.mac === '00:00:00:00:00:00');
+  if (!fdb?.dst) {
+    step(cur, { node, netns, iface: link.name, kind: 'encap', what: `no FDB entry for ${lladdr} on ${link.name}`, verdict: 'DROP' });
+    return end(cur, { code: 'neighbour-unreachable', node, netns, iface: link.name, reason: `vxlan ${link.name}: no FDB entry for ${lladdr} (learning ${vx.learning ? 'on' : 'off'})`, decidedBy: { kind: 'fdb', dev: link.name, mac: lladdr } });
+  }
+  const inner = cur.pkt;
+  const range: [number, number] = vx.srcPortMin && vx.srcPortMax ? [vx.srcPortMin, vx.srcPortMax] : [32768, 60999];
+  // skb_get_hash uses a per-boot secret; kubewire keys the stand-in hash on the node name.
+  const hash = flowHash({ src: inner.src, dst: inner.dst, protocol: inner.proto, srcPort: inner.sport, dstPort: inner.dport }, fnv(node));
+  const sport = udpFlowSrcPort(hash, range);
+  const local = vx.local ?? (vx.dev ? selectSourceAddress(ns, vx.dev, fdb.dst, 0) : undefined) ?? '';
+  cur.encap.push({ inner: { ...inner }, innerDstMac: lladdr, vni: fdb.vni ?? vx.vni, port: vx.port });
+  cur.pkt = { family: 4, src: local, dst: fdb.dst, proto: 17, sport, dport: fdb.port ?? vx.port, ttl: vx.ttl || 64, mark: inner.mark };
+  step(cur, {
+    node,
+    netns,
+    iface: link.name,
+    kind: 'encap',
+    what: `VXLAN VNI ${fdb.vni ?? vx.vni}: ${lladdr} → VTEP ${fdb.dst}`,
+    decidedBy: { kind: 'fdb', dev: link.name, mac: lladdr, dst: fdb.dst },
+  });
+  return localOut(ctx, cur, node, netns, vx.dev);
+}
+
+/** A UDP packet delivered locally: is it VXLAN for one of this namespace's vxlan devices? */
+function vxlanDecap(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: string): Branch[] | undefined {
+  const top = cur.encap[cur.encap.length - 1];
+  if (!top || cur.pkt.proto !== 17) return undefined;
+  const ns = nsOf(ctx, node, netns);
+  const vdev = ns.links.find((l) => l.kind === 'vxlan' && l.vxlan && l.vxlan.port === cur.pkt.dport && l.vxlan.vni === top.vni && l.up);
+  if (!vdev) return undefined;
+  cur.encap.pop();
+  cur.pkt = { ...top.inner, mark: 0 };
+  step(cur, { node, netns, iface: dev, kind: 'decap', what: `VXLAN VNI ${top.vni} → ${vdev.name}` });
+  if (top.innerDstMac !== vdev.mac) {
+    return end(cur, { code: 'wrong-mac', node, netns, iface: vdev.name, reason: `inner destination MAC ${top.innerDstMac} is not ${vdev.name}'s ${vdev.mac}` });
+  }
+  return ingress(ctx, cur, node, netns, vdev.name);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Entry points
 
 export interface Origin {
@@ -669,7 +741,7 @@ export interface Origin {
 /** Walk a packet sent by a socket in `from`. `pkt.src` may be "" (chosen by routing). */
 export function walkFrom(world: WalkWorld, from: Origin, pkt: Packet, opts: WalkOptions = {}, state: WalkState = newWalkState()): Branch[] {
   const ctx: Ctx = { world, opts };
-  const cur: Cursor = { steps: [], probability: 1, choices: [], pkt: { ...pkt }, state, hops: 0, seen: [] };
+  const cur: Cursor = { steps: [], probability: 1, choices: [], pkt: { ...pkt }, state, hops: 0, seen: [], encap: [] };
   step(cur, { node: from.node, netns: from.netns, kind: 'originate', what: `send ${packetSummary(pkt)}` });
   return localOut(ctx, cur, from.node, from.netns);
 }
@@ -677,7 +749,7 @@ export function walkFrom(world: WalkWorld, from: Origin, pkt: Packet, opts: Walk
 /** Walk a packet arriving on `dev` of a namespace (from outside the model). */
 export function walkArriving(world: WalkWorld, at: Origin & { dev: string }, pkt: Packet, opts: WalkOptions = {}, state: WalkState = newWalkState()): Branch[] {
   const ctx: Ctx = { world, opts };
-  const cur: Cursor = { steps: [], probability: 1, choices: [], pkt: { ...pkt }, state, hops: 0, seen: [] };
+  const cur: Cursor = { steps: [], probability: 1, choices: [], pkt: { ...pkt }, state, hops: 0, seen: [], encap: [] };
   step(cur, { node: at.node, netns: at.netns, iface: at.dev, kind: 'originate', what: `arrives on ${at.dev}: ${packetSummary(pkt)}` });
   return ingress(ctx, cur, at.node, at.netns, at.dev);
 }
