@@ -137,9 +137,27 @@ function makeNetns(name: string): NetNs {
     netfilter: emptyNetfilter(),
     netfilter6: emptyNetfilter(),
     nextIfindex: 1,
+    fibTables: [TABLE_MAIN],
+    fib6Tables: [TABLE_MAIN, TABLE_LOCAL],
   };
   addLink(ns, { name: 'lo', kind: 'loopback' });
   return ns;
+}
+
+/** Tables that exist in the namespace for a family, in creation order. */
+export function fibTables(ns: NetNs, family: Family): number[] {
+  const have = family === 4 ? ns.fibTables : ns.fib6Tables;
+  if (have) return have;
+  const base = family === 4 ? [TABLE_MAIN] : [TABLE_MAIN, TABLE_LOCAL];
+  for (const r of ns.routes) if (r.family === family && !base.includes(r.table)) base.push(r.table);
+  return base;
+}
+
+function ensureTable(ns: NetNs, family: Family, table: number): void {
+  const list = fibTables(ns, family);
+  if (!list.includes(table)) list.push(table);
+  if (family === 4) ns.fibTables = list;
+  else ns.fib6Tables = list;
 }
 
 /**
@@ -888,8 +906,12 @@ export function delAddress(ns: NetNs, dev: string, cidr: string): void {
       promoted = secs[0];
     } else removed.push(...secs);
   }
-  ns.addresses = ns.addresses.filter((x) => !removed.includes(x));
-  for (const x of removed) removeIpv4AddrRoutes(ns, x, a.local);
+  // Secondaries go first (__inet_del_ifa), each while the rest of the list is still there.
+  for (const x of [...removed.slice(1), removed[0]]) {
+    const prim = primaryFor(ns, x);
+    ns.addresses = ns.addresses.filter((y) => y !== x);
+    removeIpv4AddrRoutes(ns, x, prim);
+  }
   if (promoted) {
     // The promoted secondary becomes primary; its routes are re-added with itself as source.
     promoted.flags = promoted.flags.filter((f) => f !== 'secondary');
@@ -910,23 +932,80 @@ export function delAddress(ns: NetNs, dev: string, cidr: string): void {
   refreshLinkdown(ns);
 }
 
-/** fib_del_ifaddr, simplified: removes the routes that carry this address as source. */
-function removeIpv4AddrRoutes(ns: NetNs, a: Address, primLocal: string): void {
+/**
+ * fib_del_ifaddr: removes the prefix route, the broadcast routes and the local route an address
+ * brought, unless another address of the same device still needs them; when the address is gone
+ * from the host entirely, routes using it as preferred source are flushed too.
+ */
+function removeIpv4AddrRoutes(ns: NetNs, a: Address, prim: Address, iprim?: Address): void {
   const p = parsePrefix(`${a.local}/${a.prefixlen}`)!;
-  const stillLocal = ns.addresses.some((x) => x.family === 4 && x.local === a.local);
-  const net = formatPrefix(4, networkOf(p), a.prefixlen);
-  const bcast = `${formatAddr(4, broadcastOf(p))}/32`;
-  const explicitB = a.broadcast ? `${a.broadcast}/32` : undefined;
-  ns.routes = ns.routes.filter((r) => {
-    if (r.family !== 4 || r.proto !== 'kernel' || r.dev !== a.dev) return true;
-    if (r.type === 'local' && r.dst === `${a.local}/32` && !stillLocal) return false;
-    if (a.flags.includes('secondary')) return true;
-    if (r.src !== primLocal && r.src !== a.local) return true;
-    if (r.type === 'unicast' && r.table === TABLE_MAIN && r.dst === net) return false;
-    if (r.type === 'local' && r.table === TABLE_LOCAL && r.dst === net) return false;
-    if (r.type === 'broadcast' && (r.dst === bcast || r.dst === explicitB)) return false;
-    return true;
-  });
+  const mask = maskOf(32, a.prefixlen);
+  const addr = p.addr;
+  const brd = broadcastOf(p);
+  const any = addr & mask;
+  const dev = a.dev;
+  const del = (type: Route['type'], dst: bigint, len: number, table: number) => {
+    const d = `${formatAddr(4, dst)}/${len}`;
+    const i = ns.routes.findIndex((r) => r.family === 4 && r.proto === 'kernel' && r.type === type && r.table === table && r.dst === d && r.dev === dev && r.src === prim.local);
+    if (i >= 0) ns.routes.splice(i, 1);
+  };
+  let subnet = false;
+  const l = findLink(ns, dev);
+  if (!a.flags.includes('secondary') && any !== 0n && (any !== addr || a.prefixlen < 32)) {
+    if (!a.flags.includes('noprefixroute')) {
+      const isLo = l?.kind === 'loopback';
+      const d = formatPrefix(4, any, a.prefixlen);
+      const i = ns.routes.findIndex((r) => r.family === 4 && r.proto === 'kernel' && r.type === (isLo ? 'local' : 'unicast') && r.table === (isLo ? TABLE_LOCAL : TABLE_MAIN) && r.dst === d && r.dev === dev && r.src === prim.local);
+      if (i >= 0) ns.routes.splice(i, 1);
+    }
+    subnet = true;
+  }
+  const u = (x: string | undefined) => (x === undefined ? undefined : parsePrefix(x)!.addr);
+  const aBrd = u(a.broadcast);
+  let localOk = false;
+  let brdOk = aBrd === undefined;
+  let brd1Ok = false;
+  let brd0Ok = false;
+  for (const b of ns.addresses.filter((x) => x.dev === dev && x.family === 4)) {
+    if (b === a) continue;
+    const bp = parsePrefix(`${b.local}/${b.prefixlen}`)!;
+    if (iprim && b.prefixlen === iprim.prefixlen && (bp.addr & maskOf(32, iprim.prefixlen)) === (parsePrefix(iprim.local)!.addr & maskOf(32, iprim.prefixlen))) continue;
+    let prim1: Address;
+    if (b.flags.includes('secondary')) {
+      prim1 = primaryFor(ns, b);
+      if (prim1.local !== prim.local) continue;
+    } else {
+      if (b.local !== prim.local) continue;
+      prim1 = b;
+    }
+    const bBrd = u(b.broadcast);
+    if (b.local === a.local) localOk = true;
+    if (aBrd !== undefined && bBrd === aBrd) brdOk = true;
+    if (bBrd === brd) brd1Ok = true;
+    if (bBrd === any) brd0Ok = true;
+    if (prim1 === b && b.prefixlen < 31) {
+      const brd1 = broadcastOf(bp);
+      const any1 = bp.addr & maskOf(32, b.prefixlen);
+      if (any1 !== 0n) {
+        if (aBrd !== undefined && (aBrd === brd1 || aBrd === any1)) brdOk = true;
+        if (brd === brd1 || brd === any1) brd1Ok = true;
+        if (any === brd1 || any === any1) brd0Ok = true;
+      }
+    }
+  }
+  if (!brdOk && aBrd !== undefined) del('broadcast', aBrd, 32, TABLE_LOCAL);
+  if (subnet && a.prefixlen < 31) {
+    if (!brd1Ok) del('broadcast', brd, 32, TABLE_LOCAL);
+    if (!brd0Ok) del('broadcast', any, 32, TABLE_LOCAL);
+  }
+  if (!localOk) {
+    del('local', addr, 32, TABLE_LOCAL);
+    const stillLocal = ns.routes.some((r) => r.family === 4 && r.table === TABLE_LOCAL && r.type === 'local' && r.dst === `${a.local}/32`);
+    if (!stillLocal) {
+      // fib_sync_down_addr: routes preferring the vanished address as source are flushed.
+      ns.routes = ns.routes.filter((r) => !(r.family === 4 && r.src === a.local));
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -944,6 +1023,7 @@ function routeKey(r: Route): string {
 function addRouteRaw(ns: NetNs, r: Route): void {
   const k = `${routeKey(r)}|${r.type}|${r.dev ?? ''}|${r.src ?? ''}`;
   if (ns.routes.some((x) => `${routeKey(x)}|${x.type}|${x.dev ?? ''}|${x.src ?? ''}` === k)) return;
+  ensureTable(ns, r.family, r.table);
   ns.routes.push(r);
 }
 
@@ -961,9 +1041,10 @@ function linkReadyForRoutes(l: Link): boolean {
  * the gateway must be reachable via a scope-link route (unless onlink), the device must be up.
  */
 export function addRoute(ns: NetNs, spec: RouteSpec): Route {
-  const r = normalizeRoute(ns, spec, 'add');
+  const r = withTableOnKernelError(ns, spec, () => normalizeRoute(ns, spec, 'add'));
   const k = routeKey(r);
   if (ns.routes.some((x) => routeKey(x) === k)) throw new KubewireError('RTNETLINK answers: File exists', { exitCode: 2 });
+  ensureTable(ns, r.family, r.table);
   ns.routes.push(r);
   refreshLinkdown(ns);
   return r;
@@ -971,13 +1052,33 @@ export function addRoute(ns: NetNs, spec: RouteSpec): Route {
 
 /** `ip route replace`: like add, but an existing route with the same key is replaced. */
 export function replaceRoute(ns: NetNs, spec: RouteSpec): Route {
-  const r = normalizeRoute(ns, spec, 'add');
+  const r = withTableOnKernelError(ns, spec, () => normalizeRoute(ns, spec, 'add'));
   const k = routeKey(r);
   const i = ns.routes.findIndex((x) => (r.family === 4 ? routeKey(x) === k : x.family === 6 && x.table === r.table && x.dst === r.dst && (x.metric ?? 1024) === (r.metric ?? 1024)));
+  ensureTable(ns, r.family, r.table);
   if (i >= 0) ns.routes[i] = r;
   else ns.routes.push(r);
   refreshLinkdown(ns);
   return r;
+}
+
+/**
+ * inet_rtm_newroute creates the IPv4 table before it validates the nexthop, so a rejected
+ * route still leaves its table behind (iproute2-side errors such as an unknown device do not).
+ */
+function withTableOnKernelError(ns: NetNs, spec: RouteSpec, fn: () => Route): Route {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof KubewireError && e.exitCode === 2) {
+      const fam = spec.family ?? (spec.dst === 'default' ? (spec.via ? parseAddr(spec.via)?.family : 4) : parsePrefix(spec.dst)?.family);
+      if (fam === 4) {
+        const type = spec.type ?? 'unicast';
+        ensureTable(ns, 4, spec.table ?? (type === 'local' || type === 'broadcast' || type === 'nat' || type === 'anycast' ? TABLE_LOCAL : TABLE_MAIN));
+      }
+    }
+    throw e;
+  }
 }
 
 function normalizeRoute(ns: NetNs, spec: RouteSpec, op: 'add' | 'del'): Route {
@@ -1126,13 +1227,17 @@ function addrType4(ns: NetNs, _table: number, addr: bigint): string {
 /** `ip route del`: matches on the given fields like the kernel (dst, table, tos, metric; gateway/dev if given). */
 export function delRoute(ns: NetNs, spec: RouteSpec): void {
   const r = normalizeRoute(ns, spec, 'del');
-  const i = ns.routes.findIndex(
+  if (!fibTables(ns, r.family).includes(r.table)) throw new KubewireError('Error: FIB table does not exist.', { exitCode: 2 });
+  // fib_table_delete walks the aliases of the prefix in their order (TOS as given, 0 when not;
+  // lowest metric first) and removes the first that matches every given attribute.
+  const order = (x: Route) => ns.routes.indexOf(x);
+  const cands = ns.routes
+    .filter((x) => x.family === r.family && x.table === r.table && x.dst === r.dst)
+    .sort((a, b) => (a.metric ?? (r.family === 6 ? 1024 : 0)) - (b.metric ?? (r.family === 6 ? 1024 : 0)) || order(a) - order(b));
+  const hit = cands.find(
     (x) =>
-      x.family === r.family &&
-      x.table === r.table &&
-      x.dst === r.dst &&
       (spec.type === undefined || x.type === r.type) &&
-      (spec.tos === undefined || (x.tos ?? 0) === spec.tos) &&
+      (r.family === 6 || (x.tos ?? 0) === (spec.tos ?? 0)) &&
       (spec.metric === undefined || (x.metric ?? (r.family === 6 ? 1024 : 0)) === spec.metric) &&
       (spec.via === undefined || x.via === r.via) &&
       (spec.dev === undefined || x.dev === r.dev) &&
@@ -1140,8 +1245,8 @@ export function delRoute(ns: NetNs, spec: RouteSpec): void {
       (spec.scope === undefined || x.scope === spec.scope) &&
       (spec.src === undefined || x.src === r.src),
   );
-  if (i < 0) throw new KubewireError('RTNETLINK answers: No such process', { exitCode: 2 });
-  ns.routes.splice(i, 1);
+  if (!hit) throw new KubewireError('RTNETLINK answers: No such process', { exitCode: 2 });
+  ns.routes.splice(ns.routes.indexOf(hit), 1);
 }
 
 // ---------------------------------------------------------------------------------------------

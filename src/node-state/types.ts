@@ -32,6 +32,12 @@ export interface NetNs {
   netfilter6: NetfilterState;
   /** Next ifindex the kernel would hand out in this namespace. */
   nextIfindex: number;
+  /**
+   * Routing tables that exist, in creation order (a table is created by its first route and
+   * never goes away). IPv4 starts with main; IPv6 with main and local. Absent: derived from routes.
+   */
+  fibTables?: number[];
+  fib6Tables?: number[];
 }
 
 export type LinkKind = 'loopback' | 'device' | 'veth' | 'vxlan' | 'dummy' | 'bridge' | 'ipip';

@@ -6,6 +6,7 @@ import { renderAddrs, renderAddrsBrief, renderLinks, renderLinksBrief, type Link
 import { renderFdb, renderNeighbours, renderRoutes, renderRules, type RouteFilter } from './route.ts';
 import type { RenderOptions } from './common.ts';
 import { canonicalDst, parseAddr } from '../../node-state/addr.ts';
+import { fibTables } from '../../node-state/ops.ts';
 import { ERRNO_TEXT, fibLookup4, fibLookupInput4, type FibQuery4 } from '../../node-state/fib.ts';
 import { tableName } from './common.ts';
 import { addrsJson, linksJson, neighJson, routesJson, rulesJson } from './json.ts';
@@ -283,6 +284,9 @@ function doRoute(ns: NetNs, rest: string[], g: GlobalOpts): IpResult {
   }
   if (f.table === undefined) f.table = 254;
   if (f.table !== 'all' && f.family === undefined) f.family = 4;
+  if (f.table !== 'all' && !fibTables(ns, f.family!).includes(f.table)) {
+    return fail(`Error: ipv${f.family}: FIB table does not exist.\nDump terminated`, 2);
+  }
   return ok(g.json ? routesJson(ns, f) : renderRoutes(ns, f));
 }
 

@@ -9,6 +9,7 @@
 //   prefix containing it, bit 0 before bit 1), routes of one prefix by metric, then insertion.
 
 import { parsePrefix, maskOf } from '../../node-state/addr.ts';
+import { fibTables } from '../../node-state/ops.ts';
 import type { FdbEntry, Host, NetNs, Route, Rule } from '../../node-state/types.ts';
 import { protoName, scopeName, scopeNum, tableName } from './common.ts';
 
@@ -66,9 +67,8 @@ function cmpV6(a: Route, b: Route): number {
 export function tableOrderFor(ns: NetNs, family: 4 | 6): number[] {
   const seen: number[] = [];
   for (const r of ns.routes) if (r.family === family && !seen.includes(r.table)) seen.push(r.table);
-  // local and main exist from boot; others are created by their first route. Newer tables go
-  // to the head of their hash bucket.
-  const created = [255, 254, ...seen.filter((t) => t !== 255 && t !== 254)];
+  // Newer tables go to the head of their hash bucket.
+  const created = fibTables(ns, family);
   return seen.sort((a, b) => {
     const ha = a & 255;
     const hb = b & 255;
