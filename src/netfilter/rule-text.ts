@@ -211,7 +211,15 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
   let visibleCache: VisibleOpt[] | undefined;
   const visible = (): VisibleOpt[] => {
     if (visibleCache) return visibleCache;
-    const order: Array<{ at: number; e: LoadedExt | 'target' }> = loaded.map((l, k) => ({ at: loadOrder[k], e: l }));
+    // Options of an extension are merged once, when it is first loaded; a later `-m` of the same
+    // extension adds an instance that takes over its options (earlier instances are complete).
+    const firstAt = new Map<string, number>();
+    const latest = new Map<string, LoadedExt>();
+    loaded.forEach((l, k) => {
+      if (!firstAt.has(l.ext.name)) firstAt.set(l.ext.name, loadOrder[k]);
+      latest.set(l.ext.name, l);
+    });
+    const order: Array<{ at: number; e: LoadedExt | 'target' }> = [...latest.values()].map((l) => ({ at: firstAt.get(l.ext.name)!, e: l }));
     if (target?.ext) order.push({ at: targetOrder, e: 'target' });
     order.sort((a, b) => b.at - a.at);
     const list: VisibleOpt[] = [];
@@ -380,7 +388,7 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
     let found = findOption(visible(), optName);
     if (!found && protocol && !protoUsed) {
       const mod = protocolMatchModule(protocol.num, family);
-      if (mod && !protocol.negated) {
+      if (mod) {
         protoUsed = true;
         loadMatch(mod, true);
         found = findOption(visible(), optName);

@@ -68,4 +68,5 @@ export const CASES: CorpusCase[] = [
   { name: 'forms-tables', family: 4, steps: [{ file: 'forms-tables.v4.rules' }] },
   { name: 'forms-v6', family: 6, steps: [{ file: 'forms.v6.rules' }] },
   { name: 'forms-ports', family: 4, steps: [{ file: 'forms-ports.v4.rules' }] },
+  { name: 'forms-options', family: 4, steps: [{ file: 'forms-options.v4.rules' }] },
 ];
