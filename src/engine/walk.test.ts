@@ -142,6 +142,17 @@ describe('tracePacket on the default cluster', () => {
   });
 });
 
+describe('node-local traffic', () => {
+  it('node → its own address goes over lo and is accepted by the host stack (no source validation on lo)', () => {
+    const w = fresh();
+    const n = w.state.nodes[0];
+    const t = tracePacket(w.state, { from: { node: n.name }, dst: n.primaryIp, dport: 10250, protocol: 'TCP' });
+    expect(t.branches).toHaveLength(1);
+    expect(t.branches[0].forward.disposition).toMatchObject({ code: 'accepted', node: n.name, netns: 'root', iface: 'lo' });
+    expect(t.branches[0].reply?.disposition.code).toBe('delivered');
+  });
+});
+
 describe('drops', () => {
   it('blackhole route on the client node: null-routed by that route', () => {
     const w = fresh();

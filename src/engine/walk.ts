@@ -12,7 +12,7 @@ import type { TableName } from '../netfilter/types.ts';
 import { evalTable, type CtMatchView, type IpSet, type NfEnv, type RecentTables } from './netfilter/eval.ts';
 import type { Hook, NfChoice, NfDecider, NfOutcome, NfRuleRef } from './netfilter/types.ts';
 import { type Packet, inPrefix4, packetSummary } from './packet.ts';
-import { fibErrorText, routeInput, routeOutput, selectSourceAddress, type FibResult } from './route.ts';
+import { fibErrorText, fibLookup, routeInput, routeOutput, selectSourceAddress, type FibResult } from './route.ts';
 import { arpResponds, resolveNeighbour, type ArpAnswer } from './neigh.ts';
 import { flowHash } from '../wire/vxlan.ts';
 import { udpFlowSrcPort } from '../wire/udp.ts';
@@ -614,7 +614,13 @@ export function ingress(ctx: Ctx, cur: Cursor, node: string, netns: string, dev:
 
 function routeAndDeliver(ctx: Ctx, cur: Cursor, h: HookCtx, ns: NetNs, dev: string): Branch[] {
   const { node, netns } = h;
-  const r = routeInput(ns, cur.pkt, dev);
+  // Looped-back packets keep the route the output lookup gave them (ip_rcv_finish skips the input
+  // lookup when the skb has a valid dst), so there is no source validation on lo.
+  let r = routeInput(ns, cur.pkt, dev);
+  if (dev === 'lo') {
+    const fib = fibLookup(ns, { dst: cur.pkt.dst, src: cur.pkt.src, iif: 'lo', mark: cur.pkt.mark });
+    if (fib.ok && fib.route.type === 'local') r = { ok: true, kind: 'local', fib };
+  }
   if (!r.ok) {
     const d: DecidedBy = r.kind === 'forwarding-disabled' ? { kind: 'sysctl', key: `net.ipv4.conf.${dev}.forwarding`, value: '0' } : r.fib ? routeDecider(r.fib) : { kind: 'no-route', error: r.reason };
     step(cur, { node, netns, iface: dev, kind: 'route', what: `route lookup (input): ${r.kind}`, verdict: 'DROP', decidedBy: d, detail: r.reason });
