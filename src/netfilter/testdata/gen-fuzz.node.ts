@@ -87,7 +87,7 @@ export function generateCases(fam: 4 | 6, n: number, seed0: number): Array<{ tab
       // shuffle a bit: iptables accepts options in any order
       if (maybe(0.3)) parts.reverse();
       parts.push(targetPart(table, chain, proto));
-      const text = `*${table}\n:USER0 - [0:0]\n:USER1 - [0:0]\n-A ${chain} ${parts.join(' ')}\n${chain !== 'USER0' && maybe(0.5) ? `-A ${chain} -j USER0\n` : ''}COMMIT\n`;
+      const text = `*${table}\n:USER0 - [0:0]\n:USER1 - [0:0]\n-A ${chain} ${parts.join(' ')}\n${chain !== 'USER0' && maybe(0.5) ? `-A ${chain} -j USER0\n` : ''}${chain === 'USER0' && maybe(0.7) ? `-A ${pick(chainsOf[table].slice(0, -1))} -j USER0\n` : ''}COMMIT\n`;
       cases.push({ table, text });
   }
   return cases;
@@ -122,7 +122,7 @@ export function runReal(fam: 4 | 6, cases: Array<{ table: string; text: string }
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const fam of [4, 6] as const) {
-    const cases = runReal(fam, generateCases(fam, 250, fam === 4 ? 1001 : 2002));
+    const cases = runReal(fam, generateCases(fam, 300, fam === 4 ? 1003 : 2004));
     writeFileSync(join(here, `fuzz-v${fam}.json`), JSON.stringify(cases, null, 1) + '\n');
     console.log(`fuzz-v${fam}.json: ${cases.length} cases, ${cases.filter((c) => c.real.startsWith('ERR')).length} errors`);
   }
