@@ -27,7 +27,7 @@ describe('timestamps', () => {
 
 const skip = hasTcpdump() ? undefined : 'needs tcpdump';
 describe.skipIf(skip !== undefined)(`same text as tcpdump -n${skip ? ` — skipped: ${skip}` : ''}`, () => {
-  for (const name of ['lab-capture.pcap', 'busybox-wget.pcap', 'glibc-nxdomain.pcap', 'busybox-nslookup.pcap', 'nat-client-side.pcap', 'nat-server-side.pcap']) {
+  for (const name of ['lab-capture.pcap', 'busybox-wget.pcap', 'glibc-nxdomain.pcap', 'busybox-nslookup.pcap', 'nat-client-side.pcap', 'nat-server-side.pcap', 'ipv6.pcap']) {
     it(name, () => {
       const pcap = loadTestCapture(name);
       expect(tcpdumpText(pcap)).toBe(realTcpdump(pcap));

@@ -5,7 +5,8 @@
 // (relative sequence numbers per connection as tcpdump tracks them, options, HTTP first lines on
 // ports 80 and 8080). Other payloads fall back to tcpdump's generic forms.
 
-import { bytesToIpv4, bytesToIpv6, u16 } from '../wire/bytes.ts';
+import { bytesToIpv4, bytesToIpv6, u16, u32 } from '../wire/bytes.ts';
+import { parseIpv6 } from '../wire/ipv6.ts';
 import { parseArp } from '../wire/arp.ts';
 import { parseDns, type DnsRecord } from '../wire/dns.ts';
 import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, parseEthernet } from '../wire/ethernet.ts';
@@ -118,8 +119,66 @@ export class TcpdumpPrinter {
   }
 
   private ipv6(b: Uint8Array, len: number): string {
-    if (b.length < 40) return '[|ip6]';
-    return `${bytesToIpv6(b, 8)} > ${bytesToIpv6(b, 24)}: ip-proto-${b[6]} ${u16(b, 4)}`.replace(/ \d+$/, ` ${Math.max(0, len - 40)}`);
+    let p;
+    try {
+      p = parseIpv6(b);
+    } catch {
+      return '[|ip6]';
+    }
+    const h = p.header;
+    const names: Record<number, string> = { 0: 'Options', 6: 'TCP', 17: 'UDP', 43: 'Routing', 44: 'Frag', 58: 'ICMPv6', 59: 'NoNext', 60: 'DstOpts' };
+    let head = '';
+    if (this.opts.verbose) {
+      head = `(${h.trafficClass ? `class 0x${h.trafficClass.toString(16)}, ` : ''}${h.flowLabel ? `flowlabel 0x${h.flowLabel.toString(16).padStart(5, '0')}, ` : ''}hlim ${h.hopLimit}, next-header ${names[h.nextHeader] ?? 'unknown'} (${h.nextHeader}) payload length: ${h.payloadLength}) `;
+    }
+    void len;
+    const src = h.src;
+    const dst = h.dst;
+    switch (h.nextHeader) {
+      case IPPROTO_TCP:
+        return head + this.tcp(src, dst, p.payload, h.payloadLength!, false);
+      case IPPROTO_UDP:
+        return head + this.udp(src, dst, p.payload, true);
+      case 58:
+        return `${head}${src} > ${dst}: ${this.icmp6(src, dst, p.payload, h.payloadLength!)}`;
+      default:
+        return `${head}${src} > ${dst}: ip-proto-${h.nextHeader} ${h.payloadLength}`;
+    }
+  }
+
+  private icmp6(src: string, dst: string, b: Uint8Array, len: number): string {
+    if (b.length < 8) return '[|icmp6]';
+    const type = b[0];
+    const code = b[1];
+    let sum = '';
+    if (this.opts.verbose && b.length >= len) {
+      sum = transportChecksum({ src, dst }, 58, b.subarray(0, len)) === 0 ? '[icmp6 sum ok] ' : `[bad icmp6 cksum 0x${u16(b, 2).toString(16).padStart(4, '0')}!] `;
+    }
+    const quoted = (): { dst: string; proto: number; dport?: number } | undefined => {
+      const q = b.subarray(8);
+      if (q.length < 40) return undefined;
+      return { dst: bytesToIpv6(q, 24), proto: q[6], dport: q.length >= 44 ? u16(q, 42) : undefined };
+    };
+    const lenSuffix = this.opts.verbose ? '' : `, length ${len}`;
+    switch (type) {
+      case 128:
+      case 129:
+        return `${sum}ICMP6, echo ${type === 128 ? 'request' : 'reply'}, id ${u16(b, 4)}, seq ${u16(b, 6)}${lenSuffix}`;
+      case 1: {
+        const q = quoted();
+        const d = q?.dst ?? '?';
+        const what = code === 4
+          ? `unreachable port, ${d} ${q?.proto === IPPROTO_TCP ? 'tcp' : 'udp'} port ${q?.dport}`
+          : code === 3 ? `unreachable address ${d}` : code === 0 ? `unreachable route ${d}` : code === 1 ? `unreachable prohibited ${d}` : code === 2 ? `beyond scope ${d}` : `unknown code (${code})`;
+        return `${sum}ICMP6, destination unreachable, ${what}${lenSuffix}`;
+      }
+      case 2:
+        return `${sum}ICMP6, packet too big, mtu ${u32(b, 4)}${lenSuffix}`;
+      case 3:
+        return `${sum}ICMP6, time exceeded ${code === 0 ? 'in-transit' : 'reassembly'}${code === 0 && quoted() ? ` for ${quoted()!.dst}` : ''}${lenSuffix}`;
+      default:
+        return `${sum}ICMP6, type ${type}${lenSuffix}`;
+    }
   }
 
   private ipv4(b: Uint8Array, quoted = false): string {
@@ -226,13 +285,16 @@ export class TcpdumpPrinter {
     return out;
   }
 
-  private udp(src: string, dst: string, b: Uint8Array): string {
+  private udp(src: string, dst: string, b: Uint8Array, v6 = false): string {
     if (b.length < 8) return `${src} > ${dst}: [|udp]`;
     const sp = u16(b, 0);
     const dp = u16(b, 2);
     const ulen = u16(b, 4);
     const payload = b.subarray(8, Math.min(b.length, ulen));
-    const head = `${src}.${sp} > ${dst}.${dp}:`;
+    let head = `${src}.${sp} > ${dst}.${dp}:`;
+    if (v6 && this.opts.verbose && b.length >= ulen) {
+      head += transportChecksum({ src, dst }, IPPROTO_UDP, b.subarray(0, ulen)) === 0 ? ' [udp sum ok]' : ` [bad udp cksum 0x${u16(b, 6).toString(16).padStart(4, '0')}!]`;
+    }
     if (sp === 4789 || dp === 4789) {
       try {
         const vx = parseVxlan(payload);
