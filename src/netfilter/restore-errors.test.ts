@@ -88,6 +88,25 @@ describe('iptablesRestore errors match the real tool', () => {
     expect(e.message).toContain('FOO is still referenced from INPUT rule 1');
   });
 
+  it('with --counters a chain line needs valid counters (real text: invalid policy counters)', () => {
+    for (const [text, line] of [
+      ['*filter\n:INPUT DROP [a:b]\nCOMMIT\n', 2],
+      ['*filter\n:INPUT DROP [1:2]\n:INPUT ACCEPT\nCOMMIT\n', 3],
+    ] as const) {
+      let err: KubewireError | undefined;
+      try {
+        iptablesRestore(emptyNetfilter(), text, { counters: true, file: 'c.rules' });
+      } catch (e) {
+        err = e as KubewireError;
+      }
+      expect(normalise(err!.message)).toBe(
+        `iptables-restore v1.8.9 (nf_tables): invalid policy counters for chain 'INPUT'\nError occurred at line: ${line}`,
+      );
+    }
+    // Without --counters they are ignored.
+    expect(() => iptablesRestore(emptyNetfilter(), '*filter\n:INPUT DROP [a:b]\nCOMMIT\n')).not.toThrow();
+  });
+
   it('an error leaves the input state untouched (pure function)', () => {
     const before = iptablesRestore(emptyNetfilter(), '*filter\n:A - [0:0]\nCOMMIT\n');
     const snapshot = JSON.stringify(before);

@@ -378,7 +378,7 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
     const [chain, policy, ctr] = fields;
     if (!chain) fail('command', n, '', 'a chain line needs a name');
     if (chain.length > 28) fail('param', n, `Invalid chain name \`${chain}' (28 chars max)`);
-    if (policy === undefined) fail('command', n, '', `chain line for ${chain} lacks a policy (use "-" for user chains)`);
+    if (policy === undefined) fail('param', n, `${prog}: line ${n} policy invalid`, `chain line for ${chain} lacks a policy (use "-" for user chains)`);
     const t = ensureTable();
     const builtin = BUILTIN_CHAINS[t.t.name].includes(chain);
     if (builtin) {
@@ -387,13 +387,13 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
         if (policy !== 'ACCEPT' && policy !== 'DROP') {
           fail('command', n, 'Bad policy name.', `built-in chain policy must be ACCEPT or DROP, not ${policy}`);
         }
-        c.policy = policy as 'ACCEPT' | 'DROP';
-        if (opts.counters && ctr) {
-          const m = /^\[(\d+):(\d+)\]$/.exec(ctr);
-          if (!m) fail('command', n, '', `bad counters ${ctr}`);
+        if (opts.counters) {
+          const m = /^\[(\d+):(\d+)\]$/.exec(ctr ?? '');
+          if (!m) fail('param', n, `invalid policy counters for chain '${chain}'`, 'with --counters a chain line needs [packets:bytes]');
           c.packets = Number(m[1]);
           c.bytes = Number(m[2]);
         }
+        c.policy = policy as 'ACCEPT' | 'DROP';
       }
       return;
     }
