@@ -1,5 +1,6 @@
 // `kubewire kube-proxy ...`: kube-proxy (iptables mode) as a standalone tool.
 //   kube-proxy rules  — the iptables-restore input of one full sync for a node, byte for byte.
+//   kube-proxy trace  — a packet through those rules, every outcome (kube-proxy-trace.ts).
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { KubewireError } from '../../errors.ts';
@@ -13,6 +14,7 @@ import { iptablesSave } from '../../netfilter/save.ts';
 import { emptyNetfilter } from '../../netfilter/types.ts';
 import { readInputs } from '../io.ts';
 import { emit, parseIntOpt, type CommandResult } from './_common.ts';
+import { traceCommand } from './kube-proxy-trace.ts';
 
 export interface KubeProxyRulesOptions {
   filename: string[];
@@ -57,7 +59,8 @@ function nodeIPsFromNode(node: V1Node): string[] {
   return out;
 }
 
-export function kubeProxyRulesCommand(o: KubeProxyRulesOptions, readFile: (p: string) => string = (p) => readFileSync(p, 'utf8')): CommandResult {
+/** Reads the inputs and options, and generates one full sync: the config kube-proxy ends up with and its restore input. */
+export function buildSync(o: KubeProxyRulesOptions, readFile: (p: string) => string): { config: ProxyConfig; text: string } {
   let fileCfg: Partial<ProxyConfig> = {};
   if (o.config) {
     let text: string;
@@ -119,10 +122,15 @@ export function kubeProxyRulesCommand(o: KubeProxyRulesOptions, readFile: (p: st
   ) {
     throw new KubewireError(`invalid --detect-local-mode "${cfg.detectLocalMode}"`);
   }
-  const format = o.format ?? 'restore';
-  if (format !== 'restore' && format !== 'save') throw new KubewireError(`invalid --format "${format}" (must be restore or save)`);
   const config = resolveConfig(cfg);
   const text = syncRules({ services: inputs.services, slices: inputs.slices, config });
+  return { config, text };
+}
+
+export function kubeProxyRulesCommand(o: KubeProxyRulesOptions, readFile: (p: string) => string = (p) => readFileSync(p, 'utf8')): CommandResult {
+  const format = o.format ?? 'restore';
+  if (format !== 'restore' && format !== 'save') throw new KubewireError(`invalid --format "${format}" (must be restore or save)`);
+  const { config, text } = buildSync(o, readFile);
   if (format === 'save') {
     // What `iptables-save` shows on a node whose tables held nothing but kube-proxy's work.
     const family = config.ipFamily === 'IPv6' ? 6 : 4;
@@ -132,13 +140,9 @@ export function kubeProxyRulesCommand(o: KubeProxyRulesOptions, readFile: (p: st
   return { stdout: text, stderr: '', exitCode: 0 };
 }
 
-export function register(program: Command): void {
-  const kp = program.command('kube-proxy').description('kube-proxy in iptables mode: the rules it writes on a node');
-  kp.command('rules')
-    .description(
-      'Print the iptables-restore input of one full kube-proxy sync (filter table, then nat table) for a node, ' +
-        'from Services and EndpointSlices read as given (no API defaulting)',
-    )
+/** The options shared by `rules` and `trace`: the inputs and kube-proxy's own flags. */
+function syncOptions(c: Command): Command {
+  return c
     .requiredOption('-f, --filename <file...>', 'YAML/JSON file(s) with Services, EndpointSlices (and optionally the Node); "-" for stdin')
     .option('--node-name <name>', 'the node kube-proxy runs on (endpoints with this nodeName are local)')
     .option('--node-ip <ip>', 'node IP (repeatable; default: the Node object\'s InternalIPs)', (v: string, prev: string[] = []) => [...prev, v])
@@ -158,11 +162,42 @@ export function register(program: Command): void {
     .option('--random-fully <bool>', 'iptables supports MASQUERADE --random-fully (default true)', parseBool('--random-fully'))
     .option('--nfacct-counters <names>', 'nfacct counters that exist: NAME[,NAME] or none (default: both kube-proxy counters)')
     .option('--conntrack-tcp-be-liberal', 'net.netfilter.nf_conntrack_tcp_be_liberal is set (no INVALID drop rule)')
-    .option('--config <file>', 'a KubeProxyConfiguration file (flags override it)')
+    .option('--config <file>', 'a KubeProxyConfiguration file (flags override it)');
+}
+
+export function register(program: Command): void {
+  const kp = program.command('kube-proxy').description('kube-proxy in iptables mode: the rules it writes on a node');
+  syncOptions(
+    kp
+      .command('rules')
+      .description(
+        'Print the iptables-restore input of one full kube-proxy sync (filter table, then nat table) for a node, ' +
+          'from Services and EndpointSlices read as given (no API defaulting)',
+      ),
+  )
     .option(
       '--format <format>',
       'restore: the iptables-restore input kube-proxy writes (default); save: what iptables-save then shows on an ' +
         'otherwise empty node (canary chains and built-in-chain jump rules included)',
     )
     .action((o: KubeProxyRulesOptions) => emit(kubeProxyRulesCommand(o)));
+
+  syncOptions(
+    kp
+      .command('trace')
+      .description(
+        'Run a packet arriving at the node through the rules of one kube-proxy sync and print every outcome: ' +
+          'probability, DNAT destination, masquerade mark, verdict and the rules it matched',
+      ),
+  )
+    .requiredOption('--src <ip>', 'source IP of the packet')
+    .requiredOption('--dst <ip>', 'destination IP (a ClusterIP, node IP for NodePorts, external or LB IP)')
+    .requiredOption('--dport <port>', 'destination port', parseIntOpt('--dport', 1, 65535))
+    .option('--protocol <proto>', 'TCP, UDP or SCTP', 'TCP')
+    .option('--iif <dev>', 'interface the packet arrives on', 'eth0')
+    .option('-o, --output <format>', 'text (default) or json')
+    .action((o: KubeProxyRulesOptions & { src: string; dst: string; dport: number; protocol: string; iif: string; output?: string }) => {
+      const { config, text } = buildSync(o, (p) => readFileSync(p, 'utf8'));
+      emit(traceCommand(config, text, { src: o.src, dst: o.dst, dport: o.dport, protocol: o.protocol, iif: o.iif }, o.output));
+    });
 }
