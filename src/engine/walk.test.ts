@@ -153,6 +153,33 @@ describe('node-local traffic', () => {
   });
 });
 
+describe('VPC CNI egress to the internet', () => {
+  it('a pod on a secondary ENI: AWS connmark 0x80 steers it to main (rule 1024), SNAT to the node IP, leaves by eth0', () => {
+    const w = fresh();
+    const plugins = pluginsFor(w.state.spec);
+    applyObjects(w.state, [admitObject(generateDeployment({ name: 'big', image: ['nginx'], replicas: 40, port: 80 }))], plugins);
+    const name = Object.keys(w.state.objects)
+      .filter((k) => k.startsWith('Pod/default/big-'))
+      .map((k) => k.split('/')[2])
+      .find((n) => {
+        const sb = podSandbox(w.state, 'default', n);
+        // VPC CNI adds "from <pod> lookup <table>" only for pods whose IP is on a secondary ENI.
+        return sb?.ready && w.state.hosts[sb.node].namespaces.root.rules.some((r) => r.from === `${sb.ips[0]}/32`);
+      })!;
+    expect(name).toBeDefined();
+    const onEth1 = podSandbox(w.state, 'default', name);
+    const t = tracePacket(w.state, { from: { pod: name, namespace: 'default' }, dst: '8.8.8.8', dport: 443, protocol: 'TCP' });
+    const b = t.branches[0].forward;
+    expect(b.disposition).toMatchObject({ code: 'exits-vpc', node: onEth1!.node, netns: 'root', iface: 'eth0' });
+    const route = b.steps.find((s) => s.kind === 'route' && s.netns === 'root')!;
+    expect(route.decidedBy).toMatchObject({ kind: 'route', rule: { priority: 1024 } });
+    const snat = b.steps.find((s) => s.kind === 'nat')!;
+    const nodeIp = w.state.nodes.find((n) => n.name === onEth1!.node)!.primaryIp;
+    expect(snat.decidedBy).toMatchObject({ kind: 'nat', type: 'SNAT', rule: { chain: 'AWS-SNAT-CHAIN-0' } });
+    expect(snat.packet.src).toBe(nodeIp);
+  });
+});
+
 describe('drops', () => {
   it('blackhole route on the client node: null-routed by that route', () => {
     const w = fresh();
