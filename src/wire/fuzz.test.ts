@@ -13,6 +13,7 @@ import { parseEthernet } from './ethernet.ts';
 import { parseHttpRequest, parseHttpResponse } from './http.ts';
 import { parseIcmp } from './icmp.ts';
 import { parseIpv4 } from './ipv4.ts';
+import { parseIpv6 } from './ipv6.ts';
 import { parseSll2 } from './sll2.ts';
 import { parseTcp } from './tcp.ts';
 import { parseUdp } from './udp.ts';
@@ -33,7 +34,7 @@ function onlyKubewireErrors(f: () => unknown): void {
 const parsers: Array<[string, (b: Uint8Array) => unknown]> = [
   ['ethernet', parseEthernet], ['arp', parseArp], ['ipv4', parseIpv4], ['icmp', parseIcmp], ['tcp', (b) => parseTcp(b, 0, { src: '1.1.1.1', dst: '2.2.2.2' })],
   ['udp', (b) => parseUdp(b, 0, { src: '1.1.1.1', dst: '2.2.2.2' })], ['vxlan', parseVxlan], ['dns', parseDns], ['sll2', parseSll2],
-  ['http request', parseHttpRequest], ['http response', parseHttpResponse], ['capture', readCapture],
+  ['ipv6', parseIpv6], ['http request', parseHttpRequest], ['http response', parseHttpResponse], ['capture', readCapture],
 ];
 
 describe('parsers reject garbage with KubewireError', () => {
