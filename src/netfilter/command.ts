@@ -35,6 +35,9 @@ export function iptablesCommand(state: NetfilterState, argv: string[], opts: { f
     else if (/^-t./.test(a)) table = a.slice(2);
     else args.push(a);
   }
+  if (args.some((a) => a === (family === 6 ? '-4' : '-6') || a === (family === 6 ? '--ipv4' : '--ipv6'))) {
+    return { state, status: 2, stdout: '', stderr: hint };
+  }
   if (!(TABLE_ORDER as readonly string[]).includes(table)) {
     return {
       state,

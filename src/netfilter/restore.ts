@@ -428,6 +428,7 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
       }
       throw e;
     }
+    if (parsed.otherFamily) return;
     if (opts.counters && prefixCounters) {
       for (const r of parsed.rules) {
         r.packets = prefixCounters.packets;

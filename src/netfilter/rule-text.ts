@@ -89,6 +89,8 @@ export interface ParsedCommand {
    * reports them when the table is committed, once per expanded rule.
    */
   kernelErrors: Array<{ errno: string; explain: string }>;
+  /** The line carries -4 under IPv6 (or -6 under IPv4): the restore tools skip it. */
+  otherFamily?: boolean;
 }
 
 const COMMANDS_OBJ: Record<string, CommandName> = {
@@ -187,6 +189,7 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
   const loaded: LoadedExt[] = [];
   let target: { name: string; goto: boolean; ext?: Extension; given: GivenOpt[] } | undefined;
   let protoUsed = false;
+  let otherFamily = false;
 
   const ctx = (): ExtCtx => ({ family, table, chain: chain ?? '', protocol });
 
@@ -276,6 +279,8 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
       throw paramError(`The -t option (seen in line) cannot be used in iptables-restore.`);
     }
     if (tok === '-4' || tok === '--ipv4' || tok === '-6' || tok === '--ipv6') {
+      // A line for the other family: iptables-restore / ip6tables-restore skip it silently.
+      if ((tok.includes('4') ? 4 : 6) !== family) otherFamily = true;
       continue;
     }
     if (tok === '-w' || tok === '--wait' || tok === '-W' || tok === '--wait-interval') {
@@ -420,6 +425,7 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
   }
   if (invert) throw paramError("no argument following `!'");
   if (command === undefined) throw paramError('no command specified');
+  if (otherFamily) return { command, chain, ruleNum, arg, rules: [], hasRuleSpec, counters, kernelErrors: [], otherFamily: true };
 
   if (chain !== undefined) {
     if (inIf && (chain === 'OUTPUT' || chain === 'POSTROUTING')) throw paramError(`Can't use -i with ${chain}\n`);

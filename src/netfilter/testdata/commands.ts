@@ -30,4 +30,6 @@ export const COMMAND_SEQUENCE: Array<{ family: 4 | 6; argv: string[] }> = [
   { family: 6, argv: ['-t', 'nat', '-S', 'POSTROUTING'] },
   { family: 6, argv: ['-A', 'INPUT', '-p', 'icmpv6', '--icmpv6-type', 'echo-request', '-j', 'REJECT'] },
   { family: 6, argv: ['-S', 'INPUT'] },
+  { family: 4, argv: ['-6', '-A', 'INPUT', '-j', 'ACCEPT'] },
+  { family: 6, argv: ['-6', '-A', 'INPUT', '-j', 'ACCEPT'] },
 ];
