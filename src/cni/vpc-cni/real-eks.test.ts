@@ -20,7 +20,7 @@ import { getEni, instanceEnis } from '../../aws/vpc.ts';
 import type { V1Pod } from '../../k8s/types.ts';
 import type { PluginContext } from '../../control-plane/plugins.ts';
 import { createVpcCni } from './plugin.ts';
-import { addTestNode, bringUpPrimary, renderGapQlen0, testCluster, testSpec } from './testing.ts';
+import { addTestNode, bringUpPrimary, testCluster, testSpec } from './testing.ts';
 
 const DIR = new URL('./testdata/real-eks/', import.meta.url);
 
@@ -94,7 +94,7 @@ function eksNode(s: Scenario) {
     const podEth0 = getNs(host, r.netns).links.find((l) => l.name === 'eth0')!;
     return { ip: r.ips[0], netns: r.netns, hostVeth, podEth0 };
   };
-  const ip = (ns: string, ...argv: string[]): string[] => renderGapQlen0(runIpCommand(host, ns, argv).stdout).replace(/\n$/, '').split('\n');
+  const ip = (ns: string, ...argv: string[]): string[] => runIpCommand(host, ns, argv).stdout.replace(/\n$/, '').split('\n');
   /** The ENI at a device index and its link. */
   const eni = (deviceIndex: number) => {
     const e = instanceEnis(cluster.vpc, node.instanceId).find((x) => (x.deviceIndex ?? 0) === deviceIndex)!;

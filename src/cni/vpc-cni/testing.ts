@@ -70,16 +70,6 @@ export function addTestNode(cluster: ClusterState, instanceType: string, podCapa
 }
 
 /**
- * Known renderer gap (src/render/iproute2/link.ts, not ours): iproute2's print_queuelen() prints
- * "qlen N" only when N is not 0, leaving the line ending in "group default ". Our renderer still
- * prints "qlen 0" for the CNI's veths (txqlen 0). Applied to kubewire's output only; remove once
- * the renderer omits qlen 0 (the tests then pass unchanged).
- */
-export function renderGapQlen0(text: string): string {
-  return text.replace(/ qlen 0$/gm, ' ');
-}
-
-/**
  * The primary ENI brought up as control-plane/nodes.ts configurePrimaryInterface does (DHCP
  * address and routes, metric 512), under the name the OS gives it: "ens5" on AL2023 (udev
  * predictable names; nodes.ts still uses eth0, which is AL2's and Bottlerocket's name).

@@ -10,7 +10,7 @@ import { configurePrimaryInterface } from '../../control-plane/nodes.ts';
 import { getEni } from '../../aws/vpc.ts';
 import type { V1Pod } from '../../k8s/types.ts';
 import { createVpcCni } from './plugin.ts';
-import { addTestNode, renderGapQlen0, testCluster, testSpec } from './testing.ts';
+import { addTestNode, testCluster, testSpec } from './testing.ts';
 
 const usable = netnsUsable();
 
@@ -44,10 +44,7 @@ describe.skipIf(!usable.ok)(`VPC CNI node state in real namespaces (${usable.rea
   }, 30000);
   afterAll(() => lab?.cleanup());
 
-  const model = (ns: string, argv: string[]) => {
-    const r = runIpCommand(host, ns, argv, { netnsName: (m) => lab.names[m] });
-    return { ...r, stdout: renderGapQlen0(r.stdout) };
-  };
+  const model = (ns: string, argv: string[]) => runIpCommand(host, ns, argv, { netnsName: (m) => lab.names[m] });
 
   it('has pods on both ENIs', () => {
     const root = getNs(host, ROOT_NS);
