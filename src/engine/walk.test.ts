@@ -93,6 +93,8 @@ describe('tracePacket on the default cluster', () => {
       }
     }
     expect(renderTraceText(t)).toContain('KUBE-SEP-');
+    // Traces are plain data (STYLE.md §3): a JSON round trip loses nothing.
+    expect(JSON.parse(JSON.stringify(t))).toEqual(t);
   });
 
   it('a concrete run picks one endpoint with a seeded RNG, reproducibly', () => {
