@@ -333,7 +333,8 @@ function evalConntrack(options: MatchOption[], pkt: Packet, env: NfEnv, st: Exec
     if (!xor(want.some((w) => bits.has(w)), opt.negated)) return false;
   }
   const hasState = options.some((x) => x.name === 'ctstate');
-  if (!e) return hasState && options.every((x) => x.name === 'ctstate');
+  // xt_conntrack: without a conntrack entry, only the state test (already passed) decides.
+  if (!e) return hasState;
   for (const opt of options) {
     let m: boolean;
     switch (opt.name) {
@@ -367,7 +368,8 @@ function evalConntrack(options: MatchOption[], pkt: Packet, env: NfEnv, st: Exec
         if (e.seenReply) flags.add('SEEN_REPLY');
         if (e.assured) flags.add('ASSURED');
         if (e.confirmed) flags.add('CONFIRMED');
-        m = opt.values[0] === 'NONE' ? flags.size === 0 : opt.values[0].split(',').some((f) => flags.has(f));
+        // The kernel tests (status_mask & ct->status) != 0, so NONE (mask 0) never matches.
+        m = opt.values[0].split(',').some((f) => flags.has(f));
         break;
       }
       case 'ctexpire': {
