@@ -284,3 +284,66 @@ describe('rules of the first releases (reinvent2018-NET410, late 2018)', () => {
     expect(f['ip route show table 2'][0]).toBe('default via 192.168.128.1 dev eth1');
   });
 });
+
+describe('AL2 node with 34 pods over three ENIs (blog, 2024-01-10)', () => {
+  const f = sections(fixture('blog-2024-01-al2-34-pods.txt'));
+  // 15 IPv4 per ENI (m5.xlarge); 172.31.48.0/20 in the default VPC 172.31.0.0/16; AL2 names (eth0, eth1, eth2).
+  const t = eksNode({ vpcCidr: '172.31.0.0/16', subnetCidr: '172.31.48.0/20', instanceType: 'm5.xlarge', primaryIf: 'eth0' });
+  const pods = Array.from({ length: 34 }, (_, i) => t.add(`app-${i}`));
+  // The 512 rules list the pods in the order the CNI added them, so that order maps real IPs to ours.
+  const realIps = f['ip rule ls'].filter((l) => l.startsWith('512:')).map((l) => /to ([\d.]+) /.exec(l)![1]);
+  const map = realIps.map((r, i): [string, string] => [r, pods[i].ip]);
+
+  it('ip rule: 34 to-pod rules, the fwmark rule, 14 pods on eth1 (table 2) and 6 on eth2 (table 3)', () => {
+    expect(realIps).toHaveLength(34);
+    expect(trimmed(t.ip(ROOT_NS, 'rule'))).toEqual(substitute(f['ip rule ls'], map));
+  });
+  it('ip route show table 2 and table 3', () => {
+    expect(trimmed(t.ip(ROOT_NS, 'route', 'show', 'table', '2'))).toEqual(f['ip r s table 2']);
+    expect(trimmed(t.ip(ROOT_NS, 'route', 'show', 'table', '3'))).toEqual(f['ip r s table 3']);
+  });
+  it('ip route (main): pod routes as posted; the host routes are AL2\'s (dhclient, no proto/metric), ours AL2023\'s', () => {
+    const realPods = f['ip r s table main'].filter((l) => / dev eni[0-9a-f]{11} scope link$/.test(l));
+    const ours = trimmed(t.ip(ROOT_NS, 'route')).filter((l) => / dev eni[0-9a-f]{11} scope link$/.test(l));
+    const key = (l: string) => l.split(' ')[0].split('.').reduce((a, o) => a * 256 + Number(o), 0);
+    expect(realPods.map(key)).toEqual([...realPods.map(key)].sort((a, b) => a - b));
+    expect(ours.map(key)).toEqual([...ours.map(key)].sort((a, b) => a - b));
+    expect(ours).toHaveLength(34);
+    // Every posted pod route is ours once the pod IP is mapped (veth names hash pod names we do not know).
+    const veth = (l: string) => l.replace(/eni[0-9a-f]{11}/, 'VETH');
+    const oursSet = new Set(ours.map(veth));
+    for (const l of substitute(realPods, map)) expect(oursSet).toContain(veth(l));
+    // AL2 (ec2-net-utils + dhclient) wrote "default via 172.31.48.1 dev eth0" and a 169.254.169.254 route.
+    expect(f['ip r s table main'][0]).toBe('default via 172.31.48.1 dev eth0');
+    expect(t.ip(ROOT_NS, 'route')[0]).toMatch(/^default via 172\.31\.48\.1 dev eth0 proto dhcp src [\d.]+ metric 512 $/);
+  });
+});
+
+describe('the same node with AWS_VPC_K8S_CNI_EXTERNALSNAT=true (blog, 2024-01-10)', () => {
+  const real = fixture('blog-2024-01-al2-34-pods-externalsnat.txt');
+  const t = eksNode({
+    vpcCidr: '172.31.0.0/16',
+    subnetCidr: '172.31.48.0/20',
+    instanceType: 'm5.xlarge',
+    primaryIf: 'eth0',
+    env: { AWS_VPC_K8S_CNI_EXTERNALSNAT: 'true' },
+  });
+  const pods = Array.from({ length: 34 }, (_, i) => t.add(`app-${i}`));
+  const realIps = real.filter((l) => l.startsWith('512:')).map((l) => /to ([\d.]+) /.exec(l)![1]);
+  const map = realIps.map((r, i): [string, string] => [r, pods[i].ip]);
+
+  it('ip rule: the same rules; the fwmark rule stays (NodePort support is on)', () => {
+    const ours = trimmed(t.ip(ROOT_NS, 'rule'));
+    expect(ours).toContain('1024:\tfrom all fwmark 0x80/0x80 lookup main');
+    expect([...ours].sort()).toEqual([...substitute(real, map)].sort());
+  });
+  it('the 1536 rules were re-added in another order by the restarted aws-node (not modelled: no restart here)', () => {
+    const order = (ls: string[]) => ls.filter((l) => l.startsWith('1536:')).map((l) => l.slice(-1));
+    expect(order(real).join('')).toBe('33333322222222222222'); // ipamd's map order after the restart
+    expect(order(t.ip(ROOT_NS, 'rule')).join('')).toBe('22222222222222333333'); // creation order
+  });
+  it('nat: only the empty AWS chains are left; mangle keeps the CONNMARK rules (not in the post: networkutils creates both chains unconditionally, the rules exist only without external SNAT)', () => {
+    expect(awsRulesS(t.host, 'nat')).toEqual(['-N AWS-CONNMARK-CHAIN-0', '-N AWS-SNAT-CHAIN-0']);
+    expect(awsRulesS(t.host, 'mangle')).toHaveLength(3);
+  });
+});
