@@ -64,9 +64,10 @@ export function hasPorts(p: Packet): boolean {
 export function packetSummary(p: Packet): string {
   const proto = protoLabel(p.proto).toUpperCase();
   let s: string;
-  if (hasPorts(p)) s = `${proto} ${p.src}:${p.sport ?? 0} > ${p.dst}:${p.dport ?? 0}`;
-  else if (p.proto === 1) s = `ICMP ${p.src} > ${p.dst} type ${p.icmpType ?? 8} code ${p.icmpCode ?? 0}`;
-  else s = `${proto} ${p.src} > ${p.dst}`;
+  const src = p.src || '(routing picks)';
+  if (hasPorts(p)) s = `${proto} ${src}:${p.sport ?? 0} > ${p.dst}:${p.dport ?? 0}`;
+  else if (p.proto === 1) s = `ICMP ${src} > ${p.dst} type ${p.icmpType ?? 8} code ${p.icmpCode ?? 0}`;
+  else s = `${proto} ${src} > ${p.dst}`;
   if (p.proto === 6 && p.tcpFlags !== undefined) s += ` [${tcpFlagText(p.tcpFlags)}]`;
   s += ` ttl ${p.ttl}`;
   if (p.mark) s += ` mark 0x${p.mark.toString(16)}`;

@@ -696,6 +696,10 @@ export function evalTable(state: NetfilterState, table: TableName, hook: Hook, p
         case 'REJECT':
           terminal = { verdict: 'REJECT', extra: { rejectWith: o('reject-with')?.values[0] ?? 'icmp-port-unreachable' } };
           break;
+        case 'QUEUE':
+        case 'NFQUEUE':
+          terminal = { verdict: 'INSUFFICIENT', extra: { insufficient: { rule: ref, reason: `${name}: a userspace program decides the verdict` } } };
+          break;
         default:
           terminal = {
             verdict: 'INSUFFICIENT',
