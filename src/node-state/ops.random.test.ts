@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { KubewireError } from '../errors.ts';
 import { NetnsLab, netnsUsable } from '../testing/netns.node.ts';
 import { runIpCommand } from '../render/iproute2/index.ts';
-import { addAddress, addRoute, addRule, addVethPair, delAddress, delRoute, delRule, newHost, newNetns, setLinkUp } from './ops.ts';
+import { addAddress, addRoute, addRule, addVethPair, delAddress, delRoute, delRule, newHost, newNetns, setLinkUp, setSysctl } from './ops.ts';
 import type { Host } from './types.ts';
 
 function rng(seed: number): () => number {
@@ -71,7 +71,27 @@ function randomOp(r: () => number): Op {
     return { ns: 'root', argv, apply: (h) => delRoute(h.namespaces.root, { dst, table }) };
   }
   const from = `${net}.${host}`;
-  if (kind < 0.95) {
+  if (kind < 0.88) {
+    const v6 = `fd00:${pick(['1', '2'])}::${pick(['1', '2', '5'])}/64`;
+    if (r() < 0.7) return { ns: 'root', argv: ['ip', 'addr', 'add', v6, 'dev', dev], apply: (h) => void addAddress(h.namespaces.root, dev, v6) };
+    return { ns: 'root', argv: ['ip', 'addr', 'del', v6, 'dev', dev], apply: (h) => delAddress(h.namespaces.root, dev, v6) };
+  }
+  if (kind < 0.9) {
+    const cidr = `${net}.${host}/${len}`;
+    const extra = pick([['brd', '+'], ['noprefixroute'], ['scope', 'link']]);
+    const opts = extra[0] === 'brd' ? { broadcast: '+' } : extra[0] === 'noprefixroute' ? { noprefixroute: true } : { scope: 'link' as const };
+    return { ns: 'root', argv: ['ip', 'addr', 'add', cidr, ...extra, 'dev', dev], apply: (h) => void addAddress(h.namespaces.root, dev, cidr, opts) };
+  }
+  if (kind < 0.92) {
+    const dst = `${pick(['10.60', '10.61'])}.0.0/16`;
+    if (r() < 0.5) return { ns: 'root', argv: ['ip', 'route', 'add', 'blackhole', dst], apply: (h) => void addRoute(h.namespaces.root, { dst, type: 'blackhole' }) };
+    return { ns: 'root', argv: ['ip', 'route', 'add', dst, 'dev', dev], apply: (h) => void addRoute(h.namespaces.root, { dst, dev }) };
+  }
+  if (kind < 0.93) {
+    const v = pick(['0', '1']);
+    return { ns: 'root', argv: ['sysctl', '-qw', `net.ipv4.conf.${dev}.promote_secondaries=${v}`], apply: (h) => setSysctl(h.namespaces.root, `net.ipv4.conf.${dev}.promote_secondaries`, v) };
+  }
+  if (kind < 0.96) {
     return { ns: 'root', argv: ['ip', 'rule', 'add', 'from', from, 'lookup', '5'], apply: (h) => void addRule(h.namespaces.root, { from, table: 5 }) };
   }
   return { ns: 'root', argv: ['ip', 'rule', 'del', 'from', from, 'lookup', '5'], apply: (h) => delRule(h.namespaces.root, { from, table: 5 }) };
@@ -98,7 +118,7 @@ describe.skipIf(!usable.ok)(`random operation sequences vs the kernel (${usable.
       }
       const r = rng(seed);
       const log: string[] = [];
-      for (let i = 0; i < 60; i++) {
+      for (let i = 0; i < 80; i++) {
         const op = randomOp(r);
         const real = lab.run(op.ns, op.argv);
         let err = '';
@@ -109,12 +129,14 @@ describe.skipIf(!usable.ok)(`random operation sequences vs the kernel (${usable.
           err = e.message;
         }
         log.push(`${op.argv.join(' ')} -> ${real.exitCode === 0 ? 'ok' : real.stderr.trim()}`);
-        const ctx = log.slice(-8).join('\n');
+        // The model is the settled state: let carrier changes reach IPv6 before the next step.
+        if (op.argv[1] === 'link' && real.exitCode === 0) await lab.settleDad(host);
+        const ctx = log.slice(process.env.KWT_FULLLOG ? 0 : -8).join("\n");
         expect(err, ctx).toBe(real.exitCode === 0 ? '' : real.stderr.trim());
-        if (i % 6 === 5 || i === 59) {
+        if (i % 6 === 5 || i === 79) {
           await lab.settleDad(host);
           for (const ns of ['root', 'peer']) {
-            for (const argv of [['ip', 'addr'], ['ip', 'route', 'show', 'table', 'all'], ['ip', 'rule'], ['ip', 'link']]) {
+            for (const argv of [['ip', 'addr'], ['ip', 'route', 'show', 'table', 'all'], ['ip', 'rule'], ['ip', '-6', 'rule'], ['ip', 'link']]) {
               const mine = runIpCommand(host, ns, argv, { netnsName: (m) => lab.names[m] }).stdout;
               expect(mine, `${ns}: ${argv.join(' ')}\n${ctx}`).toBe(lab.run(ns, argv).stdout);
             }

@@ -480,6 +480,7 @@ function onLinkStateChange(ns: NetNs, l: Link, wasReady: boolean, carrierOnly: b
 }
 
 function linkDown(ns: NetNs, l: Link): void {
+  delete l.ipv6Ready;
   // fib_sync_down_dev(NETDEV_DOWN): every IPv4 route whose nexthop uses the device dies, except
   // routes of scope host (the local routes of its addresses).
   ns.routes = ns.routes.filter((r) => !(r.family === 4 && r.dev === l.name && r.scope !== 'host'));
@@ -530,6 +531,7 @@ function ipv6AddDev(ns: NetNs, l: Link): void {
 function ipv6LinkReady(ns: NetNs, l: Link): void {
   const d = sysctlDev(l.name);
   if (ipv6Disabled(ns, l.name)) return;
+  l.ipv6Ready = true;
   if (l.kind === 'loopback') {
     if (!ns.addresses.some((a) => a.dev === l.name && a.family === 6 && a.local === '::1')) {
       insertIpv6Address(ns, { dev: l.name, family: 6, local: '::1', prefixlen: 128, scope: 'host', flags: ['permanent'], validLft: 'forever', preferredLft: 'forever' });
@@ -739,7 +741,7 @@ export function addAddress(ns: NetNs, dev: string, cidr: string, opts: AddAddres
       const ap = parsePrefix(`${a.local}/${a.prefixlen}`)!;
       if (a.prefixlen === p.len && (ap.addr & mask) === (p.addr & mask)) {
         if (a.local === local) throw new KubewireError('Error: ipv4: Address already assigned.', { exitCode: 2 });
-        if (scopeNum(a.scope) !== scopeNum(scope)) throw new KubewireError('RTNETLINK answers: Invalid argument', { exitCode: 2 });
+        if (scopeNum(a.scope) !== scopeNum(scope)) throw new KubewireError('Error: ipv4: Invalid scope value.', { exitCode: 2 });
         secondary = true;
       }
     }
@@ -774,10 +776,12 @@ export function addAddress(ns: NetNs, dev: string, cidr: string, opts: AddAddres
   }
   // IPv6
   if (ns.addresses.some((a) => a.dev === dev && a.family === 6 && a.local === local)) {
-    throw new KubewireError('RTNETLINK answers: File exists', { exitCode: 2 });
+    throw new KubewireError('Error: ipv6: address already assigned.', { exitCode: 2 });
   }
   const v6scope: AddrScope = opts.scope ?? (local === '::1' ? 'host' : v6SrcScope(local) === 2 ? 'link' : 'global');
-  const ready = l.up && l.carrier;
+  // DAD runs once the link has been ready since it came up (IF_READY), even if the carrier has
+  // gone again since; before that the address waits, tentative.
+  const ready = l.up && (l.carrier || !!l.ipv6Ready);
   const flags: string[] = [];
   if (opts.nodad) flags.push('nodad');
   if (opts.noprefixroute) flags.push('noprefixroute');
@@ -880,7 +884,7 @@ export function delAddress(ns: NetNs, dev: string, cidr: string): void {
   const hasLen = cidr.includes('/');
   const a = ns.addresses.find((x) => x.dev === dev && x.family === p.family && x.local === local && (!hasLen || x.prefixlen === p.len));
   if (!a) {
-    throw new KubewireError(p.family === 4 ? 'Error: ipv4: Address not found.' : 'RTNETLINK answers: Cannot assign requested address', { exitCode: 2 });
+    throw new KubewireError(p.family === 4 ? 'Error: ipv4: Address not found.' : 'Error: ipv6: address not found.', { exitCode: 2 });
   }
   const l = mustLink(ns, dev);
   if (p.family === 6) {

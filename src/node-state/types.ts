@@ -87,6 +87,11 @@ export interface Link {
   vxlan?: VxlanInfo;
   /** Extra IFF_* flags to show (e.g. "PROMISC"). */
   extraFlags?: string[];
+  /**
+   * IPv6 IF_READY: the link has had carrier since it was last brought up. Set by the operations;
+   * a later carrier loss keeps it, so new addresses still complete DAD.
+   */
+  ipv6Ready?: boolean;
 }
 
 export type AddrScope = 'global' | 'link' | 'host' | 'site' | number;
