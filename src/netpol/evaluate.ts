@@ -1,0 +1,291 @@
+// NetworkPolicy semantics (networking.k8s.io/v1), as the API reference and the upstream e2e suite define them:
+// - a policy selects the non-hostNetwork pods of its namespace matching spec.podSelector, per direction in spec.policyTypes
+//   (inferred when absent: Ingress always, Egress when spec.egress has rules);
+// - a pod selected for a direction is isolated in it: only what some rule of some selecting policy allows passes (union);
+// - a rule matches when one of its peers (none listed = all) and one of its ports (none listed = all) match;
+// - a peer is podSelector (policy's namespace), namespaceSelector (any pod of the matching namespaces), both (AND),
+//   or ipBlock (cidr minus except, on the peer's IP: pod IPs included, as the e2e ipBlock cases probe pod IPs);
+// - hostNetwork pods are never selected, and as peers only an ipBlock holding their (node) IP matches them;
+// - a connection passes when the source's egress and the destination's ingress both allow it;
+// - a pod reaching itself is always allowed (loopback; the e2e truth tables expect it after every policy).
+import ipaddr from 'ipaddr.js';
+import { KubewireError } from '../errors.ts';
+import type { V1Namespace, V1NetworkPolicy, V1Pod, V1LabelSelector } from '../k8s/types.ts';
+import { invalidMessage, parseCIDRv4, parseIPv4, selectorMatches, validateNetworkPolicy } from '../k8s/validation.ts';
+import type { AllowingRule, Connection, DirectionVerdict, Peer, PolicyInputs, PolicyRef, Protocol, Subject, Verdict } from './types.ts';
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+const set = (v: unknown): boolean => v !== undefined && v !== null;
+
+/** The metadata.name label the API server puts on every namespace (used when the Namespace object is missing). */
+const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+interface CompiledPort {
+  protocol: Protocol;
+  /** undefined: every port of the protocol. */
+  port?: number | string;
+  endPort?: number;
+}
+interface CompiledPeer {
+  podSelector?: V1LabelSelector;
+  namespaceSelector?: V1LabelSelector;
+  ipBlock?: { cidr: string; except: string[] };
+}
+interface CompiledRule {
+  /** null: no from/to listed (every peer). */
+  peers: CompiledPeer[] | null;
+  /** null: no ports listed (every port and protocol). */
+  ports: CompiledPort[] | null;
+}
+interface CompiledPolicy {
+  ref: PolicyRef;
+  podSelector: V1LabelSelector;
+  ingress: CompiledRule[] | null;
+  egress: CompiledRule[] | null;
+}
+
+/** A pod as policies see it. */
+interface PodView {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  ip?: string;
+  hostNetwork: boolean;
+  ports: Array<{ name?: string; containerPort: number; protocol: string }>;
+}
+
+/** Inputs prepared once; `evaluate` on it is cheap (the matrix calls it for every pair). */
+export interface Compiled {
+  policies: CompiledPolicy[];
+  nsLabels: Map<string, Record<string, string>>;
+  pods: Map<string, PodView>;
+}
+
+/** Policy types in effect: spec.policyTypes, or the API server's default when absent. */
+export function policyTypesOf(np: V1NetworkPolicy): Array<'Ingress' | 'Egress'> {
+  const pts = (np.spec?.policyTypes ?? []) as string[];
+  if (pts.length > 0) return pts.filter((t): t is 'Ingress' | 'Egress' => t === 'Ingress' || t === 'Egress');
+  return (np.spec?.egress ?? []).length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+}
+
+function compileRules(rules: unknown, peerKey: 'from' | 'to'): CompiledRule[] {
+  return arr(rules).map((rr) => {
+    const r = isObj(rr) ? rr : {};
+    const peers = set(r[peerKey]) && arr(r[peerKey]).length > 0 ? arr(r[peerKey]) : null;
+    const ports = set(r.ports) && arr(r.ports).length > 0 ? arr(r.ports) : null;
+    return {
+      peers:
+        peers?.map((pp) => {
+          const p = isObj(pp) ? pp : {};
+          const out: CompiledPeer = {};
+          if (set(p.podSelector)) out.podSelector = p.podSelector as V1LabelSelector;
+          if (set(p.namespaceSelector)) out.namespaceSelector = p.namespaceSelector as V1LabelSelector;
+          if (isObj(p.ipBlock)) out.ipBlock = { cidr: String(p.ipBlock.cidr ?? ''), except: arr(p.ipBlock.except).map(String) };
+          return out;
+        }) ?? null,
+      ports:
+        ports?.map((pp) => {
+          const p = isObj(pp) ? pp : {};
+          const out: CompiledPort = { protocol: ((p.protocol as string) || 'TCP') as Protocol };
+          if (set(p.port)) out.port = p.port as number | string;
+          if (set(p.endPort)) out.endPort = Number(p.endPort);
+          return out;
+        }) ?? null,
+    };
+  });
+}
+
+function podView(p: V1Pod): PodView {
+  const ports: PodView['ports'] = [];
+  for (const c of p.spec?.containers ?? []) for (const cp of c.ports ?? []) ports.push({ name: cp.name, containerPort: cp.containerPort, protocol: cp.protocol ?? 'TCP' });
+  return {
+    namespace: p.metadata?.namespace ?? 'default',
+    name: p.metadata?.name ?? '',
+    labels: (p.metadata?.labels ?? {}) as Record<string, string>,
+    ip: p.status?.podIP || undefined,
+    hostNetwork: p.spec?.hostNetwork === true,
+    ports,
+  };
+}
+
+/**
+ * Validates the policies (with the API server's validation; an invalid one is an error, as `kubectl apply` would say)
+ * and prepares the inputs.
+ */
+export function compile(inputs: PolicyInputs): Compiled {
+  const policies: CompiledPolicy[] = [];
+  const sorted = [...inputs.policies].sort((a, b) => key(a).localeCompare(key(b)));
+  for (const np of sorted) {
+    const ns = np.metadata?.namespace ?? 'default';
+    const name = np.metadata?.name ?? '';
+    const errs = validateNetworkPolicy({ ...np, metadata: { ...np.metadata, namespace: ns } });
+    if (errs.length > 0) throw new KubewireError(invalidMessage('NetworkPolicy', name, errs));
+    const types = policyTypesOf(np);
+    policies.push({
+      ref: { namespace: ns, name },
+      podSelector: np.spec?.podSelector ?? {},
+      ingress: types.includes('Ingress') ? compileRules(np.spec?.ingress, 'from') : null,
+      egress: types.includes('Egress') ? compileRules(np.spec?.egress, 'to') : null,
+    });
+  }
+  const nsLabels = new Map<string, Record<string, string>>();
+  for (const n of inputs.namespaces) {
+    const name = n.metadata?.name ?? '';
+    nsLabels.set(name, { [NS_NAME_LABEL]: name, ...((n.metadata?.labels ?? {}) as Record<string, string>) });
+  }
+  const pods = new Map<string, PodView>();
+  for (const p of inputs.pods) {
+    const v = podView(p);
+    pods.set(`${v.namespace}/${v.name}`, v);
+  }
+  return { policies, nsLabels, pods };
+}
+
+function key(np: V1NetworkPolicy): string {
+  return `${np.metadata?.namespace ?? 'default'}/${np.metadata?.name ?? ''}`;
+}
+
+function labelsOfNamespace(c: Compiled, ns: string): Record<string, string> {
+  return c.nsLabels.get(ns) ?? { [NS_NAME_LABEL]: ns };
+}
+
+// ---------- addresses
+
+function parseIp(s: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  const v4 = parseIPv4(s);
+  if (v4 !== null) return ipaddr.IPv4.parse([(v4 >>> 24) & 255, (v4 >>> 16) & 255, (v4 >>> 8) & 255, v4 & 255].join('.'));
+  if (!s.includes(':') || !ipaddr.IPv6.isValid(s)) return null;
+  const a = ipaddr.IPv6.parse(s);
+  return a.isIPv4MappedAddress() ? a.toIPv4Address() : a;
+}
+
+/** True when `ip` is inside `cidr` (IPv4 with leading zeros accepted, as ParseCIDRSloppy; IPv6 via ipaddr.js). */
+export function cidrContains(cidr: string, ip: string): boolean {
+  const addr = parseIp(ip);
+  if (!addr) return false;
+  const v4 = parseCIDRv4(cidr);
+  if (v4) {
+    if (addr.kind() !== 'ipv4') return false;
+    const b = (addr as ipaddr.IPv4).octets;
+    const n = (((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0) as number;
+    const mask = v4.prefix === 0 ? 0 : (0xffffffff << (32 - v4.prefix)) >>> 0;
+    return ((n & mask) >>> 0) === v4.net;
+  }
+  const i = cidr.indexOf('/');
+  if (i < 0 || addr.kind() !== 'ipv6') return false;
+  const base = cidr.slice(0, i);
+  const prefix = Number(cidr.slice(i + 1));
+  if (!ipaddr.IPv6.isValid(base) || !Number.isInteger(prefix) || prefix < 0 || prefix > 128) return false;
+  return (addr as ipaddr.IPv6).match(ipaddr.IPv6.parse(base), prefix);
+}
+
+export function ipBlockContains(b: { cidr: string; except?: readonly string[] }, ip: string): boolean {
+  return cidrContains(b.cidr, ip) && !(b.except ?? []).some((e) => cidrContains(e, ip));
+}
+
+// ---------- ends of a connection
+
+/** One end, resolved: a selectable pod, a hostNetwork pod (its node's IP) or a bare IP. */
+interface End {
+  subject: Subject;
+  pod?: PodView;
+  ip?: string;
+}
+
+function resolve(c: Compiled, p: Peer): End {
+  if (p.kind === 'ip') {
+    if (!parseIp(p.ip)) throw new KubewireError(`invalid IP address "${p.ip}"`);
+    return { subject: 'ip', ip: p.ip };
+  }
+  const pod = c.pods.get(`${p.namespace}/${p.name}`);
+  if (!pod) throw new KubewireError(`pods "${p.name}" not found in namespace "${p.namespace}"`);
+  return { subject: pod.hostNetwork ? 'hostNetwork' : 'pod', pod, ip: pod.ip };
+}
+
+function selects(pol: CompiledPolicy, pod: PodView): boolean {
+  return pod.namespace === pol.ref.namespace && selectorMatches(pol.podSelector, pod.labels);
+}
+
+/** Does `peer` (in policy `pol`) match the other end of the connection? */
+function peerMatches(c: Compiled, pol: CompiledPolicy, peer: CompiledPeer, other: End): boolean {
+  if (peer.ipBlock) return other.ip !== undefined && ipBlockContains(peer.ipBlock, other.ip);
+  // Pod and namespace selectors see pods only; a hostNetwork pod is its node's IP to them.
+  if (other.subject !== 'pod' || !other.pod) return false;
+  const pod = other.pod;
+  if (peer.namespaceSelector) {
+    if (!selectorMatches(peer.namespaceSelector, labelsOfNamespace(c, pod.namespace))) return false;
+  } else if (pod.namespace !== pol.ref.namespace) {
+    return false;
+  }
+  return peer.podSelector ? selectorMatches(peer.podSelector, pod.labels) : true;
+}
+
+/** Does `pp` match the destination port? A named port resolves against the destination pod's container ports. */
+function portMatches(pp: CompiledPort, conn: Connection, dst: End): boolean {
+  if (pp.protocol !== conn.protocol) return false;
+  if (pp.port === undefined) return true;
+  if (typeof pp.port === 'number') {
+    const end = pp.endPort ?? pp.port;
+    return conn.port >= pp.port && conn.port <= end;
+  }
+  // Named: only a (non-hostNetwork) pod has named ports a policy can see.
+  if (dst.subject !== 'pod' || !dst.pod) return false;
+  return dst.pod.ports.some((cp) => cp.name === pp.port && cp.protocol === conn.protocol && cp.containerPort === conn.port);
+}
+
+function judge(c: Compiled, dir: 'ingress' | 'egress', self: End, other: End, conn: Connection, dst: End): DirectionVerdict {
+  if (self.subject !== 'pod' || !self.pod) return { code: 'NotIsolated', allowed: true, subject: self.subject, selectedBy: [] };
+  const selectedBy: PolicyRef[] = [];
+  const allowing: AllowingRule[] = [];
+  for (const pol of c.policies) {
+    const rules = pol[dir];
+    if (rules === null || !selects(pol, self.pod)) continue;
+    selectedBy.push(pol.ref);
+    rules.forEach((r, ri) => {
+      let peer: number | null | undefined;
+      if (r.peers === null) peer = null;
+      else {
+        const i = r.peers.findIndex((p) => peerMatches(c, pol, p, other));
+        peer = i >= 0 ? i : undefined;
+      }
+      if (peer === undefined) return;
+      let port: number | null | undefined;
+      if (r.ports === null) port = null;
+      else {
+        const i = r.ports.findIndex((p) => portMatches(p, conn, dst));
+        port = i >= 0 ? i : undefined;
+      }
+      if (port === undefined) return;
+      allowing.push({ policy: pol.ref, direction: dir, rule: ri, peer, port });
+    });
+  }
+  if (selectedBy.length === 0) return { code: 'NotIsolated', allowed: true, subject: 'pod', selectedBy: [] };
+  if (allowing.length === 0) return { code: 'Denied', allowed: false, subject: 'pod', selectedBy };
+  return { code: 'Allowed', allowed: true, subject: 'pod', selectedBy, by: allowing[0]!, alsoAllowedBy: allowing.slice(1) };
+}
+
+/** The verdict of one connection on prepared inputs. */
+export function evaluateCompiled(c: Compiled, conn: Connection): Verdict {
+  const src = resolve(c, conn.src);
+  const dst = resolve(c, conn.dst);
+  const egress = judge(c, 'egress', src, dst, conn, dst);
+  const ingress = judge(c, 'ingress', dst, src, conn, dst);
+  // A pod reaching its own IP never leaves its network namespace (lo): "loopback logic follows no policy".
+  const loopback = src.pod !== undefined && src.pod === dst.pod;
+  return { allowed: loopback || (egress.allowed && ingress.allowed), loopback, egress, ingress };
+}
+
+/**
+ * Would the policies allow `conn`? Both the source's egress and the destination's ingress must allow it.
+ * Throws KubewireError for an invalid policy, an unknown pod or a malformed IP.
+ */
+export function evaluate(
+  policies: readonly V1NetworkPolicy[],
+  namespaces: readonly V1Namespace[],
+  pods: readonly V1Pod[],
+  conn: Connection,
+): Verdict {
+  return evaluateCompiled(compile({ policies, namespaces, pods }), conn);
+}
