@@ -83,25 +83,35 @@ function has(given: GivenOpt[], name: string): boolean {
   return given.some((g) => g.def.name === name);
 }
 
-function u32(s: string, what: string): number {
+function u32(s: string, ext: string, option: string): number {
   const v = strtoui(s, 0xffffffff);
-  if (v === null) throw paramError(`Bad ${what} value "${s}"`);
+  if (v === null) throw paramError(`${ext}: bad integer value for option "--${option}", or out of range.`);
   return v;
 }
 
 function uint(s: string, max: number, ext: string, option: string): number {
   const v = strtoui(s, max);
-  if (v === null) throw paramError(`${ext}: Bad value for "--${option}" option: "${s}"`);
+  if (v === null) throw paramError(`${ext}: bad value for option "--${option}", or out of range (0-${max}).`);
   return v;
 }
 
 /** "value[/mask]" as libxtables' mark parser reads it. */
-function markMask(s: string, ext: string): { value: number; mask: number | undefined } {
-  const slash = s.indexOf('/');
-  const v = strtoui(slash >= 0 ? s.slice(0, slash) : s, 0xffffffff);
-  const m = slash >= 0 ? strtoui(s.slice(slash + 1), 0xffffffff) : undefined;
-  if (v === null || m === null) throw paramError(`${ext}: bad mark value "${s}"`);
-  return { value: v, mask: m };
+function markMask(s: string, ext: string, option = 'mark'): { value: number; mask: number | undefined } {
+  const m = /^([^/]*)(?:\/(.*))?$/.exec(s)!;
+  const num = /^(0[xX][0-9a-fA-F]+|[0-9]+)/.exec(m[1]);
+  if (!num) throw paramError(`${ext}: bad integer value for option "--${option}", or out of range.`);
+  const v = strtoui(num[1], 0xffffffff);
+  if (v === null) throw paramError(`${ext}: bad integer value for option "--${option}", or out of range.`);
+  if (num[1].length !== m[1].length || (m[2] !== undefined && m[2].includes('/'))) {
+    throw paramError(`${ext}: trailing garbage after value for option "--${option}".`);
+  }
+  let mask: number | undefined;
+  if (m[2] !== undefined) {
+    const mm = strtoui(m[2], 0xffffffff);
+    if (mm === null) throw paramError(`${ext}: bad integer value for option "--${option}", or out of range.`);
+    mask = mm;
+  }
+  return { value: v, mask };
 }
 
 function onlyOnce(given: GivenOpt[], ext: string): void {
@@ -115,7 +125,7 @@ function onlyOnce(given: GivenOpt[], ext: string): void {
 function excl(given: GivenOpt[], ext: string, names: string[]): GivenOpt | undefined {
   const present = given.filter((g) => names.includes(g.def.name));
   if (present.length > 1) {
-    throw paramError(`${ext}: "--${present[0].def.name}" cannot be used together with "--${present[1].def.name}".`);
+    throw paramError(`${ext}: option "--${present[0].typed ?? present[0].def.name}" cannot be used together with "--${present[1].typed ?? present[1].def.name}".`);
   }
   return present[0];
 }
@@ -293,8 +303,8 @@ const COMMENT: Extension = {
     onlyOnce(given, 'comment');
     const g = get(given, 'comment');
     if (!g) throw paramError('comment: option "--comment" must be specified');
-    if (g.args[0].length > 255) throw paramError('comment: Length of "--comment" option must be between 0 and 255');
-    return [opt('comment', [g.args[0]])];
+    // Longer comments are cut to the kernel's 255 bytes (checked on the real tool).
+    return [opt('comment', [g.args[0].slice(0, 255)])];
   },
 };
 
@@ -449,7 +459,7 @@ function addrTypes(s: string): string {
   let v = 0;
   for (const tok of s.split(',')) {
     const i = ADDR_TYPES.indexOf(tok.toUpperCase());
-    if (i < 0) throw paramError(`addrtype: Bad address type "${tok}"`);
+    if (i < 0) throw paramError(`addrtype: bad type "${tok}"`);
     v |= 1 << i;
   }
   return ADDR_TYPES.filter((_, i) => v & (1 << i)).join(',');
@@ -562,7 +572,7 @@ export function savedProbability(input: string): string {
 function computeSavedProbability(input: string): string {
   const p = Number(input);
   if (!/^\s*[0-9.eE+-]+\s*$/.test(input) || !Number.isFinite(p) || p < 0 || p > 1) {
-    throw paramError('statistic: Bad value for "--probability" option: "' + input + '"');
+    throw paramError('statistic: bad value for option "--probability", or out of range (0-1).');
   }
   // lround(0x80000000 * p): halves away from zero.
   const k = BigInt(Math.floor(0x80000000 * p + 0.5));
@@ -857,9 +867,9 @@ function markTarget(name: 'MARK' | 'CONNMARK'): Extension {
         const nf = get(given, 'nfmask');
         const ct = get(given, 'ctmask');
         if (maskArg && (nf || ct)) throw paramError(`${name}: "--mask" cannot be used together with "--nfmask"/"--ctmask".`);
-        const both = maskArg ? u32(maskArg.args[0], 'mask') : 0xffffffff;
-        const nfmask = nf ? u32(nf.args[0], 'nfmask') : both;
-        const ctmask = ct ? u32(ct.args[0], 'ctmask') : both;
+        const both = maskArg ? u32(maskArg.args[0], name, 'mask') : 0xffffffff;
+        const nfmask = nf ? u32(nf.args[0], name, 'nfmask') : both;
+        const ctmask = ct ? u32(ct.args[0], name, 'ctmask') : both;
         return [opt(mode.def.name), opt('nfmask', [hex(nfmask)]), opt('ctmask', [hex(ctmask)])];
       }
       if (has(given, 'mask') || has(given, 'nfmask') || has(given, 'ctmask')) {
@@ -869,27 +879,27 @@ function markTarget(name: 'MARK' | 'CONNMARK'): Extension {
       let mask: number;
       switch (mode.def.name) {
         case 'set-xmark': {
-          const mm = markMask(m, name);
+          const mm = markMask(m, name, mode.def.name);
           value = mm.value;
           mask = mm.mask ?? 0xffffffff;
           break;
         }
         case 'set-mark': {
-          const mm = markMask(m, name);
+          const mm = markMask(m, name, mode.def.name);
           value = mm.value;
           mask = mm.mask === undefined ? 0xffffffff : (mm.mask | mm.value) >>> 0;
           break;
         }
         case 'and-mark':
           value = 0;
-          mask = ~u32(m, 'mark') >>> 0;
+          mask = ~u32(m, name, mode.def.name) >>> 0;
           break;
         case 'or-mark':
-          value = u32(m, 'mark');
+          value = u32(m, name, mode.def.name);
           mask = value;
           break;
         default:
-          value = u32(m, 'mark');
+          value = u32(m, name, mode.def.name);
           mask = 0;
       }
       return [opt('set-xmark', [`${hex(value)}/${hex(mask)}`])];
@@ -1078,14 +1088,14 @@ const LOG: Extension = {
     const out: MatchOption[] = [];
     const p = get(given, 'log-prefix');
     if (p) {
-      if (p.args[0].length > 29) throw paramError('Maximum prefix length 29 for --log-prefix');
       if (p.args[0].includes('\n')) throw paramError('Newlines not allowed in --log-prefix');
-      if (p.args[0].length > 0) out.push(opt('log-prefix', [p.args[0]]));
+      // Cut to the 29 characters the kernel keeps (checked on the real tool).
+      if (p.args[0].length > 0) out.push(opt('log-prefix', [p.args[0].slice(0, 29)]));
     }
     const l = get(given, 'log-level');
     if (l) {
       const n = strtoui(l.args[0], 7) ?? LOG_LEVELS[l.args[0].toLowerCase()];
-      if (n === undefined) throw paramError(`log-level "${l.args[0]}" unknown`);
+      if (n === undefined) throw paramError(`log level "${l.args[0]}" unknown`);
       if (n !== 4) out.push(opt('log-level', [String(n)]));
     }
     for (const f of ['log-tcp-sequence', 'log-tcp-options', 'log-ip-options', 'log-uid', 'log-macdecode']) {
@@ -1110,7 +1120,6 @@ const NFLOG: Extension = {
     const out: MatchOption[] = [];
     const p = get(given, 'nflog-prefix');
     if (p) {
-      if (p.args[0].length > 63) throw paramError('Maximum prefix length 63 for --nflog-prefix');
       if (p.args[0].length > 0) out.push(opt('nflog-prefix', [p.args[0]]));
     }
     const g = get(given, 'nflog-group');

@@ -212,7 +212,7 @@ export function parseIcmpType(s: string, family: Family): { type: number; min: n
   const type = m ? strtoui(m[1], 255) : null;
   const code = m && m[2] !== undefined ? strtoui(m[2], 255) : null;
   if (!m || type === null || (m[2] !== undefined && code === null)) {
-    throw paramError(`Invalid ICMP${family === 6 ? 'v6' : ''} type \`${s}'`);
+    throw paramError(`Unknown ICMP${family === 6 ? 'v6' : ''} type \`${s}'`);
   }
   return code === null ? { type, min: 0, max: 0xff } : { type, min: code, max: code };
 }
