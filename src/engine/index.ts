@@ -180,6 +180,8 @@ function legText(leg: TraceLeg, indent: string): string {
   let s = '';
   let where = '';
   for (const st of leg.steps) {
+    // The drop step repeats the disposition, printed below.
+    if (st.kind === 'drop') continue;
     const w = `${st.node} ${st.netns}`;
     if (w !== where) {
       s += `${indent}[${w}]\n`;
@@ -201,6 +203,7 @@ function legText(leg: TraceLeg, indent: string): string {
   }
   const d = leg.disposition;
   s += `${indent}=> ${d.code.toUpperCase()} at ${d.node} ${d.netns}${d.iface ? ` ${d.iface}` : ''}: ${d.reason}${d.signal ? ` [${d.signal}]` : ''}\n`;
+  if (d.decidedBy && d.decidedBy.kind !== 'socket') s += `${indent}   by ${decidedText(d.decidedBy)}\n`;
   return s;
 }
 

@@ -185,7 +185,11 @@ function ctTable(cur: Cursor, node: string, netns: string): CtTable {
   return (cur.state.conntrack[k] ??= newCtTable());
 }
 
+const PASSED = new Set<DispositionCode>(['delivered', 'accepted', 'exits-vpc']);
+
 function end(cur: Cursor, d: Disposition): Branch[] {
+  // A drop is a step too (Batfish's last hop step): where, why, and what decided it.
+  if (!PASSED.has(d.code)) step(cur, { node: d.node, netns: d.netns, iface: d.iface, kind: 'drop', what: `${d.code}: ${d.reason}`, verdict: 'DROP', decidedBy: d.decidedBy });
   return [{ probability: cur.probability, choices: cur.choices, steps: cur.steps, disposition: d, final: cur.pkt, state: cur.state }];
 }
 
