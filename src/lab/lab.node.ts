@@ -1,0 +1,438 @@
+// The live lab (Node only, needs root): the simulated cluster materialised in real network
+// namespaces, so the kernel can be compared with the simulator.
+//
+// Safety: everything is created inside namespaces named `kw-<id>-...`; nothing is added to the
+// root namespace. A record of what was created is written *before* each creation (under
+// /run/kubewire by default), so `labDown` removes exactly that even after the creating process
+// was killed; `labDown({ all: true })` also removes any namespace matching the prefix and the
+// processes living in it. A lock file allows one lab per run directory.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { KubewireError } from '../errors.ts';
+import type { ClusterState } from '../control-plane/types.ts';
+import { hostToBatch, type BatchStep } from '../node-state/ip-batch.ts';
+import { iptablesSave } from '../netfilter/save.ts';
+import type { Host } from '../node-state/types.ts';
+import { LAB_NS_RE, planLab, type LabPlan, type NodeNames } from './plan.ts';
+import { RELAY_MARKER_PREFIX, RELAY_PY } from './relay.ts';
+import { NFACCT_PY, nfacctNames } from './nfacct.ts';
+
+export const DEFAULT_RUN_DIR = '/run/kubewire';
+
+export interface LabRecord {
+  id: string;
+  /** Process that brought the lab up. */
+  pid: number;
+  startedAt: string;
+  complete: boolean;
+  /** Namespaces to delete (recorded before creation, so some may not exist). */
+  namespaces: string[];
+  /** Relay processes (pids) with their marker. */
+  relays: Array<{ pid: number; marker: string }>;
+  fabricNs: string;
+  nodes: NodeNames[];
+}
+
+export interface LabOptions {
+  /** Directory for the lock and the record (default /run/kubewire). */
+  runDir?: string;
+  /** Progress lines (default: none). */
+  log?: (line: string) => void;
+  /** Seconds after which the ENI relays stop forwarding (default 4 h). */
+  ttlSeconds?: number;
+  /** Lab id (4 hex digits; default random). */
+  id?: string;
+  /** Install SIGINT/SIGTERM handlers that tear the half-built lab down (default true). */
+  handleSignals?: boolean;
+  /** Test hook: called after each step with a short description. */
+  onStep?: (what: string) => void;
+}
+
+export interface Lab {
+  id: string;
+  record: LabRecord;
+  plan: LabPlan;
+  runDir: string;
+}
+
+export function rootCheck(): { ok: boolean; reason: string } {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return { ok: false, reason: 'the live lab needs root (network namespaces); run it with sudo' };
+  const r = spawnSync('ip', ['-V'], { encoding: 'utf8' });
+  if (r.status !== 0) return { ok: false, reason: 'the live lab needs iproute2 (`ip`)' };
+  return { ok: true, reason: '' };
+}
+
+function requireRoot(): void {
+  const c = rootCheck();
+  if (!c.ok) throw new KubewireError(c.reason);
+}
+
+const lockPath = (dir: string) => join(dir, 'lab.lock');
+const recordPath = (dir: string, id: string) => join(dir, `lab-${id}.json`);
+
+function writeRecord(dir: string, r: LabRecord): void {
+  const p = recordPath(dir, r.id);
+  writeFileSync(`${p}.tmp`, JSON.stringify(r, null, 2) + '\n');
+  renameSync(`${p}.tmp`, p);
+}
+
+function readRecord(dir: string, id: string): LabRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(recordPath(dir, id), 'utf8')) as LabRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+function nsExists(name: string): boolean {
+  return existsSync(`/run/netns/${name}`);
+}
+
+/** The lab that holds the lock of `runDir`, if any. */
+export function currentLab(runDir = DEFAULT_RUN_DIR): LabRecord | undefined {
+  let id: string;
+  try {
+    id = readFileSync(lockPath(runDir), 'utf8').trim().split(/\s+/)[0];
+  } catch {
+    return undefined;
+  }
+  return readRecord(runDir, id);
+}
+
+function takeLock(dir: string, id: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath(dir), 'wx', 0o644);
+      writeSync(fd, `${id} ${process.pid}\n`);
+      closeSync(fd);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const held = readFileSync(lockPath(dir), 'utf8').trim().split(/\s+/);
+      const rec = readRecord(dir, held[0]);
+      const alive = rec && (rec.namespaces.some(nsExists) || pidAlive(Number(held[1])));
+      if (alive) throw new KubewireError(`a lab is already up (id ${held[0]}, lock ${lockPath(dir)}); run \`kubewire lab down\` first`);
+      rmSync(lockPath(dir), { force: true });
+    }
+  }
+  throw new KubewireError(`cannot take the lab lock ${lockPath(dir)}`);
+}
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function run(argv: string[], input?: string, what?: string): string {
+  const r = spawnSync(argv[0], argv.slice(1), { input, encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) {
+    throw new KubewireError(`${what ?? argv.join(' ')} failed: ${(r.stderr || r.error?.message || '').trim()}${input ? `\n${input}` : ''}`);
+  }
+  return r.stdout;
+}
+
+function runStep(real: string, s: BatchStep): void {
+  if (!s.lines.length) return;
+  if (s.tool === 'sysctl') {
+    run(['ip', 'netns', 'exec', real, 'sysctl', '-qw', ...s.lines], undefined, `sysctl in ${real}`);
+    return;
+  }
+  const argv = s.tool === 'bridge' ? ['bridge', '-n', real, '-batch', '-'] : s.tool === 'ip6' ? ['ip', '-6', '-n', real, '-batch', '-'] : ['ip', '-n', real, '-batch', '-'];
+  run(argv, s.lines.join('\n') + '\n', `${argv[0]} -batch in ${real}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs argv inside a real namespace and returns its output. */
+export function nsExec(real: string, argv: string[], opts: { timeoutMs?: number; input?: string } = {}): { stdout: string; stderr: string; exitCode: number } {
+  const r = spawnSync('ip', ['netns', 'exec', real, ...argv], { encoding: 'utf8', timeout: opts.timeoutMs ?? 30_000, input: opts.input });
+  return { stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error.message) : ''), exitCode: r.status ?? -1 };
+}
+
+async function startRelay(lab: Lab, node: NodeNames, pairs: Array<[string, string]>, ttl: number): Promise<void> {
+  const marker = `${RELAY_MARKER_PREFIX}${lab.id}:n${node.index}`;
+  // The relay's stdout and stderr go to a log file; "ready" in it says the taps are held.
+  // (No pipe: the lab outlives the process that brought it up.)
+  const logPath = join(lab.runDir, `lab-${lab.id}-relay-n${node.index}.log`);
+  const logFd = openSync(logPath, 'w');
+  const child = spawn('ip', ['netns', 'exec', node.ns.root, 'python3', '-c', RELAY_PY, marker, `/run/netns/${lab.record.fabricNs}`, String(ttl), ...pairs.map(([a, b]) => `${a}:${b}`)], {
+    stdio: ['ignore', logFd, logFd],
+    detached: true,
+  });
+  closeSync(logFd);
+  let exited: number | null | undefined;
+  child.on('exit', (code) => (exited = code));
+  if (child.pid !== undefined) {
+    lab.record.relays.push({ pid: child.pid, marker });
+    writeRecord(lab.runDir, lab.record);
+  }
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const text = readFileSync(logPath, 'utf8');
+    if (/^ready$/m.test(text)) break;
+    if (exited !== undefined || Date.now() > deadline) {
+      throw new KubewireError(`ENI relay of node ${node.node} ${exited !== undefined ? `exited (${exited})` : 'did not start'}: ${text.trim()}`);
+    }
+    await sleep(10);
+  }
+  child.removeAllListeners('exit');
+  child.unref();
+}
+
+function addNs(lab: Lab, name: string): void {
+  lab.record.namespaces.push(name);
+  writeRecord(lab.runDir, lab.record);
+  run(['ip', 'netns', 'add', name]);
+}
+
+/** Waits until IPv6 DAD and carrier changes have settled in every namespace of a host (max 6 s). */
+async function settle(host: Host, names: Record<string, string>, timeoutMs = 6000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let stable = 0;
+  for (;;) {
+    let pending = false;
+    for (const [m, ns] of Object.entries(host.namespaces)) {
+      const real = names[m];
+      const want = ns.addresses.filter((a) => a.family === 6 && a.flags.includes('tentative')).length;
+      const got = (nsExec(real, ['ip', '-6', 'addr', 'show', 'tentative']).stdout.match(/ tentative /g) ?? []).length;
+      const wantAll = ns.addresses.filter((a) => a.family === 6).length;
+      const gotAll = (nsExec(real, ['ip', '-6', 'addr']).stdout.match(/^ {4}inet6 /gm) ?? []).length;
+      const wantNc = ns.links.filter((l) => l.up && !l.carrier).length;
+      const gotNc = (nsExec(real, ['ip', 'link']).stdout.match(/NO-CARRIER/g) ?? []).length;
+      if (got !== want || gotAll !== wantAll || gotNc !== wantNc) pending = true;
+    }
+    stable = pending ? 0 : stable + 1;
+    if (stable >= 2 || Date.now() > deadline) return;
+    await sleep(pending ? 100 : 250);
+  }
+}
+
+/**
+ * Builds `state` in real namespaces: the VPC fabric, then each node (its ip-batch plan unchanged,
+ * its ENIs wired to the fabric by a relay, its netfilter restored), then waits for IPv6 DAD.
+ * On error or SIGINT/SIGTERM, everything created so far is removed.
+ */
+export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise<Lab> {
+  requireRoot();
+  const runDir = opts.runDir ?? DEFAULT_RUN_DIR;
+  const log = opts.log ?? (() => {});
+  const step = opts.onStep ?? (() => {});
+  const id = opts.id ?? randomBytes(2).toString('hex');
+  if (!/^[0-9a-f]{4}$/.test(id)) throw new KubewireError(`lab id must be 4 hex digits, not "${id}"`);
+  const plan = planLab(state, id);
+  takeLock(runDir, id);
+  const record: LabRecord = { id, pid: process.pid, startedAt: new Date().toISOString(), complete: false, namespaces: [], relays: [], fabricNs: plan.fabricNs, nodes: plan.nodes };
+  const lab: Lab = { id, record, plan, runDir };
+  writeRecord(runDir, record);
+  const onSignal = (sig: NodeJS.Signals) => {
+    process.stderr.write(`kubewire: ${sig} during lab up; removing lab ${id}\n`);
+    try {
+      downRecord(record);
+      rmSync(recordPath(runDir, id), { force: true });
+      rmSync(lockPath(runDir), { force: true });
+    } finally {
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+  };
+  const handle = opts.handleSignals ?? true;
+  if (handle) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  try {
+    log(`lab ${id}: VPC fabric ${plan.fabricNs}`);
+    addNs(lab, plan.fabricNs);
+    run(['ip', 'netns', 'exec', plan.fabricNs, 'sysctl', '-qw', ...plan.fabricSysctls]);
+    run(['ip', '-n', plan.fabricNs, '-batch', '-'], plan.enis.map((e) => `tuntap add mode tap name ${e.fabricDev}`).join('\n') + '\n', 'fabric taps');
+    step('fabric');
+    for (const nn of plan.nodes) {
+      const host = state.hosts[nn.node];
+      log(`lab ${id}: node ${nn.node} → ${nn.ns.root} (${Object.keys(nn.ns).length - 1} pod namespaces)`);
+      for (const real of Object.values(nn.ns)) addNs(lab, real);
+      step(`namespaces ${nn.node}`);
+      const batch = hostToBatch(host, { names: nn.ns });
+      const pairs: Array<[string, string]> = plan.enis.filter((e) => e.node === nn.node).map((e) => [e.dev, e.fabricDev]);
+      const tapsNs = new Set(batch.taps.map((t) => t.ns));
+      let relayed = false;
+      for (const s of batch.steps) {
+        runStep(nn.ns[s.ns], s);
+        if (s.holdTaps && tapsNs.has(s.ns) && !relayed) {
+          await startRelay(lab, nn, pairs, opts.ttlSeconds ?? 4 * 3600);
+          relayed = true;
+        }
+        if (s.waitAfterMs) await sleep(s.waitAfterMs);
+        if (s.waitReady) await waitReady(nn.ns[s.ns], s.waitReady);
+        step(`batch ${nn.node} ${s.ns} ${s.tool}`);
+      }
+      if (!relayed && pairs.length) await startRelay(lab, nn, pairs, opts.ttlSeconds ?? 4 * 3600);
+      for (const [m, ns] of Object.entries(host.namespaces)) {
+        const real = nn.ns[m];
+        const v4 = ns.netfilter.tables.length ? iptablesSave(ns.netfilter, { family: 4 }) : '';
+        const v6 = ns.netfilter6.tables.length ? iptablesSave(ns.netfilter6, { family: 6 }) : '';
+        const acct = nfacctNames(v4 + v6);
+        if (acct.length) run(['ip', 'netns', 'exec', real, 'python3', '-c', NFACCT_PY, ...acct], undefined, `nfacct objects in ${real}`);
+        if (v4) run(['ip', 'netns', 'exec', real, 'iptables-restore'], v4, `iptables-restore in ${real}`);
+        if (v6) run(['ip', 'netns', 'exec', real, 'ip6tables-restore'], v6, `ip6tables-restore in ${real}`);
+      }
+      step(`netfilter ${nn.node}`);
+    }
+    run(['ip', '-n', plan.fabricNs, '-batch', '-'], plan.fabricIp.join('\n') + '\n', 'fabric routes');
+    run(['ip', 'netns', 'exec', plan.fabricNs, 'iptables-restore'], plan.fabricIptables, 'fabric source/dest check');
+    step('fabric routes');
+    log(`lab ${id}: waiting for IPv6 DAD and carrier`);
+    for (const nn of plan.nodes) await settle(state.hosts[nn.node], nn.ns);
+    record.complete = true;
+    writeRecord(runDir, record);
+    log(`lab ${id}: up (${record.namespaces.length} namespaces)`);
+    return lab;
+  } catch (e) {
+    try {
+      downRecord(record);
+    } finally {
+      rmSync(recordPath(runDir, id), { force: true });
+      rmSync(lockPath(runDir), { force: true });
+      removeRelayLogs(runDir, id);
+    }
+    throw e;
+  } finally {
+    if (handle) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}
+
+async function waitReady(real: string, dev: string): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline) {
+    if (nsExec(real, ['ip', '-6', 'route', 'show', 'table', 'local', 'dev', dev]).stdout.includes('multicast ff00::/8')) return;
+    await sleep(20);
+  }
+}
+
+function nsInode(name: string): number | undefined {
+  try {
+    return statSync(`/run/netns/${name}`).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids of processes whose network namespace is one of `inodes`. */
+function pidsIn(inodes: Set<number>): number[] {
+  if (!inodes.size) return [];
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const m = /^net:\[(\d+)\]$/.exec(readlinkSync(`/proc/${d}/ns/net`));
+      if (m && inodes.has(Number(m[1]))) out.push(Number(d));
+    } catch {
+      /* gone or not ours to read */
+    }
+  }
+  return out;
+}
+
+function cmdlineHas(pid: number, marker: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(marker);
+  } catch {
+    return false;
+  }
+}
+
+function killAll(pids: number[]): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Removes the namespaces `names` and every process living in them. Returns what was removed. */
+function removeNamespaces(names: string[]): string[] {
+  const present = names.filter(nsExists);
+  const inodes = new Set(present.map(nsInode).filter((x): x is number => x !== undefined));
+  killAll(pidsIn(inodes));
+  const removed: string[] = [];
+  for (const n of [...present].reverse()) {
+    const r = spawnSync('ip', ['netns', 'del', n], { encoding: 'utf8' });
+    if (r.status === 0) removed.push(n);
+  }
+  return removed;
+}
+
+function removeRelayLogs(runDir: string, id: string): void {
+  for (const f of existsSync(runDir) ? readdirSync(runDir) : []) if (f.startsWith(`lab-${id}-relay-`)) rmSync(join(runDir, f), { force: true });
+}
+
+function downRecord(r: LabRecord): string[] {
+  killAll(r.relays.filter((x) => cmdlineHas(x.pid, x.marker)).map((x) => x.pid));
+  return removeNamespaces(r.namespaces);
+}
+
+export interface DownResult {
+  labs: string[];
+  namespaces: string[];
+}
+
+/**
+ * Removes the lab of `runDir` (idempotent). With `all`, also every recorded lab in `runDir` and
+ * every namespace named like a lab's (`kw-XXXX-...`), with the processes inside them.
+ */
+export function labDown(opts: { all?: boolean; runDir?: string } = {}): DownResult {
+  requireRoot();
+  const runDir = opts.runDir ?? DEFAULT_RUN_DIR;
+  const res: DownResult = { labs: [], namespaces: [] };
+  const records: LabRecord[] = [];
+  const cur = currentLab(runDir);
+  if (cur) records.push(cur);
+  if (opts.all && existsSync(runDir)) {
+    for (const f of readdirSync(runDir)) {
+      const m = /^lab-([0-9a-f]{4})\.json$/.exec(f);
+      if (m && !records.some((r) => r.id === m[1])) {
+        const r = readRecord(runDir, m[1]);
+        if (r) records.push(r);
+      }
+    }
+  }
+  for (const r of records) {
+    res.labs.push(r.id);
+    res.namespaces.push(...downRecord(r));
+    rmSync(recordPath(runDir, r.id), { force: true });
+    removeRelayLogs(runDir, r.id);
+  }
+  if (opts.all) {
+    const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter((n) => LAB_NS_RE.test(n));
+    res.namespaces.push(...removeNamespaces(left));
+  }
+  const lock = currentLab(runDir);
+  if (!lock || opts.all || records.some((r) => r.id === lock.id)) rmSync(lockPath(runDir), { force: true });
+  return res;
+}
+
+/** Namespaces of the lab that currently exist (for checks and `lab status`). */
+export function labNamespaces(all = false, runDir = DEFAULT_RUN_DIR): string[] {
+  const names = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter(Boolean);
+  if (all) return names.filter((n) => LAB_NS_RE.test(n));
+  const r = currentLab(runDir);
+  return r ? names.filter((n) => r.namespaces.includes(n)) : [];
+}

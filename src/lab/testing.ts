@@ -1,0 +1,18 @@
+// The cluster the lab tests and the benchmark use: the default cluster (3 x m5.large, VPC CNI,
+// kube-proxy iptables, seed 1) with an nginx Deployment.
+import { defaultClusterSpec } from '../inputs/cluster-file.ts';
+import { applyObjects, createCluster } from '../control-plane/cluster.ts';
+import { pluginsFor } from '../cni/index.ts';
+import { admitObject } from '../inputs/k8s-objects.ts';
+import { generateDeployment, generateService } from '../k8s/generators.ts';
+import type { ClusterState } from '../control-plane/types.ts';
+
+export function labTestCluster(replicas = 3, withService = true): ClusterState {
+  const spec = defaultClusterSpec();
+  const plugins = pluginsFor(spec);
+  const state = createCluster(spec, { seed: 1, ...plugins });
+  const dep = generateDeployment({ name: 'nginx', image: ['nginx'], replicas, port: 80 });
+  applyObjects(state, [admitObject(dep)], plugins);
+  if (withService) applyObjects(state, [admitObject(generateService({ target: dep, port: 8080, targetPort: '80' }))], plugins);
+  return state;
+}
