@@ -2,8 +2,8 @@
 import type { ClusterSpec } from '../inputs/cluster-spec.ts';
 import type { CniPlugin, ServiceProxy } from '../control-plane/plugins.ts';
 import { createVpcCni } from './vpc-cni/plugin.ts';
+import { createCalicoVxlan } from './calico/plugin.ts';
 import { createKubeProxy } from '../kube-proxy/proxy.ts';
-import { KubewireError } from '../errors.ts';
 
 export interface Plugins {
   cni: CniPlugin;
@@ -15,6 +15,7 @@ export function pluginsFor(spec: ClusterSpec): Plugins {
     case 'vpc-cni':
       return { cni: createVpcCni(), proxy: createKubeProxy() };
     case 'calico-vxlan':
-      throw new KubewireError(`${spec.source}: kubewire.cni "calico-vxlan" is not implemented yet; use the VPC CNI (the default) for now`);
+      // aws-node is removed; Calico provides CNI + IPAM, kube-proxy stays (iptables mode).
+      return { cni: createCalicoVxlan(), proxy: createKubeProxy() };
   }
 }
