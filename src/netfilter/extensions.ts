@@ -187,7 +187,7 @@ function portMatch(name: 'tcp' | 'udp' | 'sctp'): Extension {
     options,
     onOption(g) {
       // iptables parses the value when it meets the option.
-      if (g.def.name === 'sport' || g.def.name === 'dport') parsePortRange(g.args[0], name === 'udp' ? undefined : name);
+      if (g.def.name === 'sport' || g.def.name === 'dport') parsePortRange(g.args[0], name === 'udp' ? undefined : name, name !== 'udp');
     },
     build(given) {
       if (name === 'tcp') {
@@ -206,7 +206,7 @@ function portMatch(name: 'tcp' | 'udp' | 'sctp'): Extension {
       for (const which of ['sport', 'dport'] as const) {
         const g = get(given, which);
         if (!g) continue;
-        const range = parsePortRange(g.args[0], name === 'udp' ? undefined : name);
+        const range = parsePortRange(g.args[0], name === 'udp' ? undefined : name, name !== 'udp');
         if (range[0] === 0 && range[1] === 65535 && !g.negated) continue;
         out.push(opt(which, [formatPortRange(range)], g.negated));
       }

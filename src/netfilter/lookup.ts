@@ -89,8 +89,11 @@ export function parsePort(s: string, proto: string | undefined): number {
   throw paramError(`invalid port/service \`${s}' specified`);
 }
 
-/** "a", "a:b", ":b", "a:" → [min, max] (tcp/udp/sctp --sport/--dport). */
-export function parsePortRange(s: string, proto: string | undefined): [number, number] {
+/**
+ * "a", "a:b", ":b", "a:" → [min, max] (tcp/udp/sctp --sport/--dport). tcp and sctp refuse min > max;
+ * udp's option parser does not check it (pass checkOrder false).
+ */
+export function parsePortRange(s: string, proto: string | undefined, checkOrder = true): [number, number] {
   const colon = s.indexOf(':');
   if (colon < 0) {
     const p = parsePort(s, proto);
@@ -100,7 +103,7 @@ export function parsePortRange(s: string, proto: string | undefined): [number, n
   const b = s.slice(colon + 1);
   const min = a === '' ? 0 : parsePort(a, proto);
   const max = b === '' ? 65535 : parsePort(b, proto);
-  if (min > max) throw paramError(`invalid portrange (min > max)`);
+  if (checkOrder && min > max) throw paramError(`invalid portrange (min > max)`);
   return [min, max];
 }
 
