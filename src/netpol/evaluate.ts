@@ -7,7 +7,7 @@
 //   or ipBlock (cidr minus except, on the peer's IP: pod IPs included, as the e2e ipBlock cases probe pod IPs);
 // - hostNetwork pods are never selected, and as peers only an ipBlock holding their (node) IP matches them;
 // - a connection passes when the source's egress and the destination's ingress both allow it;
-// - a pod reaching itself is always allowed (loopback; the e2e truth tables expect it after every policy).
+// - a pod reaching itself is judged the same way, and flagged (the e2e suite ignores those cells: undefined).
 import ipaddr from 'ipaddr.js';
 import { KubewireError } from '../errors.ts';
 import type { V1Namespace, V1NetworkPolicy, V1Pod, V1LabelSelector } from '../k8s/types.ts';
@@ -272,9 +272,9 @@ export function evaluateCompiled(c: Compiled, conn: Connection): Verdict {
   const dst = resolve(c, conn.dst);
   const egress = judge(c, 'egress', src, dst, conn, dst);
   const ingress = judge(c, 'ingress', dst, src, conn, dst);
-  // A pod reaching its own IP never leaves its network namespace (lo): "loopback logic follows no policy".
+  // Same pod: judged like any pair (the e2e truth tables do), flagged because enforcement of it is undefined.
   const loopback = src.pod !== undefined && src.pod === dst.pod;
-  return { allowed: loopback || (egress.allowed && ingress.allowed), loopback, egress, ingress };
+  return { allowed: egress.allowed && ingress.allowed, loopback, egress, ingress };
 }
 
 /**

@@ -50,9 +50,12 @@ export type DirectionVerdict =
 export type Subject = 'pod' | 'hostNetwork' | 'ip';
 
 export interface Verdict {
-  /** egress.allowed && ingress.allowed, or a pod talking to itself (loopback, which no policy governs). */
+  /** egress.allowed && ingress.allowed. */
   allowed: boolean;
-  /** Source and destination are the same pod: allowed whatever the policies say (the upstream e2e suite's AllowLoopback). */
+  /**
+   * Source and destination are the same pod. The verdict is still the policies' (as the upstream e2e truth tables
+   * compute it), but what a CNI does with a pod reaching its own IP is undefined: the e2e suite ignores those cells.
+   */
   loopback: boolean;
   /** The source's egress. */
   egress: DirectionVerdict;
