@@ -8,7 +8,7 @@
 // processes living in it. A lock file allows one lab per run directory.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { KubewireError } from '../errors.ts';
@@ -34,6 +34,13 @@ export interface LabRecord {
   relays: Array<{ pid: number; marker: string }>;
   fabricNs: string;
   nodes: NodeNames[];
+  /** sha256 of the hosts the lab was built from (to tell when the cluster changed since). */
+  stateHash: string;
+}
+
+/** Fingerprint of the node state a lab is built from. */
+export function stateHash(state: ClusterState): string {
+  return createHash('sha256').update(JSON.stringify(state.hosts)).digest('hex').slice(0, 16);
 }
 
 export interface LabOptions {
@@ -230,7 +237,7 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
   if (!/^[0-9a-f]{4}$/.test(id)) throw new KubewireError(`lab id must be 4 hex digits, not "${id}"`);
   const plan = planLab(state, id);
   takeLock(runDir, id);
-  const record: LabRecord = { id, pid: process.pid, startedAt: new Date().toISOString(), complete: false, namespaces: [], relays: [], fabricNs: plan.fabricNs, nodes: plan.nodes };
+  const record: LabRecord = { id, pid: process.pid, startedAt: new Date().toISOString(), complete: false, namespaces: [], relays: [], fabricNs: plan.fabricNs, nodes: plan.nodes, stateHash: stateHash(state) };
   const lab: Lab = { id, record, plan, runDir };
   writeRecord(runDir, record);
   const onSignal = (sig: NodeJS.Signals) => {
