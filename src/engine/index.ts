@@ -234,7 +234,7 @@ export { walkFrom, walkArriving, replyPacket, newWalkState } from './walk.ts';
 export type { Branch, Step, Disposition, DispositionCode, DecidedBy, WalkWorld, WalkOptions, WalkState } from './walk.ts';
 export { evalTable, HOOK_TABLES } from './netfilter/eval.ts';
 export { renderConntrack } from './conntrack.ts';
-export { traceNodeIngress } from './netfilter/node-ingress.ts';
+export { traceNodeIngress, renderNodeIngressText } from './netfilter/node-ingress.ts';
 export type { NodeIngressOutcome, NodeIngressOptions, NodeIngressStep } from './netfilter/node-ingress.ts';
 export type { NfOutcome, NfRuleRef, NfDecider, NfChoice, NatRequest, Hook, WalkedRange } from './netfilter/types.ts';
 export type { NfEnv, IpSet, RecentTables, CtMatchView, CtState } from './netfilter/eval.ts';

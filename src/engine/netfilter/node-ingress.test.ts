@@ -5,7 +5,7 @@ import { iptablesRestore } from '../../netfilter/restore.ts';
 import { emptyNetfilter } from '../../netfilter/types.ts';
 import type { NetNs } from '../../node-state/types.ts';
 import type { Packet } from '../packet.ts';
-import { traceNodeIngress } from './node-ingress.ts';
+import { renderNodeIngressText, traceNodeIngress } from './node-ingress.ts';
 
 function node(): NetNs {
   const h = newHost('n1');
@@ -47,6 +47,10 @@ describe('traceNodeIngress (kube-proxy trace)', () => {
     expect(o.masqueradeMarked).toBe(false);
     expect(o.matched.map((m) => m.chain)).toEqual(expect.arrayContaining(['KUBE-NODEPORTS', 'KUBE-EXT-BL4VTDSJDQ5TV32O', 'KUBE-SVL-BL4VTDSJDQ5TV32O', 'KUBE-SEP-SXIVWICOYRO3J4NJ']));
     expect(o.decidedBy).toMatchObject({ kind: 'policy', chain: 'FORWARD', policy: 'ACCEPT' });
+    const text = renderNodeIngressText(outs);
+    expect(text).toContain('outcome 1/1: probability 1.0000: ACCEPT (FORWARD → eth0)');
+    expect(text).toContain('DNAT to 192.168.1.40:8080 by KUBE-SEP-SXIVWICOYRO3J4NJ #2');
+    expect(text).toContain('masquerade mark: not set');
   });
 
   it('Service without endpoints: REJECT by the KUBE-SERVICES rule; no-local-endpoint LB: DROP', () => {

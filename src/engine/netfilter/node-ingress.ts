@@ -151,3 +151,32 @@ export function traceNodeIngress(ns: NetNs, pkt: Packet, opts: NodeIngressOption
   });
   return results;
 }
+
+function deciderText(d: NodeIngressOutcome['decidedBy']): string {
+  switch (d.kind) {
+    case 'rule':
+      return `${d.table} ${d.chain} #${d.rule}: ${d.text}`;
+    case 'policy':
+      return `${d.table} ${d.chain} policy ${d.policy}`;
+    case 'no-table':
+      return `no ${d.table} table (${d.chain} accepts)`;
+    case 'routing':
+      return `routing: ${d.result} (${d.reason})`;
+  }
+}
+
+/** Text for `kubewire kube-proxy trace`: one block per outcome. */
+export function renderNodeIngressText(outs: NodeIngressOutcome[]): string {
+  let s = '';
+  outs.forEach((o, i) => {
+    s += `outcome ${i + 1}/${outs.length}: probability ${o.probability.toFixed(4)}: ${o.verdict} (${o.path}${o.outIface ? ` → ${o.outIface}` : ''})\n`;
+    s += `  decided by ${deciderText(o.decidedBy)}\n`;
+    if (o.rejectWith) s += `  reject with ${o.rejectWith}\n`;
+    if (o.dnat) s += `  DNAT to ${o.dnat.to} by ${o.dnat.rule.chain} #${o.dnat.rule.rule}\n`;
+    if (o.snat) s += `  ${o.snat.kind} to ${o.snat.to} by ${o.snat.rule.chain} #${o.snat.rule.rule}\n`;
+    s += `  masquerade mark: ${o.masqueradeMarked ? 'set' : 'not set'}\n`;
+    if (o.insufficient) s += `  insufficient info: ${o.insufficient.reason}\n`;
+    for (const m of o.matched) s += `  matched ${m.table} ${m.chain} #${m.rule}: ${m.text}\n`;
+  });
+  return s;
+}
