@@ -15,7 +15,7 @@ export interface ChainIndex {
 }
 
 const THRESHOLD = 64;
-const cache = new WeakMap<NetfilterRule[], { len: number; first: NetfilterRule; last: NetfilterRule; index: ChainIndex }>();
+const cache = new WeakMap<NetfilterRule[], { rules: NetfilterRule[]; index: ChainIndex }>();
 
 function keyOf(rule: NetfilterRule): string | undefined {
   const d = rule.destination;
@@ -35,7 +35,9 @@ export function chainIndex(chain: NetfilterChain): ChainIndex | undefined {
   const rules = chain.rules;
   if (rules.length < THRESHOLD) return undefined;
   const hit = cache.get(rules);
-  if (hit && hit.len === rules.length && hit.first === rules[0] && hit.last === rules[rules.length - 1]) return hit.index;
+  // The chain may have been edited in place (insert, delete, replace): reuse the index only when
+  // every position still holds the same rule object (pointer compares, cheap even for 10k rules).
+  if (hit && hit.rules.length === rules.length && hit.rules.every((r, i) => r === rules[i])) return hit.index;
   const index: ChainIndex = { buckets: new Map(), rest: [] };
   rules.forEach((r, i) => {
     const k = keyOf(r);
@@ -46,7 +48,7 @@ export function chainIndex(chain: NetfilterChain): ChainIndex | undefined {
       else index.buckets.set(k, [i]);
     }
   });
-  cache.set(rules, { len: rules.length, first: rules[0], last: rules[rules.length - 1], index });
+  cache.set(rules, { rules: [...rules], index });
   return index;
 }
 
