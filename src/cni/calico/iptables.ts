@@ -357,14 +357,21 @@ export function applyFelixIptables(state: NetfilterState, o: FelixIptablesInput)
     const stale = existing.filter((c) => /^cali-(tw|fw|pri|pro)-/.test(c.name) && !names.has(c.name)).map((c) => c.name);
     for (const s of stale) lines.push(`:${s} - [0:0]`);
     for (const h of hooks.filter((x) => x.table === table)) {
-      const present = existing.find((c) => c.name === h.chain)?.rules.map((r) => formatRule(h.chain, r)) ?? [];
+      const rules = existing.find((c) => c.name === h.chain)?.rules.map((r) => formatRule(h.chain, r)) ?? [];
       const hashes = ruleHashes(h.chain, h.rules);
-      h.rules.forEach((r, i) => {
-        const want = `-A ${h.chain} -m comment --comment "cali:${hashes[i]}" ${renderBody(r)}`;
-        // Compare on the hash comment, which iptables-save prints verbatim.
-        if (present.some((p) => p.includes(`"cali:${hashes[i]}"`))) return;
-        lines.push(h.mode === 'insert' ? want.replace(/^-A (\S+)/, `-I $1 ${i + 1}`) : want);
-      });
+      const want = h.rules.map((r, i) => `-A ${h.chain} -m comment --comment "cali:${hashes[i]}" ${renderBody(r)}`);
+      const mark = (i: number) => `"cali:${hashes[i]}"`;
+      // Insert mode: Felix's rules must be the first ones of the chain, in order; append mode: present.
+      const inPlace =
+        h.mode === 'insert'
+          ? hashes.every((_, i) => rules[i]?.includes(mark(i)))
+          : hashes.every((_, i) => rules.some((l) => l.includes(mark(i))));
+      if (inPlace) continue;
+      // Remove stray copies (bottom-up so indexes stay valid), then insert at the top / append.
+      const idx = rules.map((l, i) => (hashes.some((_, k) => l.includes(mark(k))) ? i + 1 : 0)).filter((i) => i > 0);
+      for (const i of idx.reverse()) lines.push(`-D ${h.chain} ${i}`);
+      if (h.mode === 'insert') want.forEach((l, i) => lines.push(l.replace(/^-A (\S+)/, `-I $1 ${i + 1}`)));
+      else lines.push(...want);
     }
     for (const c of mine) lines.push(...restoreLines(c.name, c.rules));
     for (const s of stale) lines.push(`-X ${s}`);

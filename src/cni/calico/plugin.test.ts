@@ -11,7 +11,7 @@ import { runIpCommand } from '../../render/iproute2/index.ts';
 import { iptablesSave } from '../../netfilter/save.ts';
 import { getNs } from '../../node-state/ops.ts';
 import { pluginsFor } from '../index.ts';
-import { calicoState, calicoVethName, nodeBlocks, vtepMac } from './plugin.ts';
+import { calicoState, calicoVethName, nodeBlocks, vtepMac, type CalicoPlugin } from './plugin.ts';
 import { parseCidr4, ipToU32 } from '../../aws/ip.ts';
 import { ruleHashes } from './iptables.ts';
 
@@ -154,6 +154,21 @@ describe('Calico VXLAN cluster from examples/cluster-calico.yaml (v3.32.1)', () 
     // The POSTROUTING jump is appended after kube-proxy's.
     const post = save.split('\n').filter((l) => l.startsWith('-A POSTROUTING'));
     expect(post[post.length - 1]).toContain('-j cali-POSTROUTING');
+  });
+
+  it("Felix's refresh puts its hooks back on top of the built-in chains, idempotently", () => {
+    const { state: st2, plugins } = build();
+    const n = st2.nodes[0]!;
+    const ctx = { cluster: st2, node: n, host: st2.hosts[n.name]! };
+    (plugins.cni as unknown as CalicoPlugin).resync(ctx);
+    const save1 = iptablesSave(getNs(st2.hosts[n.name]!, 'root').netfilter);
+    for (const [chain, hash] of [['INPUT', 'Cz_u1IQiXIMmKD4c'], ['FORWARD', 'wUHhoiAYhphO9Mso'], ['OUTPUT', 'tVnHkvAo15HuiPy0']]) {
+      const first = save1.split('\n').find((l) => l.startsWith(`-A ${chain} `));
+      expect(first).toBe(`-A ${chain} -m comment --comment "cali:${hash}" -j cali-${chain}`);
+    }
+    expect(save1.split('\n').filter((l) => l.includes('cali:Cz_u1IQiXIMmKD4c'))).toHaveLength(1);
+    (plugins.cni as unknown as CalicoPlugin).resync(ctx);
+    expect(iptablesSave(getNs(st2.hosts[n.name]!, 'root').netfilter)).toBe(save1);
   });
 
   it('podDelete releases the address and removes the host route', () => {

@@ -304,8 +304,29 @@ function ipamError(): string {
   return 'plugin type="calico" failed (add): failed to request IPv4 addresses: Assigned 0 out of 1 requested IPv4 addresses; No more free affine blocks and strict affinity enabled';
 }
 
-export function createCalicoVxlan(): CniPlugin {
+/** The Calico plugin plus Felix's periodic resync (iptables refresh: hooks back on top of the built-in chains). */
+export interface CalicoPlugin extends CniPlugin {
+  /** Felix's periodic refresh on one node (call after other agents, e.g. kube-proxy, touched iptables). */
+  resync(ctx: PluginContext): void;
+}
+
+/** Felix's refresh of one node: routes/ARP/FDB, then iptables (its insert-mode hooks return to the top). */
+export function felixResync(cluster: ClusterState, nodeName: string): void {
+  const s = calicoState(cluster);
+  const rec = s.nodes[nodeName];
+  const host = cluster.hosts[nodeName];
+  if (!rec || !host) return;
+  syncNode(cluster, nodeName);
+  const root = getNs(host, ROOT_NS);
+  root.netfilter = applyFelixIptables(root.netfilter, { features: features(s), settings: s.settings, vxlan: !!rec.tunnelIp, endpoints: endpointsOf(rec) });
+}
+
+export function createCalicoVxlan(): CalicoPlugin {
   return {
+    resync(ctx: PluginContext): void {
+      felixResync(ctx.cluster, ctx.node.name);
+    },
+
     name: 'calico-vxlan',
 
     podCapacity(ctx: PluginContext): number {
