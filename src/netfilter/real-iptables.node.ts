@@ -46,6 +46,17 @@ export function referencedSets(text: string): string[] {
   return [...names];
 }
 
+export function nfacctUsable(): boolean {
+  return spawnSync('nfacct', ['list'], { encoding: 'utf8' }).status === 0;
+}
+
+/** nfacct objects a restore text refers to with -m nfacct --nfacct-name NAME. */
+export function referencedNfacct(text: string): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/--nfacct-name\s+("?)([^\s"]+)\1/g)) names.add(m[2]);
+  return [...names];
+}
+
 /** Fresh namespace → each step through iptables-restore → iptables-save (-c when asked). */
 export function realRestoreSave(steps: RealStep[], opts: { family?: 4 | 6; saveCounters?: boolean } = {}): RealResult {
   const family = opts.family ?? 4;
@@ -58,6 +69,9 @@ export function realRestoreSave(steps: RealStep[], opts: { family?: 4 | 6; saveC
     for (const n of sets) {
       execFileSync('ip', ['netns', 'exec', ns, 'ipset', 'create', n, 'hash:net', 'family', family === 6 ? 'inet6' : 'inet']);
     }
+    const accts = new Set<string>();
+    for (const s of steps) for (const n of referencedNfacct(s.text)) accts.add(n);
+    for (const n of accts) execFileSync('ip', ['netns', 'exec', ns, 'nfacct', 'add', n]);
     for (const s of steps) {
       const args = ['netns', 'exec', ns, `${bin}-restore`];
       if (s.noflush) args.push('--noflush');

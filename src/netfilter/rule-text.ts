@@ -630,6 +630,8 @@ function formatOptions(options: MatchOption[]): string {
   let s = '';
   for (const o of options) {
     s += o.negated ? ` ! --${o.name}` : ` --${o.name}`;
+    // libxt_nfacct prints its name after two spaces (checked on the real tool).
+    if (o.name === 'nfacct-name') s += ' ';
     for (const v of o.values) s += ` ${QUOTED.has(o.name) ? saveString(v) : v}`;
   }
   return s;

@@ -69,6 +69,7 @@ export const CASES: CorpusCase[] = [
   { name: 'forms-v6', family: 6, steps: [{ file: 'forms.v6.rules' }] },
   { name: 'forms-ports', family: 4, steps: [{ file: 'forms-ports.v4.rules' }] },
   { name: 'forms-options', family: 4, steps: [{ file: 'forms-options.v4.rules' }] },
+  { name: 'kube-proxy-nfacct', family: 4, steps: [{ file: 'kube-proxy-nfacct.v4.rules', noflush: true }] },
   { name: 'family-lines-v4', family: 4, steps: [{ file: 'family-lines.rules' }] },
   { name: 'family-lines-v6', family: 6, steps: [{ file: 'family-lines.rules' }] },
 ];
