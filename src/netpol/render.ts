@@ -12,14 +12,17 @@ export function enforcementNote(cni: CniType): string {
   switch (cni) {
     case 'vpc-cni':
       return (
-        'note: these are the verdicts the NetworkPolicy API specifies. This cluster runs the Amazon VPC CNI without ' +
+        'these are the verdicts the NetworkPolicy API specifies. This cluster runs the Amazon VPC CNI without ' +
         'its network policy agent, so nothing enforces them: every connection is delivered whatever the policies say. ' +
         'Simulating enforcement by a CNI is not implemented yet.'
       );
     case 'calico-vxlan':
-      return 'note: these are the verdicts the NetworkPolicy API specifies; Calico would enforce them, but kubewire does not simulate its enforcement yet.';
+      return 'these are the verdicts the NetworkPolicy API specifies; Calico would enforce them, but kubewire does not simulate its enforcement yet.';
   }
 }
+
+/** Longest pod name used as a column heading; longer ones make numbered columns. */
+const COLUMN_NAME_MAX = 12;
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => r[j]!.length)));
@@ -37,8 +40,11 @@ export function renderMatrix(m: Matrix, opts: { note?: string } = {}): string {
   let out = '';
   if (m.pods.length === 0) out += 'No pods with an IP in the selected namespaces.\n';
   else {
-    const head = [`${m.protocol}/${m.port}`, ...m.pods.map(podName)];
-    const rows = m.pods.map((s, i) => [podName(s), ...m.cells[i]!.map((v) => (v.allowed ? '.' : 'X'))]);
+    // Short names head the columns themselves (as in cyclonus); long ones are numbered, the rows saying which is which.
+    const names = m.pods.map(podName);
+    const numbered = names.some((n) => n.length > COLUMN_NAME_MAX);
+    const head = [`${m.protocol}/${m.port}`, ...names.map((n, j) => (numbered ? String(j + 1) : n))];
+    const rows = m.pods.map((_, i) => [numbered ? `${String(i + 1).padStart(String(names.length).length)} ${names[i]}` : names[i]!, ...m.cells[i]!.map((v) => (v.allowed ? '.' : 'X'))]);
     out += table([head, ...rows]);
     const total = m.pods.length * m.pods.length;
     const allowed = m.cells.flat().filter((v) => v.allowed).length;
@@ -49,7 +55,7 @@ export function renderMatrix(m: Matrix, opts: { note?: string } = {}): string {
     if (hn.length > 0) out += `hostNetwork pods (never selected by a policy; as peers they are their node's IP): ${hn.map(podName).join(', ')}\n`;
   }
   for (const s of m.skipped) out += `skipped ${podName(s)}: ${s.reason === 'NoPodIP' ? 'no pod IP yet' : 'terminated'}\n`;
-  if (opts.note) out += `${opts.note}\n`;
+  if (opts.note) out += `note: ${opts.note}\n`;
   return out;
 }
 
@@ -79,7 +85,7 @@ function describeDirection(dir: 'egress' | 'ingress', who: string, v: DirectionV
       return s;
     }
     case 'Denied':
-      return `  ${dir} of ${who}: denied (selected by ${v.selectedBy.map(ref).join(', ')}; no rule of them allows it)\n`;
+      return `  ${dir} of ${who}: denied (selected by ${v.selectedBy.map(ref).join(', ')}; none of their rules allows it)\n`;
   }
 }
 
@@ -94,6 +100,6 @@ export function renderExplain(src: ExplainEnd, dst: ExplainEnd, conn: { port: nu
   const dn = 'name' in dst ? podName(dst) : dst.ip;
   out += describeDirection('egress', sn, v.egress);
   out += describeDirection('ingress', dn, v.ingress);
-  if (opts.note) out += `${opts.note}\n`;
+  if (opts.note) out += `note: ${opts.note}\n`;
   return out;
 }
