@@ -104,6 +104,9 @@ describe('tracePacket on the default cluster', () => {
     expect(a.branches).toHaveLength(1);
     expect(a.mode).toBe('concrete');
     expect(a.branches[0].forward.disposition).toEqual(b.branches[0].forward.disposition);
+    // The run says which endpoint rule it took and how likely that was.
+    expect(a.branches[0].probability).toBeCloseTo(1 / 3, 6);
+    expect(a.branches[0].choices.at(-1)?.rule.chain).toMatch(/^KUBE-SVC-/);
     const seen = new Set<string>();
     for (let s = 1; s <= 30; s++) seen.add(tracePacket(w.state, probe, { enumerate: false, seed: s }).branches[0].forward.disposition.netns);
     expect(seen.size).toBe(3);

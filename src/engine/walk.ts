@@ -200,7 +200,6 @@ function step(cur: Cursor, s: Omit<Step, 'packet'>): void {
 /** Pick the branches to follow from a netfilter result. */
 function branches(ctx: Ctx, cur: Cursor, outs: NfOutcome[]): Array<[Cursor, NfOutcome]> {
   if (outs.length === 1) return [[cur, outs[0]]];
-  let chosen = outs;
   if (ctx.opts.enumerate === false) {
     const u = (ctx.opts.rng ?? Math.random)();
     let acc = 0;
@@ -212,11 +211,13 @@ function branches(ctx: Ctx, cur: Cursor, outs: NfOutcome[]): Array<[Cursor, NfOu
         break;
       }
     }
-    chosen = [pick];
-    return [[cur, { ...pick }]];
+    // The run records what it chose and how likely that choice was.
+    cur.probability *= pick.probability;
+    cur.choices.push(...pick.choices);
+    return [[cur, pick]];
   }
-  return chosen.map((o, i) => {
-    const c = i === chosen.length - 1 ? cur : cloneCursor(cur);
+  return outs.map((o, i) => {
+    const c = i === outs.length - 1 ? cur : cloneCursor(cur);
     c.probability *= o.probability;
     c.choices.push(...o.choices);
     return [c, o];
