@@ -39,7 +39,7 @@ spec:
 function cluster() {
   const stored = newCluster(undefined, '<embedded default>', 1);
   const text = [ns('x'), ns('y'), pod('x', 'a'), pod('x', 'b'), pod('y', 'a'), pod('y', 'b'), policy].join('---\n');
-  return runOperation(stored.state, { op: 'apply', objects: parseObjects(text, 'model.yaml').objects }).state;
+  return runOperation(stored.state, { op: 'apply', source: 'model.yaml', objects: parseObjects(text, 'model.yaml').objects }).state;
 }
 
 describe('kubewire netpol matrix', () => {
@@ -104,7 +104,7 @@ describe('kubewire netpol explain', () => {
   });
 
   it('takes a pod IP for the pod and another IP for itself', () => {
-    const ip = (state.objects['Pod/y/b'] as { status: { podIP: string } }).status.podIP;
+    const ip = (state.objects['Pod/y/b'] as unknown as { status: { podIP: string } }).status.podIP;
     const r = netpolExplainCommand(state, ip, 'x/a', { port: 80, protocol: 'TCP', namespace: 'default' });
     expect(r.stdout).toContain('-> x/a');
     expect(r.stdout).toContain('ALLOWED');
