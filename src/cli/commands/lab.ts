@@ -1,0 +1,167 @@
+// kubewire lab up|down|status|diff|ssh|exec: the cluster in real Linux network namespaces (root only).
+import type { Command } from 'commander';
+import { spawnSync } from 'node:child_process';
+import { KubewireError } from '../../errors.ts';
+import { findNode, findPodNetns } from '../../k8s/lookup.ts';
+import { ROOT_NS } from '../../node-state/types.ts';
+import { currentLab, DEFAULT_RUN_DIR, labDown, labNamespaces, labUp, rootCheck, stateHash, type LabRecord } from '../../lab/lab.node.ts';
+import { formatLabDiff, labDiff } from '../../lab/diff.node.ts';
+import { openSession } from '../session.ts';
+import { parseIntOpt } from './_common.ts';
+
+/** Tools `lab ssh` runs in a node's namespace (read-only views and bounded probes). */
+export const NODE_TOOLS = ['ip', 'bridge', 'iptables-save', 'ip6tables-save', 'iptables', 'ip6tables', 'conntrack', 'ipset', 'ss', 'sysctl'];
+/** Busybox applets `lab exec` offers in a pod's namespace (Debian's busybox binary). */
+export const BUSYBOX_APPLETS = ['wget', 'nslookup', 'ping', 'traceroute', 'nc'];
+
+function runDirOf(cmd: Command): string {
+  let c: Command | null = cmd;
+  while (c) {
+    const v = c.opts().runDir as string | undefined;
+    if (v) return v;
+    c = c.parent;
+  }
+  return process.env.KUBEWIRE_LAB_DIR || DEFAULT_RUN_DIR;
+}
+
+function needRoot(): void {
+  const r = rootCheck();
+  if (!r.ok) throw new KubewireError(r.reason);
+}
+
+function needLab(runDir: string): LabRecord {
+  const rec = currentLab(runDir);
+  if (!rec) throw new KubewireError(`no lab is up (lock ${runDir}/lab.lock); run \`kubewire lab up\``);
+  if (!rec.complete) throw new KubewireError(`lab ${rec.id} did not finish coming up; run \`kubewire lab down\` and \`kubewire lab up\` again`);
+  return rec;
+}
+
+/**
+ * Bounds a probe: ping sends 4 packets within 10 s unless told otherwise. (wget is bounded by
+ * --timeout only: Debian's busybox 1.35 wget crashes with -T when the connection is refused.)
+ */
+export function boundedArgv(argv: string[]): string[] {
+  const prog = argv[0];
+  if (BUSYBOX_APPLETS.includes(prog)) {
+    const rest = argv.slice(1);
+    if (prog === 'ping' && !rest.some((a) => a === '-c' || /^-c\d+$/.test(a))) rest.unshift('-c', '4');
+    if (prog === 'ping' && !rest.some((a) => a === '-w' || /^-w\d+$/.test(a))) rest.unshift('-w', '10');
+    return ['busybox', prog, ...rest];
+  }
+  return argv;
+}
+
+function runIn(real: string, argv: string[], timeoutSec: number): void {
+  const r = spawnSync('ip', ['netns', 'exec', real, ...argv], { stdio: 'inherit', timeout: timeoutSec * 1000, killSignal: 'SIGKILL' });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
+    process.stderr.write(`kubewire: ${argv[0]} stopped after ${timeoutSec}s\n`);
+    process.exitCode = 124;
+    return;
+  }
+  if (r.status !== 0) process.exitCode = r.status ?? 1;
+}
+
+function staleWarning(rec: LabRecord, state: Parameters<typeof stateHash>[0]): void {
+  if (rec.stateHash !== stateHash(state)) process.stderr.write(`kubewire: the cluster changed since lab ${rec.id} came up; the lab shows the state of then (lab down && lab up to refresh)\n`);
+}
+
+export function register(program: Command): void {
+  const lab = program
+    .command('lab')
+    .description('the live lab: the cluster in real Linux network namespaces (kw-<id>-*), to compare the kernel with the simulator (needs root)')
+    .option('--run-dir <dir>', `lock and record directory (default: $KUBEWIRE_LAB_DIR or ${DEFAULT_RUN_DIR})`);
+
+  lab
+    .command('up')
+    .description('build the current cluster in network namespaces: one per node and per pod, plus the VPC fabric')
+    .option('--ttl <seconds>', 'stop forwarding between ENIs and the fabric after this long', parseIntOpt('--ttl', 10, 7 * 24 * 3600), 4 * 3600)
+    .action(async (opts: { ttl: number }, cmd: Command) => {
+      needRoot();
+      const s = openSession(cmd);
+      const t0 = Date.now();
+      const l = await labUp(s.stored.state, { runDir: runDirOf(cmd), ttlSeconds: opts.ttl, log: (line) => process.stdout.write(`${line}\n`) });
+      process.stdout.write(`lab ${l.id} up in ${((Date.now() - t0) / 1000).toFixed(1)}s; \`kubewire lab down\` removes it\n`);
+    });
+
+  lab
+    .command('down')
+    .description('remove the lab (idempotent); --all also removes leftovers of a killed lab (every kw-XXXX-* namespace)')
+    .option('--all', 'remove every lab namespace and record, not only the current lab')
+    .action((opts: { all?: boolean }, cmd: Command) => {
+      needRoot();
+      const r = labDown({ all: opts.all, runDir: runDirOf(cmd) });
+      process.stdout.write(r.namespaces.length || r.labs.length ? `removed ${r.labs.length ? `lab ${r.labs.join(', ')}: ` : ''}${r.namespaces.length} namespaces\n` : 'no lab to remove\n');
+    });
+
+  lab
+    .command('status')
+    .description('show the current lab and its namespaces')
+    .action((_o: unknown, cmd: Command) => {
+      needRoot();
+      const runDir = runDirOf(cmd);
+      const rec = currentLab(runDir);
+      if (!rec) {
+        const left = labNamespaces(true, runDir);
+        process.stdout.write(left.length ? `no lab is up; ${left.length} leftover namespaces (kubewire lab down --all)\n` : 'no lab is up\n');
+        return;
+      }
+      process.stdout.write(`lab ${rec.id}${rec.complete ? '' : ' (incomplete)'} since ${rec.startedAt}\n  fabric ${rec.fabricNs}\n`);
+      for (const n of rec.nodes) {
+        process.stdout.write(`  ${n.node} ${n.ns[ROOT_NS]}\n`);
+        for (const [m, real] of Object.entries(n.ns)) if (m !== ROOT_NS) process.stdout.write(`    ${m} ${real}\n`);
+      }
+    });
+
+  lab
+    .command('diff')
+    .description("compare the kernel's ip addr/route/rule/neigh/link, bridge fdb and iptables-save with kubewire's output, namespace by namespace")
+    .option('--raw', 'do not blank lifetimes and chain counters')
+    .action((opts: { raw?: boolean }, cmd: Command) => {
+      needRoot();
+      const rec = needLab(runDirOf(cmd));
+      const s = openSession(cmd);
+      staleWarning(rec, s.stored.state);
+      const r = labDiff(s.stored.state, rec, { normalize: !opts.raw });
+      process.stdout.write(formatLabDiff(r));
+      if (r.diffs.length) process.exitCode = 1;
+    });
+
+  lab
+    .command('ssh')
+    .description(`run a real tool in a node's namespace (${NODE_TOOLS.join(', ')})`)
+    .argument('<node>', 'node name, its short form (ip-192-168-1-2) or its IP')
+    .argument('<command...>', 'the command, after --')
+    .option('--timeout <seconds>', 'kill the command after this long', parseIntOpt('--timeout', 1, 600), 30)
+    .action((node: string, command: string[], opts: { timeout: number }, cmd: Command) => {
+      needRoot();
+      const rec = needLab(runDirOf(cmd));
+      const s = openSession(cmd);
+      staleWarning(rec, s.stored.state);
+      const n = findNode(s.stored.state, node);
+      const nn = rec.nodes.find((x) => x.node === n.name);
+      if (!nn) throw new KubewireError(`node ${n.name} was not in the cluster when lab ${rec.id} came up`);
+      const prog = command[0]?.split('/').pop() ?? '';
+      if (!NODE_TOOLS.includes(prog) && !BUSYBOX_APPLETS.includes(prog)) throw new KubewireError(`lab ssh runs ${[...NODE_TOOLS, ...BUSYBOX_APPLETS].join(', ')}; not "${command[0] ?? ''}"`);
+      runIn(nn.ns[ROOT_NS], boundedArgv([prog, ...command.slice(1)]), opts.timeout);
+    });
+
+  lab
+    .command('exec')
+    .description(`run a command in a pod's namespace: ${BUSYBOX_APPLETS.join(', ')} (busybox) or ${NODE_TOOLS.join(', ')}`)
+    .argument('<pod>')
+    .argument('<command...>', 'the command, after --')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('--timeout <seconds>', 'kill the command after this long', parseIntOpt('--timeout', 1, 600), 30)
+    .action((pod: string, command: string[], opts: { namespace: string; timeout: number }, cmd: Command) => {
+      needRoot();
+      const rec = needLab(runDirOf(cmd));
+      const s = openSession(cmd);
+      staleWarning(rec, s.stored.state);
+      const where = findPodNetns(s.stored.state, opts.namespace, pod);
+      const real = rec.nodes.find((x) => x.node === where.node)?.ns[where.netns];
+      if (!real) throw new KubewireError(`pod ${opts.namespace}/${pod} was not in the cluster when lab ${rec.id} came up`);
+      const prog = command[0]?.split('/').pop() ?? '';
+      if (!NODE_TOOLS.includes(prog) && !BUSYBOX_APPLETS.includes(prog)) throw new KubewireError(`lab exec runs ${[...BUSYBOX_APPLETS, ...NODE_TOOLS].join(', ')}; not "${command[0] ?? ''}"`);
+      runIn(real, boundedArgv([prog, ...command.slice(1)]), opts.timeout);
+    });
+}
