@@ -16,6 +16,8 @@ const RULES = `*nat
 :POSTROUTING ACCEPT [0:0]
 -A PREROUTING -d 10.96.0.1/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.9.1.2:80
 -A PREROUTING -d 10.96.0.1/32 -p udp -m udp --dport 53 -j DNAT --to-destination 10.9.1.2:5353
+-A PREROUTING -d 10.96.0.1/32 -p udp -m udp --dport 54 -j DNAT --to-destination 10.9.1.2:5354
+-A PREROUTING -d 10.96.0.1/32 -p icmp -j DNAT --to-destination 10.9.1.2
 -A POSTROUTING -o r1 -j MASQUERADE
 COMMIT
 `;
@@ -41,17 +43,30 @@ function model(): Host {
 }
 
 const PY_SERVER = `
-import socket, sys
+import socket, sys, time
 t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); t.bind(('10.9.1.2', 80)); t.listen(5)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('10.9.1.2', 5354))
 print('ready', flush=True)
+d, a = u.recvfrom(100); u.sendto(d, a)
 c, _ = t.accept(); c.recv(10)
-import time; time.sleep(8)
+time.sleep(8)
 `;
 
 const PY_CLIENT = `
 import socket
 s = socket.socket(); s.bind(('10.9.0.2', 40000)); s.settimeout(3); s.connect(('10.96.0.1', 8080)); s.send(b'x')
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(('10.9.0.2', 40001)); u.sendto(b'q', ('10.96.0.1', 53))
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(('10.9.0.2', 40002)); r.settimeout(3); r.sendto(b'e', ('10.96.0.1', 54)); r.recvfrom(100)
+import struct
+i = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP); i.settimeout(3)
+def csum(b):
+    t = sum(struct.unpack('!%dH' % (len(b) // 2), b)); t = (t >> 16) + (t & 0xffff); t += t >> 16
+    return ~t & 0xffff
+body = struct.pack('!BBHHH', 8, 0, 0, 0x4b57, 1) + b'kubewire'
+i.sendto(struct.pack('!BBHHH', 8, 0, csum(body), 0x4b57, 1) + b'kubewire', ('10.96.0.1', 0))
+while True:
+    data, addr = i.recvfrom(2048)
+    if data[(data[0] & 15) * 4] == 0: break
 print('sent', flush=True)
 import time; time.sleep(8)
 `;
@@ -102,12 +117,12 @@ describe.skipIf(!netnsUsable().ok)('conntrack entries vs the real kernel', () =>
     lab.cleanup();
   });
 
-  it('DNAT + MASQUERADE: TCP after the handshake and a one-way UDP datagram', () => {
+  it('DNAT + MASQUERADE: TCP after the handshake, one-way UDP, replied UDP, ICMP echo', () => {
     const real = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'conntrack', '-L'], { encoding: 'utf8' });
     expect(real.status).toBe(0);
-    expect(real.stderr).toMatch(/conntrack v1\.4\.7 \(conntrack-tools\): 2 flow entries have been shown\./);
+    expect(real.stderr).toMatch(/conntrack v1\.4\.7 \(conntrack-tools\): 4 flow entries have been shown\./);
 
-    const world: WalkWorld = { hosts: { router: host }, listening: (_n, ns, proto, port) => ns === 'server' && proto === 6 && port === 80 };
+    const world: WalkWorld = { hosts: { router: host }, listening: (_n, ns, proto, port) => ns === 'server' && ((proto === 6 && port === 80) || (proto === 17 && port === 5354)) };
     const state = newWalkState();
     const from = { node: 'router', netns: 'client' };
     const syn = walkFrom(world, from, { family: 4, src: '10.9.0.2', dst: '10.96.0.1', proto: 6, sport: 40000, dport: 8080, tcpFlags: 0x02, ttl: 64, mark: 0 }, {}, state);
@@ -119,8 +134,18 @@ describe.skipIf(!netnsUsable().ok)('conntrack entries vs the real kernel', () =>
     expect(ack[0].disposition.code).toBe('delivered');
     const udp = walkFrom(world, from, { family: 4, src: '10.9.0.2', dst: '10.96.0.1', proto: 17, sport: 40001, dport: 53, ttl: 64, mark: 0 }, {}, state);
     expect(udp[0].disposition.netns).toBe('server');
+    // A replied UDP flow and an ICMP echo, both DNATed and masqueraded.
+    for (const p of [
+      { family: 4 as const, src: '10.9.0.2', dst: '10.96.0.1', proto: 17, sport: 40002, dport: 54, ttl: 64, mark: 0 },
+      { family: 4 as const, src: '10.9.0.2', dst: '10.96.0.1', proto: 1, icmpType: 8, icmpCode: 0, icmpId: 0x4b57, ttl: 64, mark: 0 },
+    ]) {
+      const [req] = walkFrom(world, from, p, {}, state);
+      expect(req.disposition.code).toBe('delivered');
+      const [rep] = walkFrom(world, { node: 'router', netns: 'server' }, replyPacket(req.final), {}, state);
+      expect(rep.disposition).toMatchObject({ code: 'delivered', netns: 'client' });
+    }
     const ours = renderConntrack(state.conntrack['router/root']);
     expect(normalise(ours.stdout)).toEqual(normalise(real.stdout));
-    expect(ours.stderr).toBe('conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.\n');
+    expect(ours.stderr).toBe('conntrack v1.4.7 (conntrack-tools): 4 flow entries have been shown.\n');
   });
 });
