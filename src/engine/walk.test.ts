@@ -9,7 +9,9 @@ import { generateDeployment, generateService } from '../k8s/generators.ts';
 import { podSandbox } from '../control-plane/kubelet.ts';
 import type { ClusterState } from '../control-plane/types.ts';
 import { addRoute } from '../node-state/ops.ts';
-import { renderTraceText, tracePacket, type Trace } from './index.ts';
+import { clusterWorld, renderTraceText, tracePacket, type Trace } from './index.ts';
+import { walkArriving } from './walk.ts';
+import type { Packet } from './packet.ts';
 
 interface World {
   state: ClusterState;
@@ -143,6 +145,34 @@ describe('tracePacket on the default cluster', () => {
       const nat = b.forward.steps.find((s) => s.kind === 'nat')!;
       expect(nat.decidedBy).toMatchObject({ kind: 'nat', type: 'DNAT', rule: { table: 'nat' } });
       expect(b.reply?.disposition.code).toBe('delivered');
+    }
+  });
+});
+
+describe('NodePort from outside the cluster', () => {
+  it('arrives on eth0, KUBE-NODEPORTS → KUBE-EXT marks for masquerade, DNAT per endpoint, SNAT to the node IP when leaving for another node', () => {
+    const w = fresh();
+    const plugins = pluginsFor(w.state.spec);
+    const dep = generateDeployment({ name: 'web', image: ['nginx'], replicas: 2, port: 80 });
+    applyObjects(w.state, [admitObject(dep)], plugins);
+    applyObjects(w.state, [admitObject(generateService({ target: dep, port: 80, targetPort: '80', type: 'NodePort' }))], plugins);
+    const svc = w.state.objects['Service/default/web'] as unknown as { spec: { ports: Array<{ nodePort: number }> } };
+    const nodePort = svc.spec.ports[0].nodePort;
+    const node = w.state.nodes[0];
+    const world = clusterWorld(w.state);
+    const pkt: Packet = { family: 4, src: '192.168.200.9', dst: node.primaryIp, proto: 6, sport: 51000, dport: nodePort, tcpFlags: 2, ttl: 64, mark: 0 };
+    const branches = walkArriving(world, { node: node.name, netns: 'root', dev: 'eth0' }, pkt);
+    expect(branches).toHaveLength(2);
+    expect(branches.reduce((a, b) => a + b.probability, 0)).toBeCloseTo(1, 9);
+    for (const b of branches) {
+      expect(b.disposition.code).toBe('delivered');
+      const nats = b.steps.filter((s) => s.kind === 'nat' && s.node === node.name);
+      expect(nats[0].decidedBy).toMatchObject({ kind: 'nat', type: 'DNAT', from: `${node.primaryIp}:${nodePort}` });
+      const matched = b.steps.filter((s) => s.kind === 'hook' && s.table === 'nat' && s.hook === 'PREROUTING')[0].matched!.map((m) => m.chain);
+      expect(matched).toEqual(expect.arrayContaining(['KUBE-NODEPORTS', 'KUBE-MARK-MASQ']));
+      // kube-proxy masquerades external NodePort traffic (externalTrafficPolicy Cluster).
+      expect(nats[1].decidedBy).toMatchObject({ kind: 'nat', type: 'MASQUERADE', rule: { chain: 'KUBE-POSTROUTING' } });
+      expect(b.final.src).toBe(node.primaryIp);
     }
   });
 });
