@@ -76,6 +76,15 @@ function randomOp(r: () => number): Op {
     if (r() < 0.7) return { ns: 'root', argv: ['ip', 'addr', 'add', v6, 'dev', dev], apply: (h) => void addAddress(h.namespaces.root, dev, v6) };
     return { ns: 'root', argv: ['ip', 'addr', 'del', v6, 'dev', dev], apply: (h) => delAddress(h.namespaces.root, dev, v6) };
   }
+  if (kind < 0.89) {
+    const dst = `fd${pick(['50', '51'])}::/64`;
+    if (r() < 0.35) return { ns: 'root', argv: ['ip', '-6', 'route', 'del', dst], apply: (h) => delRoute(h.namespaces.root, { dst }) };
+    const via = pick(['fe80::1', 'fd00:1::9', 'fd00:2::9']);
+    const withDev = via.startsWith('fe80') || r() < 0.5;
+    const argv = ['ip', '-6', 'route', 'add', dst, 'via', via];
+    if (withDev) argv.push('dev', dev);
+    return { ns: 'root', argv, apply: (h) => void addRoute(h.namespaces.root, { dst, via, dev: withDev ? dev : undefined }) };
+  }
   if (kind < 0.9) {
     const cidr = `${net}.${host}/${len}`;
     const extra = pick([['brd', '+'], ['noprefixroute'], ['scope', 'link']]);
@@ -137,7 +146,7 @@ describe.skipIf(!usable.ok)(`random operation sequences vs the kernel (${usable.
         if (i % 6 === 5 || i === 79) {
           await lab.settleDad(host);
           for (const ns of ['root', 'peer']) {
-            for (const argv of [['ip', 'addr'], ['ip', 'route', 'show', 'table', 'all'], ['ip', 'rule'], ['ip', '-6', 'rule'], ['ip', 'link']]) {
+            for (const argv of [['ip', 'addr'], ['ip', 'route', 'show', 'table', 'all'], ['ip', 'rule'], ['ip', '-6', 'rule'], ['ip', 'link'], ['ip', 'neigh']]) {
               const mine = runIpCommand(host, ns, argv, { netnsName: (m) => lab.names[m] }).stdout;
               expect(mine, `${ns}: ${argv.join(' ')}\n${ctx}`).toBe(lab.run(ns, argv).stdout);
             }

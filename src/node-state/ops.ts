@@ -1017,7 +1017,9 @@ function removeIpv4AddrRoutes(ns: NetNs, a: Address, prim: Address, iprim?: Addr
 
 function routeKey(r: Route): string {
   if (r.family === 4) return `4|${r.table}|${r.dst}|${r.tos ?? 0}|${r.metric ?? 0}`;
-  return `6|${r.table}|${r.dst}|${r.metric ?? 1024}|${r.via ?? ''}|${r.dev ?? ''}`;
+  // fib6_add_rt2node: with NLM_F_EXCL any route of the same prefix and metric is a conflict
+  // (ECMP siblings come only from `append` or multipath).
+  return `6|${r.table}|${r.dst}|${r.metric ?? 1024}`;
 }
 
 /**
@@ -1167,8 +1169,13 @@ function checkNhV4(ns: NetNs, r: Route, dev: Link | undefined): void {
 }
 
 function checkNhV6(ns: NetNs, r: Route, dev: Link | undefined): void {
+  // fib6_nh_init: after the gateway checks, the nexthop device must be up.
+  const devUp = (d: Link | undefined) => {
+    if (d && !d.up) throw new KubewireError('Error: Nexthop device is not up.', { exitCode: 2 });
+  };
   if (!r.via) {
     if (!dev) throw new KubewireError('Error: Nexthop has invalid gateway.', { exitCode: 2 });
+    devUp(dev);
     return;
   }
   const gw = parseAddr(r.via)!;
@@ -1180,7 +1187,7 @@ function checkNhV6(ns: NetNs, r: Route, dev: Link | undefined): void {
   const isLinkLocal = gw.value >> 118n === 0x3fan;
   if (isLinkLocal || r.onlink) {
     if (!dev) throw new KubewireError(isLinkLocal ? 'Error: Egress device not specified.' : 'Error: Nexthop device required for onlink.', { exitCode: 2 });
-    if (r.onlink && !dev.up) throw new KubewireError('Error: Nexthop device is not up.', { exitCode: 2 });
+    devUp(dev);
     return;
   }
   if (ns.addresses.some((a) => a.family === 6 && a.local === r.via)) throw new KubewireError('Error: Gateway can not be a local address.', { exitCode: 2 });
@@ -1190,6 +1197,7 @@ function checkNhV6(ns: NetNs, r: Route, dev: Link | undefined): void {
     .sort((a, b) => dstLen(b.dst) - dstLen(a.dst))[0];
   if (!hit) throw new KubewireError('RTNETLINK answers: No route to host', { exitCode: 2 });
   if (!dev) r.dev = hit.dev;
+  devUp(dev ?? (hit.dev ? findLink(ns, hit.dev) : undefined));
 }
 
 function dstLen(dst: string): number {
