@@ -1,8 +1,8 @@
 // Cases from the upstream e2e suite (kubernetes test/e2e/network/netpol/network_policy.go: same model,
 // same policies, the truth tables it expects) and from the NetworkPolicy concepts page and API reference.
 import { describe, expect, it } from 'vitest';
-import type { V1NetworkPolicy } from '../k8s/types.ts';
-import { evaluate, matrixOf, policyTypesOf, type Protocol } from './index.ts';
+import type { V1NetworkPolicy, V1Pod } from '../k8s/types.ts';
+import { evaluate, matrixOf, policyTypesOf, type Peer, type Protocol } from './index.ts';
 import { ALL_PODS, modelInputs, modelNamespace, modelPod, np, Reachability } from './testing.ts';
 
 const NS = 'kubernetes.io/metadata.name';
@@ -21,20 +21,20 @@ const denyAll = np('deny-all', { podSelector: {}, ingress: [], egress: [], polic
 
 describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
   it('no policy: everything allowed', () => {
-    expect(observed([], 80)).toEqual(reach().rows());
+    expect(observed([], 80)).toEqual(reach().allowLoopback().rows());
   });
 
   it("default-deny-ingress in x", () => {
-    expect(observed([denyIngress], 80)).toEqual(reach().expectPeer({}, { namespace: 'x' }, false).rows());
+    expect(observed([denyIngress], 80)).toEqual(reach().expectPeer({}, { namespace: 'x' }, false).allowLoopback().rows());
   });
 
   it("default-deny-all in x (ingress and egress)", () => {
-    expect(observed([denyAll], 80)).toEqual(reach().expectPeer({}, { namespace: 'x' }, false).expectPeer({ namespace: 'x' }, {}, false).rows());
+    expect(observed([denyAll], 80)).toEqual(reach().expectPeer({}, { namespace: 'x' }, false).expectPeer({ namespace: 'x' }, {}, false).allowLoopback().rows());
   });
 
   it('allow traffic from pods within server namespace based on PodSelector', () => {
     const p = np('x-a-allows-x-b', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'b' } } }] }], policyTypes: ['Ingress'] });
-    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).expect('x/b', 'x/a', true).rows());
+    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).expect('x/b', 'x/a', true).allowLoopback().rows());
   });
 
   it('allow ingress traffic for a target (deny-all plus allow-all-to-a: the union)', () => {
@@ -44,17 +44,17 @@ describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
       policyTypes: ['Ingress'],
     });
     expect(observed([denyIngress, allowA], 80)).toEqual(
-      reach().expectPeer({}, { namespace: 'x' }, false).expectPeer({}, { namespace: 'x', pod: 'a' }, true).rows(),
+      reach().expectPeer({}, { namespace: 'x' }, false).expectPeer({}, { namespace: 'x', pod: 'a' }, true).allowLoopback().rows(),
     );
   });
 
   it('allow ingress from pods in all namespaces (empty namespaceSelector)', () => {
     const p = np('allow-from-another-ns', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: {} }] }], policyTypes: ['Ingress'] });
-    expect(observed([p], 80)).toEqual(reach().rows());
+    expect(observed([p], 80)).toEqual(reach().allowLoopback().rows());
   });
 
   it('allow only from a different namespace, based on NamespaceSelector (matchLabels and matchExpressions In)', () => {
-    const want = reach().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false).rows();
+    const want = reach().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows();
     const byLabels = np('allow-client-a-via-ns-selector', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NS]: 'y' } } }] }], policyTypes: ['Ingress'] });
     const byExpr = np('allow-ns-y-match-selector', {
       podSelector: { matchLabels: { pod: 'a' } },
@@ -71,7 +71,7 @@ describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
       ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: 'pod', operator: 'In', values: ['b'] }] } }] }],
       policyTypes: ['Ingress'],
     });
-    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).expect('x/b', 'x/a', true).rows());
+    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).expect('x/b', 'x/a', true).allowLoopback().rows());
   });
 
   it('PodSelector OR NamespaceSelector: two peers', () => {
@@ -80,7 +80,7 @@ describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
       ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: NS, operator: 'NotIn', values: ['x'] }] } }, { podSelector: { matchLabels: { pod: 'b' } } }] }],
       policyTypes: ['Ingress'],
     });
-    expect(observed([p], 80)).toEqual(reach().expect('x/a', 'x/a', false).expect('x/c', 'x/a', false).rows());
+    expect(observed([p], 80)).toEqual(reach().expect('x/a', 'x/a', false).expect('x/c', 'x/a', false).allowLoopback().rows());
   });
 
   it('PodSelector AND NamespaceSelector: one peer', () => {
@@ -89,7 +89,7 @@ describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
       ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: NS, operator: 'NotIn', values: ['x'] }] }, podSelector: { matchLabels: { pod: 'b' } } }] }],
       policyTypes: ['Ingress'],
     });
-    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).expect('y/b', 'x/a', true).expect('z/b', 'x/a', true).rows());
+    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).expect('y/b', 'x/a', true).expect('z/b', 'x/a', true).allowLoopback().rows());
   });
 
   it('Multiple PodSelectors and NamespaceSelectors (In [b, c] and NotIn [x])', () => {
@@ -108,7 +108,7 @@ describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
       policyTypes: ['Ingress'],
     });
     expect(observed([p], 80)).toEqual(
-      reach().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expect('y/a', 'x/a', false).expect('z/a', 'x/a', false).rows(),
+      reach().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expect('y/a', 'x/a', false).expect('z/a', 'x/a', false).allowLoopback().rows(),
     );
   });
 
@@ -118,9 +118,9 @@ describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
       ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NS]: 'y' } } }], ports: [{ port: 81, protocol: 'TCP' }] }],
       policyTypes: ['Ingress'],
     });
-    const allow = reach().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false).rows();
+    const allow = reach().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows();
     expect(observed([p81], 81)).toEqual(allow);
-    expect(observed([p81], 80)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).rows());
+    expect(observed([p81], 80)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows());
     const p80 = np('allow-client-a-via-ns-selector-80', {
       podSelector: { matchLabels: { pod: 'a' } },
       ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NS]: 'y' } } }], ports: [{ port: 80, protocol: 'TCP' }] }],
@@ -131,14 +131,14 @@ describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
 
   it('allow-all policy (one empty ingress rule)', () => {
     const p = np('allow-all', { podSelector: {}, ingress: [{}], policyTypes: ['Ingress'] });
-    expect(observed([p], 80)).toEqual(reach().rows());
-    expect(observed([p], 81)).toEqual(reach().rows());
+    expect(observed([p], 80)).toEqual(reach().allowLoopback().rows());
+    expect(observed([p], 81)).toEqual(reach().allowLoopback().rows());
   });
 
   it('ingress on one named port (serve-81-tcp)', () => {
     const p = np('allow-all', { podSelector: {}, ingress: [{ ports: [{ port: 'serve-81-tcp' }] }], policyTypes: ['Ingress'] });
-    expect(observed([p], 81)).toEqual(reach().rows());
-    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x' }, false).rows());
+    expect(observed([p], 81)).toEqual(reach().allowLoopback().rows());
+    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x' }, false).allowLoopback().rows());
   });
 
   it('ingress from namespace on one named port', () => {
@@ -147,14 +147,14 @@ describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
       ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NS]: 'y' } } }], ports: [{ port: 'serve-80-tcp', protocol: 'TCP' }] }],
       policyTypes: ['Ingress'],
     });
-    expect(observed([p], 80)).toEqual(reach().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false).rows());
-    expect(observed([p], 81)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).rows());
+    expect(observed([p], 80)).toEqual(reach().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows());
+    expect(observed([p], 81)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows());
   });
 
   it('egress on one named port: resolved against the destination pod', () => {
     const p = np('allow-egress', { podSelector: {}, egress: [{ ports: [{ port: 'serve-80-tcp' }] }], policyTypes: ['Egress'] });
-    expect(observed([p], 80)).toEqual(reach().rows());
-    expect(observed([p], 81)).toEqual(reach().expectPeer({ namespace: 'x' }, {}, false).rows());
+    expect(observed([p], 80)).toEqual(reach().allowLoopback().rows());
+    expect(observed([p], 81)).toEqual(reach().expectPeer({ namespace: 'x' }, {}, false).allowLoopback().rows());
   });
 
   it('egress to a pod in another namespace by PodSelector AND NamespaceSelector', () => {
@@ -163,25 +163,25 @@ describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
       egress: [{ to: [{ namespaceSelector: { matchLabels: { [NS]: 'y' } }, podSelector: { matchLabels: { pod: 'a' } } }] }],
       policyTypes: ['Egress'],
     });
-    expect(observed([p], 80)).toEqual(reach().expectPeer({ namespace: 'x', pod: 'a' }, {}, false).expect('x/a', 'y/a', true).rows());
+    expect(observed([p], 80)).toEqual(reach().expectPeer({ namespace: 'x', pod: 'a' }, {}, false).expect('x/a', 'y/a', true).allowLoopback().rows());
   });
 
   it('ingress allowing any port on a specific protocol (TCP allowed, UDP denied)', () => {
     const p = np('allow-ingress-by-proto', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ ports: [{ protocol: 'TCP' }] }], policyTypes: ['Ingress'] });
-    expect(observed([p], 80, 'TCP')).toEqual(reach().rows());
-    expect(observed([p], 80, 'UDP')).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).rows());
+    expect(observed([p], 80, 'TCP')).toEqual(reach().allowLoopback().rows());
+    expect(observed([p], 80, 'UDP')).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows());
   });
 
   it('multiple egress policies: allow-all takes precedence (union)', () => {
     const p80 = np('allow-egress-port-80', { podSelector: {}, egress: [{ ports: [{ port: 80 }] }], policyTypes: ['Egress'] });
-    expect(observed([p80], 81)).toEqual(reach().expectPeer({ namespace: 'x' }, {}, false).rows());
+    expect(observed([p80], 81)).toEqual(reach().expectPeer({ namespace: 'x' }, {}, false).allowLoopback().rows());
     const all = np('allow-egress', { podSelector: {}, egress: [{}], policyTypes: ['Egress'] });
-    expect(observed([p80, all], 81)).toEqual(reach().rows());
+    expect(observed([p80, all], 81)).toEqual(reach().allowLoopback().rows());
   });
 
   it('egress to a server in a CIDR block (a pod IP matches ipBlock)', () => {
     const p = np('allow-client-a-via-cidr-egress-rule', { podSelector: { matchLabels: { pod: 'a' } }, egress: [{ to: [{ ipBlock: { cidr: '10.0.2.2/32' } }] }], policyTypes: ['Egress'] });
-    expect(observed([p], 80)).toEqual(reach().expectPeer({ namespace: 'x', pod: 'a' }, {}, false).expect('x/a', 'y/b', true).rows());
+    expect(observed([p], 80)).toEqual(reach().expectPeer({ namespace: 'x', pod: 'a' }, {}, false).expect('x/a', 'y/b', true).allowLoopback().rows());
   });
 
   it('except clause in a CIDR block; a second policy allowing the excepted IP wins (union)', () => {
@@ -190,15 +190,15 @@ describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
       egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/16', except: ['10.0.1.2/32'] } }] }],
       policyTypes: ['Egress'],
     });
-    expect(observed([p], 80)).toEqual(reach().expect('x/a', 'x/b', false).rows());
+    expect(observed([p], 80)).toEqual(reach().expect('x/a', 'x/b', false).allowLoopback().rows());
     const q = np('allow-xb', { podSelector: { matchLabels: { pod: 'a' } }, egress: [{ to: [{ ipBlock: { cidr: '10.0.1.2/32' } }] }], policyTypes: ['Egress'] });
-    expect(observed([p, q], 80)).toEqual(reach().rows());
+    expect(observed([p, q], 80)).toEqual(reach().allowLoopback().rows());
   });
 
   it('client-side egress deny wins even when the server allows it (both directions required)', () => {
     const denyEgressA = np('deny-egress-a', { podSelector: { matchLabels: { pod: 'a' } }, egress: [], policyTypes: ['Egress'] });
     const allowIngressY = np('allow-all-in-y', { podSelector: {}, ingress: [{}], policyTypes: ['Ingress'] }, 'y');
-    expect(observed([denyEgressA, allowIngressY], 80)).toEqual(reach().expectPeer({ namespace: 'x', pod: 'a' }, {}, false).rows());
+    expect(observed([denyEgressA, allowIngressY], 80)).toEqual(reach().expectPeer({ namespace: 'x', pod: 'a' }, {}, false).allowLoopback().rows());
   });
 
   it('ingress and egress controlled independently: egress a→b allowed, ingress b→a denied', () => {
@@ -227,17 +227,17 @@ describe('policyTypes', () => {
 
   it('a policy with only egress rules and no policyTypes isolates ingress too (deny all ingress)', () => {
     const p = np('egress-only-rules', { podSelector: { matchLabels: { pod: 'a' } }, egress: [{}] });
-    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).rows());
+    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows());
   });
 
   it('an empty policy (no rules, no policyTypes) denies ingress and leaves egress open', () => {
     const p = np('empty', { podSelector: {} });
-    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x' }, false).rows());
+    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x' }, false).allowLoopback().rows());
   });
 
   it('policyTypes [Egress] with ingress rules: the ingress rules are ignored', () => {
     const p = np('egress-typed', { podSelector: {}, ingress: [], egress: [], policyTypes: ['Egress'] });
-    expect(observed([p], 80)).toEqual(reach().expectPeer({ namespace: 'x' }, {}, false).rows());
+    expect(observed([p], 80)).toEqual(reach().expectPeer({ namespace: 'x' }, {}, false).allowLoopback().rows());
   });
 });
 
@@ -391,18 +391,34 @@ describe('hostNetwork pods, namespaces, loopback, validation', () => {
     const namespaces = [modelNamespace('x'), { ...modelNamespace('y'), metadata: { name: 'y', labels: { ns: 'y', team: 'blue' } } }, modelNamespace('z')];
     const i = modelInputs([np('no-team', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'DoesNotExist' }] } }] }], policyTypes: ['Ingress'] })]);
     const ev = (src: string) =>
-      evaluate(i.policies, namespaces, i.pods, { src: { kind: 'pod', namespace: src, name: 'a' }, dst: { kind: 'pod', namespace: 'x', name: 'a' }, port: 80, protocol: 'TCP' }).allowed;
+      evaluate(i.policies, namespaces, i.pods, { src: { kind: 'pod', namespace: src, name: 'b' }, dst: { kind: 'pod', namespace: 'x', name: 'a' }, port: 80, protocol: 'TCP' }).allowed;
     expect([ev('x'), ev('y'), ev('z')]).toEqual([true, false, true]);
     const j = modelInputs([np('team', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'Exists' }] } }] }], policyTypes: ['Ingress'] })]);
     const ev2 = (src: string) =>
-      evaluate(j.policies, namespaces, j.pods, { src: { kind: 'pod', namespace: src, name: 'a' }, dst: { kind: 'pod', namespace: 'x', name: 'a' }, port: 80, protocol: 'TCP' }).allowed;
+      evaluate(j.policies, namespaces, j.pods, { src: { kind: 'pod', namespace: src, name: 'b' }, dst: { kind: 'pod', namespace: 'x', name: 'a' }, port: 80, protocol: 'TCP' }).allowed;
     expect([ev2('x'), ev2('y'), ev2('z')]).toEqual([false, true, false]);
   });
 
-  it('a pod to itself is judged by the policies and flagged as loopback', () => {
-    const i = modelInputs([denyIngress]);
+  it('a pod cannot block access to itself: loopback is allowed, the directions still say what the policies would do', () => {
+    const i = modelInputs([denyAll]);
     const v = evaluate(i.policies, i.namespaces, i.pods, { src: { kind: 'pod', namespace: 'x', name: 'a' }, dst: { kind: 'pod', namespace: 'x', name: 'a' }, port: 80, protocol: 'TCP' });
-    expect(v).toMatchObject({ allowed: false, loopback: true });
+    expect(v).toMatchObject({ allowed: true, loopback: true, egress: { code: 'Denied' }, ingress: { code: 'Denied' } });
+    const other = evaluate(i.policies, i.namespaces, i.pods, { src: { kind: 'pod', namespace: 'x', name: 'b' }, dst: { kind: 'pod', namespace: 'x', name: 'a' }, port: 80, protocol: 'TCP' });
+    expect(other).toMatchObject({ allowed: false, loopback: false });
+  });
+
+  it("traffic between a pod and its own node is always allowed (the node's IPs from status.hostIPs)", () => {
+    const i = modelInputs([denyAll]);
+    const pods: V1Pod[] = i.pods.map((p) => ({ ...p, status: { ...p.status, hostIP: '192.168.1.10', hostIPs: [{ ip: '192.168.1.10' }] } }));
+    pods.push(modelPod('y/n', { hostNetwork: true, ip: '192.168.1.10' }));
+    pods.push(modelPod('y/m', { hostNetwork: true, ip: '192.168.1.11' }));
+    const ev = (src: Peer, dst: Peer) => evaluate(i.policies, i.namespaces, pods, { src, dst, port: 80, protocol: 'TCP' });
+    const xa: Peer = { kind: 'pod', namespace: 'x', name: 'a' };
+    expect(ev({ kind: 'ip', ip: '192.168.1.10' }, xa)).toMatchObject({ allowed: true, ingress: { code: 'OwnNode', selectedBy: [{ namespace: 'x', name: 'deny-all' }] } });
+    expect(ev(xa, { kind: 'ip', ip: '192.168.1.10' })).toMatchObject({ allowed: true, egress: { code: 'OwnNode' } });
+    expect(ev({ kind: 'pod', namespace: 'y', name: 'n' }, xa).allowed).toBe(true);
+    expect(ev({ kind: 'pod', namespace: 'y', name: 'm' }, xa)).toMatchObject({ allowed: false, ingress: { code: 'Denied' } });
+    expect(ev({ kind: 'ip', ip: '192.168.1.11' }, xa).allowed).toBe(false);
   });
 
   it('an invalid policy is rejected with the API server message', () => {

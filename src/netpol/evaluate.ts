@@ -7,7 +7,8 @@
 //   or ipBlock (cidr minus except, on the peer's IP: pod IPs included, as the e2e ipBlock cases probe pod IPs);
 // - hostNetwork pods are never selected, and as peers only an ipBlock holding their (node) IP matches them;
 // - a connection passes when the source's egress and the destination's ingress both allow it;
-// - a pod reaching itself is judged the same way, and flagged (the e2e suite ignores those cells: undefined).
+// - exceptions (concepts page): a pod cannot block access to itself (loopback), and traffic between a pod and the
+//   node it runs on is always allowed (the node's IPs are taken from the pods' status.hostIPs).
 import ipaddr from 'ipaddr.js';
 import { KubewireError } from '../errors.ts';
 import type { V1Namespace, V1NetworkPolicy, V1Pod, V1LabelSelector } from '../k8s/types.ts';
@@ -52,6 +53,8 @@ interface PodView {
   name: string;
   labels: Record<string, string>;
   ip?: string;
+  /** IPs of the node the pod runs on (status.hostIPs, status.hostIP). */
+  hostIps: string[];
   hostNetwork: boolean;
   ports: Array<{ name?: string; containerPort: number; protocol: string }>;
 }
@@ -105,6 +108,7 @@ function podView(p: V1Pod): PodView {
     name: p.metadata?.name ?? '',
     labels: (p.metadata?.labels ?? {}) as Record<string, string>,
     ip: p.status?.podIP || undefined,
+    hostIps: [...new Set([p.status?.hostIP, ...(p.status?.hostIPs ?? []).map((h) => h.ip)].filter((x): x is string => !!x))],
     hostNetwork: p.spec?.hostNetwork === true,
     ports,
   };
@@ -159,6 +163,12 @@ function parseIp(s: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   if (!s.includes(':') || !ipaddr.IPv6.isValid(s)) return null;
   const a = ipaddr.IPv6.parse(s);
   return a.isIPv4MappedAddress() ? a.toIPv4Address() : a;
+}
+
+function sameIp(a: string, b: string): boolean {
+  const x = parseIp(a);
+  const y = parseIp(b);
+  return !!x && !!y && x.kind() === y.kind() && x.toNormalizedString() === y.toNormalizedString();
 }
 
 /** True when `ip` is inside `cidr` (IPv4 with leading zeros accepted, as ParseCIDRSloppy; IPv6 via ipaddr.js). */
@@ -262,6 +272,8 @@ function judge(c: Compiled, dir: 'ingress' | 'egress', self: End, other: End, co
     });
   }
   if (selectedBy.length === 0) return { code: 'NotIsolated', allowed: true, subject: 'pod', selectedBy: [] };
+  if (allowing.length === 0 && other.ip !== undefined && self.pod.hostIps.some((h) => sameIp(h, other.ip!)))
+    return { code: 'OwnNode', allowed: true, subject: 'pod', selectedBy };
   if (allowing.length === 0) return { code: 'Denied', allowed: false, subject: 'pod', selectedBy };
   return { code: 'Allowed', allowed: true, subject: 'pod', selectedBy, by: allowing[0]!, alsoAllowedBy: allowing.slice(1) };
 }
@@ -272,9 +284,9 @@ export function evaluateCompiled(c: Compiled, conn: Connection): Verdict {
   const dst = resolve(c, conn.dst);
   const egress = judge(c, 'egress', src, dst, conn, dst);
   const ingress = judge(c, 'ingress', dst, src, conn, dst);
-  // Same pod: judged like any pair (the e2e truth tables do), flagged because enforcement of it is undefined.
+  // "A pod cannot block access to itself."
   const loopback = src.pod !== undefined && src.pod === dst.pod;
-  return { allowed: egress.allowed && ingress.allowed, loopback, egress, ingress };
+  return { allowed: loopback || (egress.allowed && ingress.allowed), loopback, egress, ingress };
 }
 
 /**

@@ -49,7 +49,7 @@ export function renderMatrix(m: Matrix, opts: { note?: string } = {}): string {
     const total = m.pods.length * m.pods.length;
     const allowed = m.cells.flat().filter((v) => v.allowed).length;
     out += `rows: source, columns: destination; "." allowed, "X" denied. ${allowed}/${total} allowed.\n`;
-    out += 'a pod reaching itself (the diagonal) is judged like any pair; CNIs differ there (the e2e suite ignores it).\n';
+    out += 'a pod reaching itself (the diagonal) is always allowed: a pod cannot block access to itself.\n';
     out += `NetworkPolicies: ${m.policies.length === 0 ? '(none)' : m.policies.join(', ')}\n`;
     const hn = m.pods.filter((p) => p.hostNetwork);
     if (hn.length > 0) out += `hostNetwork pods (never selected by a policy; as peers they are their node's IP): ${hn.map(podName).join(', ')}\n`;
@@ -84,6 +84,8 @@ function describeDirection(dir: 'egress' | 'ingress', who: string, v: DirectionV
       s += `    selected by: ${v.selectedBy.map(ref).join(', ')}\n`;
       return s;
     }
+    case 'OwnNode':
+      return `  ${dir} of ${who}: allowed (the other end is ${who}'s own node, always allowed; selected by ${v.selectedBy.map(ref).join(', ')})\n`;
     case 'Denied':
       return `  ${dir} of ${who}: denied (selected by ${v.selectedBy.map(ref).join(', ')}; none of their rules allows it)\n`;
   }
@@ -95,7 +97,7 @@ const endName = (e: ExplainEnd) => ('name' in e ? `${podName(e)} (${e.ip || 'no 
 /** Why one connection is allowed or denied: each direction with the deciding policy and rule. */
 export function renderExplain(src: ExplainEnd, dst: ExplainEnd, conn: { port: number; protocol: string }, v: Verdict, opts: { note?: string } = {}): string {
   let out = `${endName(src)} -> ${endName(dst)} ${conn.protocol}/${conn.port}: ${v.allowed ? 'ALLOWED' : 'DENIED'}\n`;
-  if (v.loopback) out += '  (a pod reaching itself: the policies\' verdict; whether a CNI enforces it on loopback is undefined)\n';
+  if (v.loopback) out += '  a pod cannot block access to itself (loopback); what its policies say of each direction:\n';
   const sn = 'name' in src ? podName(src) : src.ip;
   const dn = 'name' in dst ? podName(dst) : dst.ip;
   out += describeDirection('egress', sn, v.egress);

@@ -37,11 +37,14 @@ export interface AllowingRule {
  * - `NotIsolated`: no policy selects the pod for this direction (or the end is not a pod that policies can select); allowed.
  * - `Allowed`: some policy selects it and `by` is the first rule (policies sorted by namespace/name) that allows the connection.
  * - `Denied`: policies select it and none allows the connection (default deny of an isolated pod).
+ * - `OwnNode`: the other end is an IP of the node the pod runs on (always allowed, whatever selects the pod).
  */
 export type DirectionVerdict =
   | { code: 'NotIsolated'; allowed: true; subject: Subject; selectedBy: [] }
   | { code: 'Allowed'; allowed: true; subject: Subject; selectedBy: PolicyRef[]; by: AllowingRule; alsoAllowedBy: AllowingRule[] }
-  | { code: 'Denied'; allowed: false; subject: Subject; selectedBy: PolicyRef[] };
+  | { code: 'Denied'; allowed: false; subject: Subject; selectedBy: PolicyRef[] }
+  /** The other end is the pod's own node: "traffic to and from the node where a Pod is running is always allowed". */
+  | { code: 'OwnNode'; allowed: true; subject: Subject; selectedBy: PolicyRef[] };
 
 /**
  * What the direction was judged for: a pod policies can select, a hostNetwork pod (never selected;
@@ -50,11 +53,11 @@ export type DirectionVerdict =
 export type Subject = 'pod' | 'hostNetwork' | 'ip';
 
 export interface Verdict {
-  /** egress.allowed && ingress.allowed. */
+  /** egress.allowed && ingress.allowed, or loopback. */
   allowed: boolean;
   /**
-   * Source and destination are the same pod. The verdict is still the policies' (as the upstream e2e truth tables
-   * compute it), but what a CNI does with a pod reaching its own IP is undefined: the e2e suite ignores those cells.
+   * Source and destination are the same pod: allowed whatever the directions say ("a pod cannot block access to
+   * itself", the concepts page; the e2e suite's AllowLoopback). `egress` and `ingress` still hold the policies' verdicts.
    */
   loopback: boolean;
   /** The source's egress. */

@@ -51,26 +51,27 @@ describe('kubewire netpol matrix', () => {
     const table = r.stdout.split('\n').filter((l) => l.startsWith('|'));
     expect(table).toEqual([
       '| TCP/80 | x/a | x/b | y/a | y/b |',
-      '| x/a    | X   | .   | .   | .   |',
+      '| x/a    | .   | .   | .   | .   |',
       '| x/b    | X   | .   | .   | .   |',
       '| y/a    | X   | .   | .   | .   |',
       '| y/b    | .   | .   | .   | .   |',
     ]);
-    expect(r.stdout).toContain('13/16 allowed');
+    expect(r.stdout).toContain('14/16 allowed');
     expect(r.stdout).toContain('NetworkPolicies: x/allow-ns-y-pod-b');
     expect(r.stdout).toMatch(/note: .*Amazon VPC CNI without its network policy agent, so nothing enforces them/);
   });
 
-  it('port 81 is not the named port: x/a admits nobody', () => {
+  it('port 81 is not the named port: x/a admits nobody but itself', () => {
     const r = netpolMatrixCommand(state, { port: 81, protocol: 'TCP', namespace: 'x,y' });
-    expect(JSON.parse(netpolMatrixCommand(state, { port: 81, protocol: 'TCP', namespace: 'x,y', output: 'json' }).stdout).rows).toEqual(['X...', 'X...', 'X...', 'X...']);
-    expect(r.stdout).toContain('12/16 allowed');
+    expect(JSON.parse(netpolMatrixCommand(state, { port: 81, protocol: 'TCP', namespace: 'x,y', output: 'json' }).stdout).rows).toEqual(['....', 'X...', 'X...', 'X...']);
+    expect(r.stdout).toContain('13/16 allowed');
   });
 
   it('-o json carries every verdict and says nothing enforces them', () => {
     const j = JSON.parse(netpolMatrixCommand(state, { port: 80, protocol: 'TCP', namespace: 'x,y', output: 'json' }).stdout);
     expect(j.pods.map((p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`)).toEqual(['x/a', 'x/b', 'y/a', 'y/b']);
-    expect(j.rows).toEqual(['X...', 'X...', 'X...', '....']);
+    expect(j.rows).toEqual(['....', 'X...', 'X...', '....']);
+    expect(j.cells[0][0]).toMatchObject({ allowed: true, loopback: true, ingress: { code: 'Denied' } });
     expect(j.enforced).toBe(false);
     expect(j.cells[3][0].ingress).toMatchObject({ code: 'Allowed', by: { policy: { namespace: 'x', name: 'allow-ns-y-pod-b' }, rule: 0, peer: 0, port: 0 } });
   });
