@@ -236,16 +236,18 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
   const id = opts.id ?? randomBytes(2).toString('hex');
   if (!/^[0-9a-f]{4}$/.test(id)) throw new KubewireError(`lab id must be 4 hex digits, not "${id}"`);
   const plan = planLab(state, id);
-  takeLock(runDir, id);
   const record: LabRecord = { id, pid: process.pid, startedAt: new Date().toISOString(), complete: false, namespaces: [], relays: [], fabricNs: plan.fabricNs, nodes: plan.nodes, stateHash: stateHash(state) };
   const lab: Lab = { id, record, plan, runDir };
-  writeRecord(runDir, record);
+  let locked = false;
   const onSignal = (sig: NodeJS.Signals) => {
     process.stderr.write(`kubewire: ${sig} during lab up; removing lab ${id}\n`);
     try {
-      downRecord(record);
-      rmSync(recordPath(runDir, id), { force: true });
-      rmSync(lockPath(runDir), { force: true });
+      if (locked) {
+        downRecord(record);
+        rmSync(recordPath(runDir, id), { force: true });
+        rmSync(lockPath(runDir), { force: true });
+        removeRelayLogs(runDir, id);
+      }
     } finally {
       process.exit(sig === 'SIGINT' ? 130 : 143);
     }
@@ -256,6 +258,17 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
     process.on('SIGTERM', onSignal);
   }
   try {
+    takeLock(runDir, id);
+  } catch (e) {
+    if (handle) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    throw e;
+  }
+  locked = true;
+  try {
+    writeRecord(runDir, record);
     log(`lab ${id}: VPC fabric ${plan.fabricNs}`);
     addNs(lab, plan.fabricNs);
     run(['ip', 'netns', 'exec', plan.fabricNs, 'sysctl', '-qw', ...plan.fabricSysctls]);
