@@ -18,7 +18,7 @@
 
 import type { CtMatchView, CtState } from './netfilter/eval.ts';
 import type { NatRequest } from './netfilter/types.ts';
-import { ip4, ip4Text, type Packet } from './packet.ts';
+import type { Packet } from './packet.ts';
 
 export interface CtTuple {
   src: string;
@@ -343,9 +343,3 @@ export function renderConntrack(table: CtTable): { stdout: string; stderr: strin
   };
 }
 
-/** An address's numeric value (for sorting and ranges). */
-export function addrValue(a: string): number {
-  return ip4(a) ?? 0;
-}
-
-export { ip4Text };

@@ -376,7 +376,6 @@ export function validateSource(ns: NetNs, src: string, dst: string, iif: string,
       if (isLocalAddress(ns, src) && iif !== 'lo') return { ok: false, reason: `source ${src} is a local address (accept_local=0)` };
       return { ok: true };
     }
-    void oif;
   }
   const flow: Flow = { dst: src, src: dst, iif: 'lo', mark: devOrConf(ns, iif, 'src_valid_mark') ? mark : 0 };
   const noAddr = !ns.addresses.some((a) => a.family === 4 && a.dev === iif);

@@ -430,7 +430,6 @@ export function localOut(ctx: Ctx, cur: Cursor, node: string, netns: string, oif
     return tables(ctx, c, hh, ['mangle', 'nat', 'filter', 'security'], 'OUTPUT', (c2, h2) => {
       let dev = r.dev;
       let nexthop = r.nexthop;
-      let kind = r.kind;
       if (c2.pkt.dst !== before.dst || c2.pkt.mark !== before.mark) {
         // ip_route_me_harder: the destination or mark changed, route again.
         const rr = routeOutput(ns, { dst: c2.pkt.dst, src: c2.pkt.src, mark: c2.pkt.mark, oif });
@@ -441,9 +440,7 @@ export function localOut(ctx: Ctx, cur: Cursor, node: string, netns: string, oif
         step(c2, { node, netns, iface: rr.dev, kind: 'route', what: `reroute (output): ${rr.kind} via ${rr.dev}`, decidedBy: routeDecider(rr.fib) });
         dev = rr.dev;
         nexthop = rr.nexthop;
-        kind = rr.kind;
       }
-      void kind;
       return postrouting(ctx, c2, { ...h2, oif: dev, iif: undefined }, dev, nexthop);
     });
   });

@@ -238,7 +238,7 @@ function evalMatch(module: string, options: MatchOption[], pkt: Packet, env: NfE
       return xor(s.values[0].split(',').includes(state), s.negated);
     }
     case 'conntrack':
-      return evalConntrack(options, pkt, env, st);
+      return evalConntrack(options, env);
     case 'addrtype': {
       const limitIn = !!o('limit-iface-in');
       const limitOut = !!o('limit-iface-out');
@@ -319,7 +319,7 @@ function evalMatch(module: string, options: MatchOption[], pkt: Packet, env: NfE
   }
 }
 
-function evalConntrack(options: MatchOption[], pkt: Packet, env: NfEnv, st: ExecState): MatchResult {
+function evalConntrack(options: MatchOption[], env: NfEnv): MatchResult {
   const ct = env.ct;
   const e = ct?.entry;
   for (const opt of options) {
@@ -386,8 +386,6 @@ function evalConntrack(options: MatchOption[], pkt: Packet, env: NfEnv, st: Exec
     }
     if (!xor(m, opt.negated)) return false;
   }
-  void pkt;
-  void st;
   return true;
 }
 
