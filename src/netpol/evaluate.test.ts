@@ -436,3 +436,15 @@ describe('hostNetwork pods, namespaces, loopback, validation', () => {
     );
   });
 });
+
+describe('IP peers', () => {
+  it("a pod's IP stands for the pod (selectors apply); a node or outside IP matches only ipBlock", () => {
+    const p = np('from-y-b', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NS]: 'y' } }, podSelector: { matchLabels: { pod: 'b' } } }] }], policyTypes: ['Ingress'] });
+    const i = modelInputs([p]);
+    const ev = (ip: string) => evaluate(i.policies, i.namespaces, i.pods, { src: { kind: 'ip', ip }, dst: { kind: 'pod', namespace: 'x', name: 'a' }, port: 80, protocol: 'TCP' });
+    expect(ev('10.0.2.2')).toMatchObject({ allowed: true, egress: { subject: 'pod' }, ingress: { code: 'Allowed' } });
+    expect(ev('10.0.2.1')).toMatchObject({ allowed: false });
+    expect(ev('10.9.9.9')).toMatchObject({ allowed: false, egress: { code: 'NotIsolated', subject: 'ip' } });
+    expect(() => ev('10.0.2')).toThrow('invalid IP address "10.0.2"');
+  });
+});

@@ -56,6 +56,8 @@ interface PodView {
   /** IPs of the node the pod runs on (status.hostIPs, status.hostIP). */
   hostIps: string[];
   hostNetwork: boolean;
+  /** Not finished (phase neither Succeeded nor Failed): only such a pod still owns its IP. */
+  running: boolean;
   ports: Array<{ name?: string; containerPort: number; protocol: string }>;
 }
 
@@ -110,6 +112,7 @@ function podView(p: V1Pod): PodView {
     ip: p.status?.podIP || undefined,
     hostIps: [...new Set([p.status?.hostIP, ...(p.status?.hostIPs ?? []).map((h) => h.ip)].filter((x): x is string => !!x))],
     hostNetwork: p.spec?.hostNetwork === true,
+    running: p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
     ports,
   };
 }
@@ -207,6 +210,8 @@ interface End {
 function resolve(c: Compiled, p: Peer): End {
   if (p.kind === 'ip') {
     if (!parseIp(p.ip)) throw new KubewireError(`invalid IP address "${p.ip}"`);
+    // A pod's IP is that pod: policies see the pod behind the address, however the caller named it.
+    for (const pod of c.pods.values()) if (!pod.hostNetwork && pod.running && pod.ip !== undefined && sameIp(pod.ip, p.ip)) return { subject: 'pod', pod, ip: pod.ip };
     return { subject: 'ip', ip: p.ip };
   }
   const pod = c.pods.get(`${p.namespace}/${p.name}`);

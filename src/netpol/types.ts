@@ -3,7 +3,10 @@ import type { V1Namespace, V1NetworkPolicy, V1Pod } from '../k8s/types.ts';
 
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 
-/** One end of a connection: a pod of the cluster (by namespace/name) or a bare IP (outside the pod network, or a node). */
+/**
+ * One end of a connection: a pod of the cluster (by namespace/name) or an IP. An IP that a (non-hostNetwork,
+ * unfinished) pod holds stands for that pod; any other IP (outside the cluster, a node) only matches ipBlock peers.
+ */
 export type Peer = { kind: 'pod'; namespace: string; name: string } | { kind: 'ip'; ip: string };
 
 export interface Connection {
