@@ -185,6 +185,36 @@ describe('Calico VXLAN cluster from examples/cluster-calico.yaml (v3.32.1)', () 
   });
 });
 
+describe('CrossSubnet and capacity', () => {
+  it('CrossSubnet: peers in the node subnet are routed natively via their node IP (proto 80), others via vxlan.calico (§9)', () => {
+    let text = readFileSync(EXAMPLE, 'utf8');
+    text = text.replace('vxlanMode: Always', 'vxlanMode: CrossSubnet').replace('    desiredCapacity: 3\n', '    desiredCapacity: 3\n    availabilityZones: [us-west-2a, us-west-2b]\n');
+    const spec = parseClusterFile(text, 'x.yaml');
+    const plugins = pluginsFor(spec);
+    const state = createCluster(spec, { seed: 1, ...plugins });
+    const s = calicoState(state);
+    const names = state.nodes.map((n) => n.name);
+    const subnetOf = (n: string) => state.nodes.find((x) => x.name === n)!.subnetId;
+    const a = names.find((n) => names.some((m) => m !== n && subnetOf(m) === subnetOf(n)))!;
+    const same = names.filter((n) => n !== a && subnetOf(n) === subnetOf(a));
+    const other = names.filter((n) => n !== a && subnetOf(n) !== subnetOf(a));
+    expect(same.length).toBe(1);
+    expect(other.length).toBe(1);
+    const lines = runIpCommand(state.hosts[a]!, 'root', ['ip', 'route']).stdout.split('\n');
+    for (const n of same) expect(lines).toContain(`${nodeBlocks(state, n)[0]} via ${s.nodes[n]!.nodeIp} dev ${s.nodes[a]!.parentIf} proto 80 onlink `);
+    for (const n of other) expect(lines).toContain(`${nodeBlocks(state, n)[0]} via ${s.nodes[n]!.tunnelIp} dev vxlan.calico onlink mtu 8951 `);
+  });
+
+  it("podCapacity is the instance type's eni-max-pods value (m5.large: 29) unless maxPodsPerNode is set", () => {
+    const text = readFileSync(EXAMPLE, 'utf8').replace('    maxPodsPerNode: 100\n', '');
+    const spec = parseClusterFile(text, 'x.yaml');
+    const plugins = pluginsFor(spec);
+    const state = createCluster(spec, { seed: 1, ...plugins });
+    expect(state.nodes.map((n) => n.podCapacity)).toEqual([29, 29, 29]);
+    expect(build().state.nodes.map((n) => n.podCapacity)).toEqual([100, 100, 100]);
+  });
+});
+
 describe('version differences (research note §14)', () => {
   it('v3.30: no mtu on VXLAN routes, no metric on pod routes, same NOTRACK', () => {
     const { state } = build('v3.30.0');
