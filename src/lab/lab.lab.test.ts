@@ -98,7 +98,7 @@ describe.skipIf(!root.ok)(`live lab on the default cluster (${root.reason || 'ro
     const node1 = state.nodes.find((n) => n.name === n1.node)!;
     // A foreign address on the node's loopback (inside the lab namespace only).
     expect(nsExec(n0.ns[ROOT_NS], ['ip', 'addr', 'add', '192.168.200.9/32', 'dev', 'lo']).exitCode).toBe(0);
-    const r = nsExec(n0.ns[ROOT_NS], ['busybox', 'ping', '-c', '1', '-w', '2', '-I', '192.168.200.9', node1.primaryIp]);
+    const r = nsExec(n0.ns[ROOT_NS], ['busybox', 'ping', '-c', '1', '-w', '2', '-W', '1', '-I', '192.168.200.9', node1.primaryIp]);
     expect(r.stdout).toContain('0 packets received');
     const counters = nsExec(lab.record.fabricNs, ['iptables', '-L', 'SDC-n0e0', '-v', '-n', '-x']).stdout;
     const drop = counters.split('\n').find((l) => /\bDROP\b/.test(l))!;

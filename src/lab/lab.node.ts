@@ -332,6 +332,9 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
 }
 
 async function waitReady(real: string, dev: string): Promise<void> {
+  // Only a device with carrier gets its ff00::/8 route; a veth whose peer is still down (pod
+  // namespaces come up first) has nothing to wait for yet. Carrier itself is set synchronously.
+  if (/NO-CARRIER/.test(nsExec(real, ['ip', 'link', 'show', 'dev', dev]).stdout)) return;
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline) {
     if (nsExec(real, ['ip', '-6', 'route', 'show', 'table', 'local', 'dev', dev]).stdout.includes('multicast ff00::/8')) return;

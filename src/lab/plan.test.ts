@@ -67,8 +67,8 @@ describe('lab helpers', () => {
   });
 
   it('bounds probes and runs them through busybox', () => {
-    expect(boundedArgv(['ping', '10.0.0.1'])).toEqual(['busybox', 'ping', '-w', '10', '-c', '4', '10.0.0.1']);
-    expect(boundedArgv(['ping', '-c', '1', '-w', '2', '10.0.0.1'])).toEqual(['busybox', 'ping', '-c', '1', '-w', '2', '10.0.0.1']);
+    expect(boundedArgv(['ping', '10.0.0.1'])).toEqual(['busybox', 'ping', '-W', '2', '-w', '10', '-c', '4', '10.0.0.1']);
+    expect(boundedArgv(['ping', '-c', '1', '-w', '2', '-W', '1', '10.0.0.1'])).toEqual(['busybox', 'ping', '-c', '1', '-w', '2', '-W', '1', '10.0.0.1']);
     expect(boundedArgv(['ip', 'route'])).toEqual(['ip', 'route']);
   });
 });

@@ -37,7 +37,7 @@ function needLab(runDir: string): LabRecord {
 }
 
 /**
- * Bounds a probe: ping sends 4 packets within 10 s unless told otherwise. (wget is bounded by
+ * Bounds a probe: ping sends 4 packets within 10 s and waits 2 s for the last reply unless told otherwise. (wget is bounded by
  * --timeout only: Debian's busybox 1.35 wget crashes with -T when the connection is refused.)
  */
 export function boundedArgv(argv: string[]): string[] {
@@ -46,6 +46,7 @@ export function boundedArgv(argv: string[]): string[] {
     const rest = argv.slice(1);
     if (prog === 'ping' && !rest.some((a) => a === '-c' || /^-c\d+$/.test(a))) rest.unshift('-c', '4');
     if (prog === 'ping' && !rest.some((a) => a === '-w' || /^-w\d+$/.test(a))) rest.unshift('-w', '10');
+    if (prog === 'ping' && !rest.some((a) => a === '-W' || /^-W\d+$/.test(a))) rest.unshift('-W', '2');
     return ['busybox', prog, ...rest];
   }
   return argv;
