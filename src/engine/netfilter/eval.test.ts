@@ -209,6 +209,30 @@ COMMIT
     }
   });
 
+  it('ipset: the most specific element decides, nomatch elements exclude, --return-nomatch turns them into matches', () => {
+    const ns = hostNs(`*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m set --match-set nets src -j DROP
+-A INPUT -m set --match-set nets src --return-nomatch -j REJECT
+-A INPUT -m set --match-set svc dst,dst -j ACCEPT
+COMMIT
+`);
+    const env: NfEnv = {
+      ns,
+      hook: 'INPUT',
+      iif: 'eth0',
+      ipsets: { nets: { type: 'hash:net', members: ['10.0.0.0/8', '10.1.0.0/16 nomatch'] }, svc: { type: 'hash:ip,port', members: ['10.0.0.5,tcp:443'] } },
+    };
+    expect(evalTable(ns.netfilter, 'filter', 'INPUT', pkt({ src: '10.2.0.1' }), env)[0].verdict).toBe('DROP');
+    expect(evalTable(ns.netfilter, 'filter', 'INPUT', pkt({ src: '10.1.0.1' }), env)[0].verdict).toBe('REJECT');
+    const [a] = evalTable(ns.netfilter, 'filter', 'INPUT', pkt({ src: '192.0.2.1', dst: '10.0.0.5', dport: 443 }), env);
+    expect(a.decidedBy).toMatchObject({ rule: 3 });
+    const [p] = evalTable(ns.netfilter, 'filter', 'INPUT', pkt({ src: '192.0.2.1', dst: '10.0.0.5', dport: 80 }), env);
+    expect(p.decidedBy.kind).toBe('policy');
+  });
+
   it('indexes a 10k-rule chain and still reports the positions walked', () => {
     // Built from one parsed rule (restoring 10k lines is the restore module's benchmark, not ours).
     const ns = hostNs(`*nat

@@ -134,7 +134,12 @@ function tupleAddr(t: CtTuple, which: 'src' | 'dst'): string {
   return which === 'src' ? t.src : t.dst;
 }
 
-function ipsetHas(set: IpSet, pkt: Packet, dirs: string[]): boolean | string {
+/**
+ * ipset lookup as `ipset test` answers it: the packet's address/port tuple against the members
+ * (ipset's text form: "10.0.0.0/24", "10.0.0.1,tcp:80", "10.0.0.0/24 nomatch"). For net types the
+ * most specific matching element decides; a "nomatch" element means not in the set.
+ */
+function ipsetLookup(set: IpSet, pkt: Packet, dirs: string[]): { hit: boolean; nomatch: boolean } | { error: string } {
   const dims = set.type.replace(/^(hash|bitmap|list):/, '').split(',');
   const proto = pkt.proto === 6 ? 'tcp' : pkt.proto === 17 ? 'udp' : pkt.proto === 132 ? 'sctp' : pkt.proto === 1 ? 'icmp' : String(pkt.proto);
   const parts: Array<{ kind: string; value: string }> = [];
@@ -143,21 +148,26 @@ function ipsetHas(set: IpSet, pkt: Packet, dirs: string[]): boolean | string {
     const d = dims[i];
     if (d === 'ip' || d === 'net') parts.push({ kind: d, value: dir === 'src' ? pkt.src : pkt.dst });
     else if (d === 'port') parts.push({ kind: 'port', value: `${proto}:${dir === 'src' ? pkt.sport : pkt.dport}` });
-    else return `ipset type ${set.type} is not modelled`;
+    else return { error: `ipset type ${set.type} is not modelled` };
   }
-  return set.members.some((m) => {
-    const mp = m.trim().split(/\s+/)[0].split(',');
-    if (mp.length !== parts.length) return false;
-    return parts.every((p, i) => {
+  let best: { spec: number; nomatch: boolean } | undefined;
+  for (const m of set.members) {
+    const tokens = m.trim().split(/\s+/);
+    const mp = tokens[0].split(',');
+    if (mp.length !== parts.length) continue;
+    let spec = 0;
+    const ok = parts.every((p, i) => {
       const mv = mp[i];
       if (p.kind === 'ip' || p.kind === 'net') {
         if (mv.includes('-')) {
           const [lo, hi] = mv.split('-').map((x) => ip4(x) ?? 0);
           const v = ip4(p.value) ?? -1;
+          spec += 32;
           return v >= lo && v <= hi;
         }
-        const am = decodePrefix(mv.includes('/') ? mv : `${mv}/32`, 4);
-        return addrMatches(am, u32(p.value));
+        const withLen = mv.includes('/') ? mv : `${mv}/32`;
+        spec += Number(withLen.split('/')[1]);
+        return addrMatches(decodePrefix(withLen, 4), u32(p.value));
       }
       const norm = mv.includes(':') ? mv : `tcp:${mv}`;
       const [mproto, mport] = norm.split(':');
@@ -169,7 +179,11 @@ function ipsetHas(set: IpSet, pkt: Packet, dirs: string[]): boolean | string {
       }
       return Number(mport) === Number(pport);
     });
-  });
+    if (!ok) continue;
+    if (!best || spec > best.spec) best = { spec, nomatch: tokens.includes('nomatch') };
+  }
+  if (!best) return { hit: false, nomatch: false };
+  return best.nomatch ? { hit: false, nomatch: true } : { hit: true, nomatch: false };
 }
 
 /** Evaluate one match module of a rule. */
@@ -275,9 +289,11 @@ function evalMatch(module: string, options: MatchOption[], pkt: Packet, env: NfE
       const set = env.ipsets?.[ms.values[0]];
       if (!set) return { insufficient: `ipset "${ms.values[0]}" is not known to kubewire` };
       if (options.some((x) => /^(packets|bytes)-/.test(x.name))) return { insufficient: 'set counters are not modelled' };
-      const r = ipsetHas(set, pkt, ms.values[1].split(','));
-      if (typeof r === 'string') return { insufficient: r };
-      return xor(r, ms.negated);
+      const r = ipsetLookup(set, pkt, ms.values[1].split(','));
+      if ('error' in r) return { insufficient: r.error };
+      // --return-nomatch: an element marked nomatch makes the match true.
+      const hit = r.hit || (r.nomatch && !!o('return-nomatch'));
+      return xor(hit, ms.negated);
     }
     case 'physdev': {
       // No bridge carries these packets: xt_physdev's "not bridged" branch.
