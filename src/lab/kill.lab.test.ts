@@ -75,8 +75,9 @@ describe.skipIf(!root.ok)(`lab up interrupted (${root.reason || 'root'})`, () =>
   }
 
   it('SIGKILL at a random moment, then lab down --all: nothing left', async () => {
-    // Somewhere between the first namespace and the end of a typical lab up (~20 s).
-    const delay = Math.floor(Math.random() * 20_000);
+    // Somewhere between the first namespace and the end of a typical lab up (~5-7 s; a later
+    // kill finds the lab complete, which down --all must remove as well).
+    const delay = Math.floor(Math.random() * 7_000);
     const r = await upAndSignal('SIGKILL', delay);
     const killed = r.signal === 'SIGKILL';
     const down = kw('lab', 'down', '--all');
@@ -90,7 +91,7 @@ describe.skipIf(!root.ok)(`lab up interrupted (${root.reason || 'root'})`, () =>
   }, 90_000);
 
   it('SIGINT at a random moment: lab up removes what it made and exits 130', async () => {
-    const delay = Math.floor(Math.random() * 15_000);
+    const delay = Math.floor(Math.random() * 6_000);
     const r = await upAndSignal('SIGINT', delay);
     if (r.code === 0) {
       // It finished first; down then.
