@@ -231,6 +231,9 @@ function portMatch(name: 'tcp' | 'udp' | 'sctp'): Extension {
 const ICMP: Extension = {
   name: 'icmp',
   kind: 'match',
+  onOption(g) {
+    parseIcmpType(g.args[0], 4);
+  },
   family: 4,
   options: [{ name: 'icmp-type', args: 1, invert: true }],
   build(given) {
@@ -243,6 +246,9 @@ const ICMP: Extension = {
 const ICMP6: Extension = {
   name: 'icmp6',
   kind: 'match',
+  onOption(g) {
+    parseIcmpType(g.args[0], 6);
+  },
   family: 6,
   options: [{ name: 'icmpv6-type', args: 1, invert: true }],
   build(given) {
@@ -312,6 +318,9 @@ function markMatch(name: 'mark' | 'connmark'): Extension {
   return {
     name,
     kind: 'match',
+    onOption(g) {
+      markMask(g.args[0], name);
+    },
     options: [{ name: 'mark', args: 1, invert: true }],
     build(given) {
       onlyOnce(given, name);
@@ -354,6 +363,9 @@ function formatStates(v: number, allowed: Array<[string, number]>): string {
 const STATE: Extension = {
   name: 'state',
   kind: 'match',
+  onOption(g) {
+    parseStates(g.args[0], CT_STATES.slice(0, 5), 'state');
+  },
   options: [{ name: 'state', args: 1, invert: true }],
   build(given) {
     const g = get(given, 'state');
@@ -373,6 +385,29 @@ const CT_STATUS: Array<[string, number]> = [
 const CONNTRACK: Extension = {
   name: 'conntrack',
   kind: 'match',
+  onOption(g, ctx) {
+    const v = g.args[0];
+    switch (g.def.name) {
+      case 'ctstate':
+        parseStates(v, CT_STATES, 'conntrack');
+        break;
+      case 'ctproto':
+        parseProtocol(v.toLowerCase());
+        break;
+      case 'ctorigsrc':
+      case 'ctorigdst':
+      case 'ctreplsrc':
+      case 'ctrepldst':
+        parseHostMaskOption(v, ctx.family, 'conntrack', g.def.name);
+        break;
+      case 'ctorigsrcport':
+      case 'ctorigdstport':
+      case 'ctreplsrcport':
+      case 'ctrepldstport':
+        for (const x of v.split(':')) parsePort(x, undefined);
+        break;
+    }
+  },
   options: [
     { name: 'ctstate', args: 1, invert: true },
     { name: 'ctproto', args: 1, invert: true },
@@ -468,6 +503,9 @@ function addrTypes(s: string): string {
 const ADDRTYPE: Extension = {
   name: 'addrtype',
   kind: 'match',
+  onOption(g) {
+    if (g.def.name === 'src-type' || g.def.name === 'dst-type') addrTypes(g.args[0]);
+  },
   options: [
     { name: 'src-type', args: 1, invert: true },
     { name: 'dst-type', args: 1, invert: true },
@@ -506,6 +544,10 @@ const ADDRTYPE: Extension = {
 const RECENT: Extension = {
   name: 'recent',
   kind: 'match',
+  onOption(g, ctx) {
+    if (g.def.name === 'seconds' || g.def.name === 'hitcount') uint(g.args[0], 0xffffffff, 'recent', g.def.name);
+    if (g.def.name === 'mask' && parseAddress(g.args[0], ctx.family) === null) throw paramError(`host/network \`${g.args[0]}' not found`);
+  },
   options: [
     { name: 'set', args: 0, invert: true },
     { name: 'rcheck', args: 0, invert: true },
@@ -595,6 +637,10 @@ function formatFixed(k: bigint, bits: number, digits: number): string {
 const STATISTIC: Extension = {
   name: 'statistic',
   kind: 'match',
+  onOption(g) {
+    if (g.def.name === 'probability') savedProbability(g.args[0]);
+    if (g.def.name === 'every' || g.def.name === 'packet') uint(g.args[0], 0xffffffff, 'statistic', g.def.name);
+  },
   options: [
     { name: 'mode', args: 1 },
     { name: 'probability', args: 1, invert: true },
@@ -748,6 +794,10 @@ function formatRate(period: number): string {
 const LIMIT: Extension = {
   name: 'limit',
   kind: 'match',
+  onOption(g) {
+    if (g.def.name === 'limit') parseRate(g.args[0]);
+    else uint(g.args[0], 10000, 'limit', 'limit-burst');
+  },
   options: [
     { name: 'limit', args: 1 },
     { name: 'limit-burst', args: 1 },
@@ -764,19 +814,25 @@ const LIMIT: Extension = {
   },
 };
 
+function macAddress(s: string): string {
+  if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(s)) throw paramError('Invalid MAC address specified.');
+  return s
+    .split(':')
+    .map((x) => x.toLowerCase().padStart(2, '0'))
+    .join(':');
+}
+
 const MAC: Extension = {
   name: 'mac',
   kind: 'match',
+  onOption(g) {
+    macAddress(g.args[0]);
+  },
   options: [{ name: 'mac-source', args: 1, invert: true }],
   build(given) {
     const g = get(given, 'mac-source');
     if (!g) throw paramError('mac: option "--mac-source" must be specified');
-    if (!/^[0-9a-fA-F]{1,2}(:[0-9a-fA-F]{1,2}){5}$/.test(g.args[0])) throw paramError(`Bad mac address "${g.args[0]}"`);
-    const mac = g.args[0]
-      .split(':')
-      .map((x) => x.toLowerCase().padStart(2, '0'))
-      .join(':');
-    return [opt('mac-source', [mac], g.negated)];
+    return [opt('mac-source', [macAddress(g.args[0])], g.negated)];
   },
   hooks: ['PREROUTING', 'INPUT', 'FORWARD'],
 };
@@ -857,6 +913,11 @@ function markTarget(name: 'MARK' | 'CONNMARK'): Extension {
     name,
     kind: 'target',
     options,
+    onOption(g) {
+      const n = g.def.name;
+      if (n === 'set-xmark' || n === 'set-mark') markMask(g.args[0], name, n);
+      else if (g.args.length > 0) u32(g.args[0], name, n);
+    },
     build(given) {
       onlyOnce(given, name);
       const mode = excl(given, name, modes);
@@ -973,6 +1034,9 @@ function natTarget(name: 'DNAT' | 'SNAT'): Extension {
       { name: 'random-fully', args: 0 },
       { name: 'persistent', args: 0 },
     ],
+    onOption(g, ctx) {
+      if (g.def.name === to) parseNatRange(g.args[0], ctx, name);
+    },
     build(given, ctx) {
       onlyOnce(given, name);
       const t = get(given, to);
@@ -1003,6 +1067,9 @@ function portTarget(name: 'MASQUERADE' | 'REDIRECT'): Extension {
     name,
     kind: 'target',
     options: [{ name: 'to-ports', args: 1 }, ...flags.map((f) => ({ name: f, args: 0 }))],
+    onOption(g, ctx) {
+      if (g.def.name === 'to-ports') portsOnly(g.args[0], ctx, name);
+    },
     build(given, ctx) {
       onlyOnce(given, name);
       const out: MatchOption[] = [];
@@ -1041,6 +1108,10 @@ const REJECT: Extension = {
   name: 'REJECT',
   kind: 'target',
   options: [{ name: 'reject-with', args: 1 }],
+  onOption(g, ctx) {
+    const table = ctx.family === 4 ? REJECT4 : REJECT6;
+    if (!table.some(([a, b]) => a === g.args[0] || b === g.args[0])) throw paramError(`unknown reject type "${g.args[0]}"`);
+  },
   build(given, ctx) {
     onlyOnce(given, 'REJECT');
     const table = ctx.family === 4 ? REJECT4 : REJECT6;
@@ -1074,6 +1145,11 @@ const LOG_LEVELS: Record<string, number> = {
 const LOG: Extension = {
   name: 'LOG',
   kind: 'target',
+  onOption(g) {
+    if (g.def.name === 'log-level' && strtoui(g.args[0], 7) === null && LOG_LEVELS[g.args[0].toLowerCase()] === undefined) {
+      throw paramError(`log level "${g.args[0]}" unknown`);
+    }
+  },
   options: [
     { name: 'log-level', args: 1 },
     { name: 'log-prefix', args: 1 },
@@ -1176,6 +1252,7 @@ const TCPMSS: Extension = {
     if (mode.def.name === 'set-mss') return [opt('set-mss', [String(uint(mode.args[0], 65535, 'TCPMSS', 'set-mss'))])];
     return [opt('clamp-mss-to-pmtu')];
   },
+  optionHooks: { 'clamp-mss-to-pmtu': ['FORWARD', 'OUTPUT', 'POSTROUTING'] },
 };
 
 function simpleTarget(name: string, tables?: TableName[]): Extension {

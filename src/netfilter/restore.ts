@@ -483,6 +483,12 @@ export function iptablesRestore(state: NetfilterState, text: string, opts: Resto
         // Hooks this rule will run in: its chain's, through any chain of jumps.
         const hooks = work ? [...work.reachOf(chainName!)] : inBuiltin ? [chainName!] : [];
         if (ext?.tables && !ext.tables.includes(tname)) invalid(`target ${ext.name} is only valid in the ${ext.tables.join('/')} table`);
+        if (ext?.optionHooks && inBuiltin) {
+          for (const o of t!.options) {
+            const allowed = ext.optionHooks[o.name];
+            if (allowed && !allowed.includes(chainName!)) invalid(`${ext.name} --${o.name} is only valid in ${allowed.join('/')}`);
+          }
+        }
         else if (ext?.hooks) {
           const bad = hooks.find((h) => !ext.hooks!.includes(h));
           if (bad) invalid(`target ${ext.name} is only valid in ${ext.hooks.join('/')}, and ${chainName} is reached from ${bad}`);

@@ -497,19 +497,20 @@ export function parseCommand(tokens: string[], opts: ParseOptions = {}): ParsedC
     }
   }
 
+  if (table === 'nat' && ((target?.name === 'DROP' && !target.goto) || (command === 'P' && arg === 'DROP'))) {
+    throw paramError('\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.');
+  }
   // Addresses are parsed after the extensions' final checks, as iptables does.
   for (const h of [src, dst]) h.parsed = h.specs.map((x) => parseAddrMask(x, family));
   if ((src.specs.length > 1 || dst.specs.length > 1) && (src.negated || dst.negated)) {
     throw paramError('! not allowed with multiple source or destination IP addresses');
   }
-  if (table === 'nat' && ((target?.name === 'DROP' && !target.goto) || (command === 'P' && arg === 'DROP'))) {
-    throw paramError('\nThe "nat" table is not intended for filtering, the use of DROP is therefore inhibited.');
-  }
   // nf_tables translation of the rule comes last.
   if (nativeError) throw nativeError;
 
-  if (ruleTarget?.name === 'TCPMSS' && !hasSynMatch(protocol, matches)) {
-    kernelErrors.push({ errno: 'Invalid argument', explain: 'TCPMSS only works on TCP SYN packets: add -p tcp --tcp-flags SYN,RST SYN' });
+  if (ruleTarget?.name === 'TCPMSS' && (!protocol || protocol.negated || protocol.num !== 6)) {
+    // nf_tables skips xt_TCPMSS's SYN-match check but the target still needs -p tcp.
+    kernelErrors.push({ errno: 'Invalid argument', explain: 'TCPMSS needs -p tcp' });
   }
   for (const why of compatProtoErrors) kernelErrors.push({ errno: 'Invalid argument', explain: why });
   for (const m of matches) {
@@ -561,15 +562,6 @@ function cloneMatches(matches: NetfilterMatch[]): NetfilterMatch[] {
   return matches.map((m) => ({ module: m.module, options: cloneOptions(m.options) }));
 }
 
-function hasSynMatch(protocol: { num: number; negated: boolean } | undefined, matches: NetfilterMatch[]): boolean {
-  if (!protocol || protocol.negated || protocol.num !== 6) return false;
-  for (const m of matches) {
-    if (m.module !== 'tcp') continue;
-    const f = m.options.find((o) => o.name === 'tcp-flags');
-    if (f && !f.negated && f.values[0].split(',').includes('SYN') && f.values[1].split(',').includes('SYN')) return true;
-  }
-  return false;
-}
 
 function addrField(a: AddrMask, negated: boolean): { value: string; negated: boolean } | undefined {
   if (a.mask === 0n) return undefined;

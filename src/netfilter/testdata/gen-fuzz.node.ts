@@ -23,7 +23,7 @@ export function normaliseError(s: string): string {
     .join('\n');
 }
 
-export function generateCases(fam: 4 | 6, n: number, seed0: number): Array<{ table: string; text: string }> {
+export function generateCases(fam: 4 | 6, n: number, seed0: number, extended = false): Array<{ table: string; text: string }> {
   let seed = seed0;
   const rnd = (): number => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
@@ -39,7 +39,7 @@ export function generateCases(fam: 4 | 6, n: number, seed0: number): Array<{ tab
   const ifs = ['eth0', 'cali+', 'eni+', 'lo', 'vxlan.calico', '+', 'a.b-c_d'];
   function matchPart(proto: string | undefined): string {
     const neg = () => (maybe(0.2) ? '! ' : '');
-    switch (Math.floor(rnd() * 16)) {
+    switch (Math.floor(rnd() * (extended ? 22 : 16))) {
       case 0: return `-m comment --comment ${pick(['x', '"a b"', '"q\\"x"', 'a/b:c', '""', "'s'", '"tab\\\\x"', 'x-y_z', '"ü"'])}`;
       case 1: return `-m mark ${neg()}--mark ${pick(['0x4000', '0x4000/0x4000', '16', '0', '0xffffffff', '0x1/0xffffffff', '010'])}`;
       case 2: return `-m conntrack ${neg()}--ctstate ${pick(['NEW', 'ESTABLISHED,RELATED', 'DNAT,INVALID,SNAT', 'untracked', 'new,est'])}${maybe(0.3) ? ` --ctdir ${pick(['ORIGINAL', 'REPLY', 'reply'])}` : ''}${maybe(0.3) ? ` ${neg()}--ctorigdst ${pick(addrs).split(',')[0]}` : ''}`;
@@ -55,6 +55,12 @@ export function generateCases(fam: 4 | 6, n: number, seed0: number): Array<{ tab
       case 12: return fam === 4 && proto === 'icmp' ? `-m icmp ${neg()}--icmp-type ${pick(['8', 'echo-request', '3/4', 'any', 'port-unreachable', 'ping', 'echo'])}` : fam === 6 && proto === 'ipv6-icmp' ? `-m icmp6 ${neg()}--icmpv6-type ${pick(['128', 'echo-request', '1/3', 'neighbor-solicitation', 'packet-too-big'])}` : '-m comment --comment i';
       case 13: return `-m physdev ${neg()}--physdev-in ${pick(ifs)}${maybe(0.5) ? ' --physdev-is-bridged' : ''}`;
       case 14: return `-m limit --limit ${pick(['5/min', '10/sec', '1/hour', '100/s', '3/d', '7/m'])}${maybe(0.5) ? ` --limit-burst ${pick(['5', '10'])}` : ''}`;
+      case 16: return `-m mac ${neg()}--mac-source ${pick(['00:11:22:AA:bb:cc', '0:1:2:3:4:5', 'zz'])}`;
+      case 17: return `-m pkttype ${neg()}--pkt-type ${pick(['unicast', 'broadcast', 'multicast', 'host', 'BROADCAST'])}`;
+      case 18: return `-m rpfilter ${pick(['', '--loose', '--validmark --invert', '--accept-local'])}`;
+      case 19: return `-m ${pick(['conntrack --ctst', 'conntrack --ctstate=', 'state --sta'])}${pick([' NEW', 'ESTABLISHED'])}`;
+      case 20: return `-m ${pick(['mark', 'connmark'])} --mark ${pick(['0x1/0x2/0x3', '4294967296', '0xff/0xff', '1/'])}`;
+      case 21: return `-m comment --comment ${pick(['"' + 'c'.repeat(260) + '"', '"a\\tb"', "x'y", '"\\\\"'])}`;
       default: return `-m iprange ${neg()}--src-range ${fam === 6 ? 'fd00::1-fd00::9' : '10.0.0.1-10.0.0.9'}`;
     }
   }
@@ -67,6 +73,10 @@ export function generateCases(fam: 4 | 6, n: number, seed0: number): Array<{ tab
     }
     if (table === 'filter' && chain !== 'USER0') t.push(`-j REJECT${maybe(0.5) ? ` --reject-with ${fam === 6 ? pick(['icmp6-adm-prohibited', 'port-unreach', 'no-route']) : pick(['icmp-host-prohibited', 'host-unreach', 'icmp-admin-prohibited'])}` : ''}`);
     if (table === 'raw') t.push('-j NOTRACK', '-j CT --notrack', '-j CT --zone 3');
+    if (extended) {
+      t.push(`-j LOG --log-prefix "${'L'.repeat(35)}"`, '-j TCPMSS --clamp-mss-to-pmtu', '-j TCPMSS --set-mss 1400', '-j CONNMARK --set-xmark 0x1', '-j MARK --set-mark=0x5', '-j ACCEPTX');
+      if (table === 'nat') t.push('-j REDIRECT --to-ports 8080', '-j MASQUERADE --to-ports 1000-2000', '-j SNAT --to 1.1.1.1 --persistent');
+    }
     return pick(t);
   }
   const chainsOf: Record<string, string[]> = { filter: ['INPUT', 'FORWARD', 'OUTPUT', 'USER0'], nat: ['PREROUTING', 'OUTPUT', 'POSTROUTING', 'INPUT', 'USER0'], mangle: ['PREROUTING', 'FORWARD', 'POSTROUTING', 'USER0'], raw: ['PREROUTING', 'OUTPUT', 'USER0'] };
@@ -122,7 +132,10 @@ export function runReal(fam: 4 | 6, cases: Array<{ table: string; text: string }
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const fam of [4, 6] as const) {
-    const cases = runReal(fam, generateCases(fam, 300, fam === 4 ? 1003 : 2004));
+    const cases = [
+      ...runReal(fam, generateCases(fam, 300, fam === 4 ? 1003 : 2004)),
+      ...runReal(fam, generateCases(fam, 200, fam === 4 ? 3005 : 4006, true)),
+    ];
     writeFileSync(join(here, `fuzz-v${fam}.json`), JSON.stringify(cases, null, 1) + '\n');
     console.log(`fuzz-v${fam}.json: ${cases.length} cases, ${cases.filter((c) => c.real.startsWith('ERR')).length} errors`);
   }
