@@ -9,8 +9,9 @@
 //   if it exists (policy ignored). Counters apply only with `counters`.
 // - Commands -A -I -D -R -C -N -X -F -Z -P -E with the real tool's errors. Jumps to chains that do not
 //   exist (yet) fail when the table is committed and are reported on the COMMIT line, as the real tool
-//   does; kernel refusals (deleting a chain still referenced or not empty, a NAT target outside nat …)
-//   are reported with the line of the command.
+//   does; kernel refusals (deleting a chain still referenced or not empty, a NAT target outside nat,
+//   a DNAT reached from POSTROUTING through jumps …) are reported with the line of the rule whose
+//   addition the kernel refuses, and that rule is left out.
 // - `[p:b]` rule prefixes, `#` comments in column 1, empty lines.
 // The result is all-or-nothing: on error nothing is returned (the real tool keeps tables committed
 // before the failing one).
