@@ -181,6 +181,9 @@ describe('Calico VXLAN cluster from examples/cluster-calico.yaml (v3.32.1)', () 
     const node = st2.nodes.find((x) => x.name === n)!;
     plugins.cni.podDelete({ cluster: st2, node, host: st2.hosts[n]!, }, pod);
     expect(runIpCommand(st2.hosts[n]!, 'root', ['ip', 'route']).stdout).not.toContain(`${p.ip} dev`);
+    expect(st2.hosts[n]!.namespaces[p.netns]).toBeUndefined();
+    // Felix removes the endpoint's chains and its dispatch entries.
+    expect(iptablesSave(getNs(st2.hosts[n]!, 'root').netfilter)).not.toContain(p.hostIf);
     expect(s2.ipam.blocks[nodeBlocks(st2, n)[0]!]!.unallocated.at(-1)).toBe(ipToU32(p.ip) - ipToU32(nodeBlocks(st2, n)[0]!.split('/')[0]!));
   });
 });
