@@ -226,6 +226,7 @@ COMMIT
       ipsets: { nets: { type: 'hash:net', members: ['10.0.0.0/8', '10.1.0.0/16 nomatch'] }, svc: { type: 'hash:ip,port', members: ['10.0.0.5,tcp:443'] } },
     };
     expect(evalTable(ns.netfilter, 'filter', 'INPUT', pkt({ src: '10.2.0.1' }), env)[0].verdict).toBe('DROP');
+    // 10.1.0.1 hits the nomatch element: not in the set for rule 1, a match for --return-nomatch.
     expect(evalTable(ns.netfilter, 'filter', 'INPUT', pkt({ src: '10.1.0.1' }), env)[0].verdict).toBe('REJECT');
     const [a] = evalTable(ns.netfilter, 'filter', 'INPUT', pkt({ src: '192.0.2.1', dst: '10.0.0.5', dport: 443 }), env);
     expect(a.decidedBy).toMatchObject({ rule: 3 });

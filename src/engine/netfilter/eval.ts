@@ -291,8 +291,9 @@ function evalMatch(module: string, options: MatchOption[], pkt: Packet, env: NfE
       if (options.some((x) => /^(packets|bytes)-/.test(x.name))) return { insufficient: 'set counters are not modelled' };
       const r = ipsetLookup(set, pkt, ms.values[1].split(','));
       if ('error' in r) return { insufficient: r.error };
-      // --return-nomatch: an element marked nomatch makes the match true.
-      const hit = r.hit || (r.nomatch && !!o('return-nomatch'));
+      // --return-nomatch reverses the lookup for types with nomatch elements: a nomatch element
+      // matches, a plain one does not (iptables-extensions; checked against the kernel).
+      const hit = o('return-nomatch') ? r.nomatch : r.hit;
       return xor(hit, ms.negated);
     }
     case 'physdev': {
