@@ -217,6 +217,96 @@ describe('upstream e2e truth tables (namespaces x y z, pods a b c)', () => {
   });
 });
 
+describe('more upstream e2e truth tables', () => {
+  it('deny ingress from pods on other namespaces (podSelector {} = the policy namespace)', () => {
+    const p = np('deny-empty-policy', { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }], policyTypes: ['Ingress'] });
+    expect(observed([p], 80)).toEqual(reach().expectPeer({ namespace: 'y' }, { namespace: 'x' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x' }, false).allowLoopback().rows());
+  });
+
+  it('deny ingress access to updated pod: isolation follows the pod labels', () => {
+    const p = np('deny-ingress-via-label-selector', { podSelector: { matchLabels: { target: 'isolated' } }, ingress: [], policyTypes: ['Ingress'] });
+    expect(observed([p], 80)).toEqual(reach().allowLoopback().rows());
+    const inputs = modelInputs([p]);
+    const pods = inputs.pods.map((q) => (q.metadata?.namespace === 'x' && q.metadata?.name === 'a' ? { ...q, metadata: { ...q.metadata, labels: { pod: 'a', target: 'isolated' } } } : q));
+    const m = matrixOf({ ...inputs, pods }, { port: 80, protocol: 'TCP' });
+    const rows = m.pods.map((s, i) => `${s.namespace}/${s.name} ${m.cells[i]!.map((v) => (v.allowed ? '.' : 'X')).join('')}`);
+    expect(rows).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows());
+  });
+
+  it('deny egress from pods based on PodSelector, and from all pods of a namespace', () => {
+    const a = np('deny-egress-pod-a', { podSelector: { matchLabels: { pod: 'a' } }, egress: [], policyTypes: ['Egress'] });
+    expect(observed([a], 80)).toEqual(reach().expectPeer({ namespace: 'x', pod: 'a' }, {}, false).allowLoopback().rows());
+    const all = np('deny-egress-ns-x', { podSelector: {}, egress: [], policyTypes: ['Egress'] });
+    expect(observed([all], 80)).toEqual(reach().expectPeer({ namespace: 'x' }, {}, false).allowLoopback().rows());
+  });
+
+  it('Ingress and Egress specified together', () => {
+    const p = np('allow-client-a-via-pod-selector', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'b' } } }] }],
+      egress: [{ ports: [{ port: 80 }] }],
+      policyTypes: ['Egress', 'Ingress'],
+    });
+    expect(observed([p], 80)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).expect('x/b', 'x/a', true).allowLoopback().rows());
+    expect(observed([p], 81)).toEqual(
+      reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'x', pod: 'a' }, {}, false).expect('x/b', 'x/a', true).allowLoopback().rows(),
+    );
+  });
+
+  it('denying egress on the client side even if the server explicitly allows it', () => {
+    const egress = np('allow-to-ns-y-pod-a', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      egress: [{ to: [{ namespaceSelector: { matchLabels: { [NS]: 'y' } }, podSelector: { matchLabels: { pod: 'a' } } }] }],
+      policyTypes: ['Egress'],
+    });
+    const from = { from: [{ namespaceSelector: { matchLabels: { [NS]: 'x' } }, podSelector: { matchLabels: { pod: 'a' } } }] };
+    const ya = np('allow-from-xa-on-ya-match-selector', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [from], policyTypes: ['Ingress'] }, 'y');
+    const yb = np('allow-from-xa-on-yb-match-selector', { podSelector: { matchLabels: { pod: 'b' } }, ingress: [from], policyTypes: ['Ingress'] }, 'y');
+    expect(observed([egress, ya, yb], 80)).toEqual(
+      reach()
+        .expectPeer({ namespace: 'x', pod: 'a' }, {}, false)
+        .expectPeer({}, { namespace: 'y', pod: 'a' }, false)
+        .expectPeer({ namespace: 'x', pod: 'a' }, { namespace: 'y', pod: 'a' }, true)
+        .expectPeer({}, { namespace: 'y', pod: 'b' }, false)
+        .allowLoopback()
+        .rows(),
+    );
+  });
+
+  it("'protocol: SCTP' is not 'protocol: TCP'; an SCTP-only or UDP-only rule still isolates for TCP", () => {
+    const sctp81 = np('allow-only-sctp-ingress-on-port-81', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ ports: [{ port: 81, protocol: 'SCTP' }] }], policyTypes: ['Ingress'] });
+    expect(observed([denyIngress, sctp81], 81)).toEqual(reach().expectPeer({}, { namespace: 'x' }, false).allowLoopback().rows());
+    const sctp80 = np('allow-only-sctp-ingress-on-port-80', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ ports: [{ port: 80, protocol: 'SCTP' }] }], policyTypes: ['Ingress'] });
+    expect(observed([sctp80], 81)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows());
+    const udp81 = np('allow-only-udp-ingress-on-port-81', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ ports: [{ port: 81, protocol: 'UDP' }] }], policyTypes: ['Ingress'] });
+    expect(observed([udp81], 81)).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows());
+    expect(observed([udp81], 81, 'UDP')).toEqual(reach().allowLoopback().rows());
+  });
+
+  it('UDP and SCTP: Ports from namespace y only', () => {
+    for (const protocol of ['UDP', 'SCTP'] as const) {
+      const p = np('allow-ingress-on-port-81-ns-x', {
+        podSelector: { matchLabels: { pod: 'a' } },
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { [NS]: 'y' } } }], ports: [{ port: 81, protocol }] }],
+        policyTypes: ['Ingress'],
+      });
+      expect(observed([p], 81, protocol)).toEqual(
+        reach().expectPeer({ namespace: 'x' }, { namespace: 'x', pod: 'a' }, false).expectPeer({ namespace: 'z' }, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows(),
+      );
+      expect(observed([p], 81, 'TCP')).toEqual(reach().expectPeer({}, { namespace: 'x', pod: 'a' }, false).allowLoopback().rows());
+    }
+  });
+
+  it('egress NamespaceSelector with MatchExpressions NotIn on the default namespace label', () => {
+    const p = np('allow-ns-y-match-selector-for-immutable-ns-label', {
+      podSelector: { matchLabels: { pod: 'a' } },
+      egress: [{ to: [{ namespaceSelector: { matchExpressions: [{ key: NS, operator: 'NotIn', values: ['y'] }] } }] }],
+      policyTypes: ['Egress'],
+    });
+    expect(observed([p], 80)).toEqual(reach().expectPeer({ namespace: 'x', pod: 'a' }, { namespace: 'y' }, false).allowLoopback().rows());
+  });
+});
+
 describe('policyTypes', () => {
   it('inferred when absent: Ingress always, Egress only with egress rules', () => {
     expect(policyTypesOf(np('a', { podSelector: {} }))).toEqual(['Ingress']);
