@@ -72,7 +72,7 @@ const m = {
   srcLocal: '-m addrtype --src-type LOCAL',
   notSrcLocalLimitOut: '-m addrtype ! --src-type LOCAL --limit-iface-out',
   udpDports: (p: number) => `-p 17 -m multiport --destination-ports ${p}`,
-  rpfFailed: '-m rpfilter --validmark --invert',
+  rpfFailed: '-m rpfilter --invert --validmark',
 };
 const a = {
   jump: (c: string) => `--jump ${c}`,
@@ -109,9 +109,9 @@ export function ruleHashes(chain: string, rules: FelixRule[]): string[] {
 }
 
 /** The iptables-restore line Felix writes for rule i of chain (hash comment first). */
-function restoreLines(chain: string, rules: FelixRule[], verb = '-A'): string[] {
-  const hashes = ruleHashes(chain, rules);
-  return rules.map((r, i) => `${verb} ${chain} -m comment --comment "cali:${hashes[i]}" ${renderBody(r)}`);
+function restoreLines(chain: string, rules: FelixRule[], hashChain = chain): string[] {
+  const hashes = ruleHashes(hashChain, rules);
+  return rules.map((r, i) => `-A ${chain} -m comment --comment "cali:${hashes[i]}" ${renderBody(r)}`);
 }
 
 /** Chain name for a profile/policy: prefix + id, or prefix + "_" + base64url(SHA-256(id)) when too long. */
@@ -313,6 +313,15 @@ interface Hook {
   mode: 'insert' | 'append';
 }
 
+/**
+ * The name Felix seeds a built-in chain's rule hashes with: the chain name for inserted rules,
+ * "<chain>*appends*" for appended ones (so both lists hash differently). Real dumps:
+ * FORWARD appends `cali:S93hcgKJrXEqnTfs` (felix#2606), nat POSTROUTING `cali:0i8pjzKKPyA34aQD`.
+ */
+function hookHashChain(h: { chain: string; mode: 'insert' | 'append' }): string {
+  return h.mode === 'append' ? `${h.chain}*appends*` : h.chain;
+}
+
 /** Felix's rules in the built-in chains (§10.1). */
 export function felixHooks(): Hook[] {
   const j = (c: string): FelixRule[] => [{ action: a.jump(c) }];
@@ -358,7 +367,7 @@ export function applyFelixIptables(state: NetfilterState, o: FelixIptablesInput)
     for (const s of stale) lines.push(`:${s} - [0:0]`);
     for (const h of hooks.filter((x) => x.table === table)) {
       const rules = existing.find((c) => c.name === h.chain)?.rules.map((r) => formatRule(h.chain, r)) ?? [];
-      const hashes = ruleHashes(h.chain, h.rules);
+      const hashes = ruleHashes(hookHashChain(h), h.rules);
       const want = h.rules.map((r, i) => `-A ${h.chain} -m comment --comment "cali:${hashes[i]}" ${renderBody(r)}`);
       const mark = (i: number) => `"cali:${hashes[i]}"`;
       // Insert mode: Felix's rules must be the first ones of the chain, in order; append mode: present.
@@ -390,7 +399,7 @@ export function felixIptables(o: FelixIptablesInput): string {
     out.push(`*${table}`);
     for (const c of chains.filter((x) => x.table === table)) out.push(`:${c.name} - [0:0]`);
     for (const h of hooks.filter((x) => x.table === table)) {
-      const ls = restoreLines(h.chain, h.rules);
+      const ls = restoreLines(h.chain, h.rules, hookHashChain(h));
       out.push(...(h.mode === 'insert' ? ls.map((l, i) => l.replace(/^-A (\S+)/, `-I $1 ${i + 1}`)) : ls));
     }
     for (const c of chains.filter((x) => x.table === table)) out.push(...restoreLines(c.name, c.rules));

@@ -151,9 +151,21 @@ describe('Calico VXLAN cluster from examples/cluster-calico.yaml (v3.32.1)', () 
     expect(save).toContain('-A FORWARD -m comment --comment "cali:wUHhoiAYhphO9Mso" -j cali-FORWARD');
     expect(save).toMatch(/-A cali-INPUT -p udp -m comment --comment "cali:[\w-]{16}" -m comment --comment "Allow IPv4 VXLAN packets from allowed hosts" -m multiport --dports 4789 -m set --match-set cali40all-vxlan-net src -m addrtype --dst-type LOCAL -j ACCEPT/);
     expect(save).toContain('-A cali-nat-outgoing -m comment --comment "cali:flqWnvo8yq4ULQLa" -m set --match-set cali40masq-ipam-pools src -m set ! --match-set cali40all-ipam-pools dst -j MASQUERADE --random-fully');
-    // The POSTROUTING jump is appended after kube-proxy's.
+    // The nat POSTROUTING jump is appended after kube-proxy's, hashed as an append (real dump:
+    // `cali-POSTROUTING … /* cali:0i8pjzKKPyA34aQD */` after KUBE-POSTROUTING).
     const post = save.split('\n').filter((l) => l.startsWith('-A POSTROUTING'));
-    expect(post[post.length - 1]).toContain('-j cali-POSTROUTING');
+    expect(post[post.length - 1]).toBe('-A POSTROUTING -m comment --comment "cali:0i8pjzKKPyA34aQD" -j cali-POSTROUTING');
+    // FORWARD tail rules (real dump in felix#2606 for the first).
+    const fwd = save.split('\n').filter((l) => l.startsWith('-A FORWARD'));
+    expect(fwd.slice(-2)).toEqual([
+      '-A FORWARD -m comment --comment "cali:S93hcgKJrXEqnTfs" -m comment --comment "Policy explicitly accepted packet." -m mark --mark 0x10000/0x10000 -j ACCEPT',
+      '-A FORWARD -m comment --comment "cali:mp77cMpurHhyjLrM" -j MARK --set-xmark 0x10000/0x10000',
+    ]);
+    // nat static chains as in real dumps (aws/amazon-vpc-cni-k8s#34).
+    expect(save).toContain('-A cali-OUTPUT -m comment --comment "cali:GBTAv2p5CwevEyJm" -j cali-fip-dnat');
+    expect(save).toContain('-A cali-POSTROUTING -m comment --comment "cali:Z-c7XtVd2Bq7s_hA" -j cali-fip-snat');
+    expect(save).toContain('-A cali-POSTROUTING -m comment --comment "cali:nYKhEzDlr11Jccal" -j cali-nat-outgoing');
+    expect(save).toContain('-A cali-PREROUTING -m comment --comment "cali:r6XmIziWUJsdOK6Z" -j cali-fip-dnat');
   });
 
   it("Felix's refresh puts its hooks back on top of the built-in chains, idempotently", () => {
