@@ -193,9 +193,26 @@ function evalMatch(module: string, options: MatchOption[], pkt: Packet, env: NfE
     case 'comment':
     case 'nfacct':
       return true;
-    case 'limit':
-      // A fresh token bucket holds --limit-burst tokens: the packet passes.
-      return true;
+    case 'limit': {
+      // xt_limit: a token bucket per rule, --limit-burst tokens to start with, refilled at the
+      // rate as time passes (env.now); each matching packet takes one.
+      const [n, unit] = (o('limit')?.values[0] ?? '3/hour').split('/');
+      const per = { sec: 1, second: 1, min: 60, minute: 60, hour: 3600, day: 86400 }[unit] ?? 3600;
+      const rate = Number(n) / per;
+      const burst = Number(o('limit-burst')?.values[0] ?? 5);
+      const now = env.now ?? 0;
+      const tk = `limit:${key}`;
+      const tt = `limit-t:${key}`;
+      let tokens = st.nth[tk] ?? burst;
+      tokens = Math.min(burst, tokens + (now - (st.nth[tt] ?? now)) * rate);
+      st.nth[tt] = now;
+      if (tokens >= 1) {
+        st.nth[tk] = tokens - 1;
+        return true;
+      }
+      st.nth[tk] = tokens;
+      return false;
+    }
     case 'tcp':
     case 'udp':
     case 'sctp': {
