@@ -88,8 +88,8 @@ const TYPE_ERRNO: Partial<Record<RouteType, FibErrno>> = { blackhole: 'EINVAL', 
 type TableResult = { route: Route } | { errno: FibErrno; route: Route } | { again: true };
 
 /** fib_table_lookup for output (scope universe). */
-function tableLookup(ns: NetNs, table: number, dst: bigint, tos: number, oif?: string): TableResult {
-  const cands = ns.routes.filter((r) => r.family === 4 && r.table === table && inPrefix(r.dst, dst));
+function tableLookup(ns: NetNs, table: number, dst: bigint, tos: number, oif?: string, minScope = 0): TableResult {
+  const cands = ns.routes.filter((r) => r.family === 4 && r.table === table && inPrefix(r.dst, dst) && scopeNum(r.scope) >= minScope);
   // Longest prefix first; inside a prefix, TOS-specific routes first, then metric.
   cands.sort((a, b) => prefixLen(b.dst) - prefixLen(a.dst) || (b.tos ?? 0) - (a.tos ?? 0) || (a.metric ?? 0) - (b.metric ?? 0));
   for (const r of cands) {
@@ -173,7 +173,7 @@ function defaultRulesOnly(ns: NetNs): boolean {
   return rs.length === 3 && rs.every((r, i) => r.priority === want[i][0] && r.table === want[i][1] && (r.action ?? 'table') === 'table' && !r.from && !r.to && !r.iif && !r.oif && r.fwmark === undefined && !r.not && !r.tos && r.suppressPrefixlength === undefined);
 }
 
-function rulesLookup(ns: NetNs, q: FibQuery4, dst: bigint, srcGiven: bigint): FibResult4 {
+function rulesLookup(ns: NetNs, q: FibQuery4, dst: bigint, srcGiven: bigint, minScope = 0): FibResult4 {
   const fq = { dst, src: srcGiven, mark: (q.mark ?? 0) >>> 0, iif: q.iif ?? 'lo', oif: q.oif, tos: q.tos ?? 0 };
   const rules = ns.rules.filter((r) => r.family === 4);
   let i = 0;
@@ -198,7 +198,7 @@ function rulesLookup(ns: NetNs, q: FibQuery4, dst: bigint, srcGiven: bigint): Fi
       continue;
     }
     const table = rule.table ?? 254;
-    const res = tableLookup(ns, table, dst, fq.tos, q.oif);
+    const res = tableLookup(ns, table, dst, fq.tos, q.oif, minScope);
     if ('again' in res) {
       i++;
       continue;
@@ -352,4 +352,24 @@ export function fibLookupInput4(ns: NetNs, q: FibInputQuery4): FibInputResult4 {
   const txRedirects = Math.max(Number(ns.sysctls['net.ipv4.conf.all.send_redirects'] ?? '1'), Number(ns.sysctls[`net.ipv4.conf.${res.dev.replace(/\./g, '/')}.send_redirects`] ?? '1')) === 1;
   if (res.dev === q.iif && v.onlink && txRedirects) out.redirect = true;
   return out;
+}
+
+/**
+ * The lookup fib_check_nh_v4_gw does to validate a gateway: only routes of scope link or host,
+ * through `oif` if given, in the route's own table first (unless main) and then through the
+ * policy rules. Returns the route type and device, or undefined ("Nexthop has invalid gateway").
+ */
+export function gatewayLookup4(ns: NetNs, gw: string, oif: string | undefined, table: number, tablesExisting: number[]): { type: RouteType; dev?: string } | undefined {
+  const g = v4(gw);
+  if (g === undefined) return undefined;
+  const LINK = 253;
+  if (table !== 254 && tablesExisting.includes(table)) {
+    const res = tableLookup(ns, table, g, 0, oif, LINK);
+    if ('route' in res) return { type: res.route.type, dev: res.route.dev };
+  }
+  const q: FibQuery4 = { dst: gw };
+  if (oif !== undefined) q.oif = oif;
+  const res = rulesLookup(ns, q, g, 0n, LINK);
+  if (!res.ok || !res.route) return undefined;
+  return { type: res.route.type, dev: res.route.dev };
 }

@@ -101,6 +101,10 @@ function randomOp(r: () => number): Op {
     return { ns: 'root', argv: ['sysctl', '-qw', `net.ipv4.conf.${dev}.promote_secondaries=${v}`], apply: (h) => setSysctl(h.namespaces.root, `net.ipv4.conf.${dev}.promote_secondaries`, v) };
   }
   if (kind < 0.96) {
+    if (r() < 0.3) {
+      const to = `${net}.${pick(['7', '8'])}`;
+      return { ns: 'root', argv: ['ip', 'rule', 'add', 'to', to, 'lookup', '5', 'pref', '100'], apply: (h) => void addRule(h.namespaces.root, { to, table: 5, priority: 100 }) };
+    }
     return { ns: 'root', argv: ['ip', 'rule', 'add', 'from', from, 'lookup', '5'], apply: (h) => void addRule(h.namespaces.root, { from, table: 5 }) };
   }
   return { ns: 'root', argv: ['ip', 'rule', 'del', 'from', from, 'lookup', '5'], apply: (h) => delRule(h.namespaces.root, { from, table: 5 }) };

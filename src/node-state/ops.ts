@@ -22,6 +22,7 @@ import {
   parsePrefix,
   prefixContains,
 } from './addr.ts';
+import { gatewayLookup4 } from './fib.ts';
 import {
   ROOT_NS,
   TABLE_LOCAL,
@@ -1157,7 +1158,7 @@ function checkNhV4(ns: NetNs, r: Route, dev: Link | undefined): void {
   }
   // fib_check_nh_v4_gw: look the gateway up with scope >= link (only connected or local routes),
   // in the route's table first, then through the policy rules.
-  const res = lookupScoped4(ns, r.table, gw.value, dev?.name) ?? lookupViaRules4(ns, gw.value, dev?.name);
+  const res = gatewayLookup4(ns, r.via, dev?.name, r.table, fibTables(ns, 4));
   if (!res || (res.type !== 'unicast' && res.type !== 'local')) throw new KubewireError('Error: Nexthop has invalid gateway.', { exitCode: 2 });
   const nhDev = res.dev ? findLink(ns, res.dev) : undefined;
   if (!dev) {
@@ -1209,23 +1210,6 @@ function routeMatches(r: Route, addr: bigint): boolean {
   if (r.dst === 'default') return true;
   const p = parsePrefix(r.dst);
   return !!p && p.family === r.family && prefixContains(p, addr);
-}
-
-/** Longest-prefix match in one table, only routes of scope >= link, optional oif. */
-function lookupScoped4(ns: NetNs, table: number, addr: bigint, oif?: string): Route | undefined {
-  const cands = ns.routes.filter((x) => x.family === 4 && x.table === table && scopeNum(x.scope) >= 253 && routeMatches(x, addr) && (!oif || x.dev === oif) && !(x.flags ?? []).includes('dead'));
-  cands.sort((a, b) => dstLen(b.dst) - dstLen(a.dst) || (a.metric ?? 0) - (b.metric ?? 0));
-  return cands[0];
-}
-
-function lookupViaRules4(ns: NetNs, addr: bigint, oif?: string): Route | undefined {
-  for (const rule of ns.rules.filter((x) => x.family === 4).sort((a, b) => a.priority - b.priority)) {
-    if (rule.from || rule.to || rule.iif || rule.oif || rule.fwmark !== undefined || rule.not) continue;
-    if ((rule.action ?? 'table') !== 'table' || rule.table === undefined) continue;
-    const hit = lookupScoped4(ns, rule.table, addr, oif);
-    if (hit) return hit;
-  }
-  return undefined;
 }
 
 /** Type of an IPv4 address as fib_addr_type sees it in the given table context. */
