@@ -33,6 +33,8 @@ interface CompiledPeer {
   podSelector?: V1LabelSelector;
   namespaceSelector?: V1LabelSelector;
   ipBlock?: { cidr: string; except: string[] };
+  /** Memo of this peer's verdict on a pod (selectors) or an IP (ipBlock): the matrix asks the same questions often. */
+  memo: Map<PodView | string, boolean>;
 }
 interface CompiledRule {
   /** null: no from/to listed (every peer). */
@@ -53,8 +55,10 @@ interface PodView {
   name: string;
   labels: Record<string, string>;
   ip?: string;
-  /** IPs of the node the pod runs on (status.hostIPs, status.hostIP). */
-  hostIps: string[];
+  /** Normalized IP (see ipKey). */
+  ipKey?: string;
+  /** IPs of the node the pod runs on (status.hostIPs, status.hostIP), normalized. */
+  hostIpKeys: string[];
   hostNetwork: boolean;
   /** Not finished (phase neither Succeeded nor Failed): only such a pod still owns its IP. */
   running: boolean;
@@ -66,6 +70,8 @@ export interface Compiled {
   policies: CompiledPolicy[];
   nsLabels: Map<string, Record<string, string>>;
   pods: Map<string, PodView>;
+  /** Memo: the policies selecting a pod, per direction. */
+  selecting: Map<PodView, Record<'ingress' | 'egress', { policies: CompiledPolicy[]; refs: PolicyRef[] }>>;
 }
 
 /** Policy types in effect: spec.policyTypes, or the API server's default when absent. */
@@ -84,7 +90,7 @@ function compileRules(rules: unknown, peerKey: 'from' | 'to'): CompiledRule[] {
       peers:
         peers?.map((pp) => {
           const p = isObj(pp) ? pp : {};
-          const out: CompiledPeer = {};
+          const out: CompiledPeer = { memo: new Map() };
           if (set(p.podSelector)) out.podSelector = p.podSelector as V1LabelSelector;
           if (set(p.namespaceSelector)) out.namespaceSelector = p.namespaceSelector as V1LabelSelector;
           if (isObj(p.ipBlock)) out.ipBlock = { cidr: String(p.ipBlock.cidr ?? ''), except: arr(p.ipBlock.except).map(String) };
@@ -110,7 +116,8 @@ function podView(p: V1Pod): PodView {
     name: p.metadata?.name ?? '',
     labels: (p.metadata?.labels ?? {}) as Record<string, string>,
     ip: p.status?.podIP || undefined,
-    hostIps: [...new Set([p.status?.hostIP, ...(p.status?.hostIPs ?? []).map((h) => h.ip)].filter((x): x is string => !!x))],
+    ipKey: ipKey(p.status?.podIP),
+    hostIpKeys: [p.status?.hostIP, ...(p.status?.hostIPs ?? []).map((h) => h.ip)].map(ipKey).filter((x): x is string => x !== undefined),
     hostNetwork: p.spec?.hostNetwork === true,
     running: p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
     ports,
@@ -147,7 +154,7 @@ export function compile(inputs: PolicyInputs): Compiled {
     const v = podView(p);
     pods.set(`${v.namespace}/${v.name}`, v);
   }
-  return { policies, nsLabels, pods };
+  return { policies, nsLabels, pods, selecting: new Map() };
 }
 
 function key(np: V1NetworkPolicy): string {
@@ -168,10 +175,10 @@ function parseIp(s: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   return a.isIPv4MappedAddress() ? a.toIPv4Address() : a;
 }
 
-function sameIp(a: string, b: string): boolean {
-  const x = parseIp(a);
-  const y = parseIp(b);
-  return !!x && !!y && x.kind() === y.kind() && x.toNormalizedString() === y.toNormalizedString();
+/** One spelling per address ("4:10.0.0.1", "6:fd00:0:0:0:0:0:0:1"), for equality tests; undefined when not an IP. */
+function ipKey(s: string | undefined): string | undefined {
+  const a = s ? parseIp(s) : null;
+  return a ? `${a.kind() === 'ipv4' ? 4 : 6}:${a.toNormalizedString()}` : undefined;
 }
 
 /** True when `ip` is inside `cidr` (IPv4 with leading zeros accepted, as ParseCIDRSloppy; IPv6 via ipaddr.js). */
@@ -205,18 +212,20 @@ interface End {
   subject: Subject;
   pod?: PodView;
   ip?: string;
+  ipKey?: string;
 }
 
 function resolve(c: Compiled, p: Peer): End {
   if (p.kind === 'ip') {
-    if (!parseIp(p.ip)) throw new KubewireError(`invalid IP address "${p.ip}"`);
+    const k = ipKey(p.ip);
+    if (k === undefined) throw new KubewireError(`invalid IP address "${p.ip}"`);
     // A pod's IP is that pod: policies see the pod behind the address, however the caller named it.
-    for (const pod of c.pods.values()) if (!pod.hostNetwork && pod.running && pod.ip !== undefined && sameIp(pod.ip, p.ip)) return { subject: 'pod', pod, ip: pod.ip };
-    return { subject: 'ip', ip: p.ip };
+    for (const pod of c.pods.values()) if (!pod.hostNetwork && pod.running && pod.ipKey === k) return { subject: 'pod', pod, ip: pod.ip, ipKey: k };
+    return { subject: 'ip', ip: p.ip, ipKey: k };
   }
   const pod = c.pods.get(`${p.namespace}/${p.name}`);
   if (!pod) throw new KubewireError(`pods "${p.name}" not found in namespace "${p.namespace}"`);
-  return { subject: pod.hostNetwork ? 'hostNetwork' : 'pod', pod, ip: pod.ip };
+  return { subject: pod.hostNetwork ? 'hostNetwork' : 'pod', pod, ip: pod.ip, ipKey: pod.ipKey };
 }
 
 function selects(pol: CompiledPolicy, pod: PodView): boolean {
@@ -225,10 +234,20 @@ function selects(pol: CompiledPolicy, pod: PodView): boolean {
 
 /** Does `peer` (in policy `pol`) match the other end of the connection? */
 function peerMatches(c: Compiled, pol: CompiledPolicy, peer: CompiledPeer, other: End): boolean {
-  if (peer.ipBlock) return other.ip !== undefined && ipBlockContains(peer.ipBlock, other.ip);
+  if (peer.ipBlock) {
+    if (other.ip === undefined) return false;
+    let m = peer.memo.get(other.ip);
+    if (m === undefined) peer.memo.set(other.ip, (m = ipBlockContains(peer.ipBlock, other.ip)));
+    return m;
+  }
   // Pod and namespace selectors see pods only; a hostNetwork pod is its node's IP to them.
   if (other.subject !== 'pod' || !other.pod) return false;
-  const pod = other.pod;
+  let m = peer.memo.get(other.pod);
+  if (m === undefined) peer.memo.set(other.pod, (m = selectorsMatch(c, pol, peer, other.pod)));
+  return m;
+}
+
+function selectorsMatch(c: Compiled, pol: CompiledPolicy, peer: CompiledPeer, pod: PodView): boolean {
   if (peer.namespaceSelector) {
     if (!selectorMatches(peer.namespaceSelector, labelsOfNamespace(c, pod.namespace))) return false;
   } else if (pod.namespace !== pol.ref.namespace) {
@@ -252,12 +271,22 @@ function portMatches(pp: CompiledPort, conn: Connection, dst: End): boolean {
 
 function judge(c: Compiled, dir: 'ingress' | 'egress', self: End, other: End, conn: Connection, dst: End): DirectionVerdict {
   if (self.subject !== 'pod' || !self.pod) return { code: 'NotIsolated', allowed: true, subject: self.subject, selectedBy: [] };
-  const selectedBy: PolicyRef[] = [];
   const allowing: AllowingRule[] = [];
-  for (const pol of c.policies) {
-    const rules = pol[dir];
-    if (rules === null || !selects(pol, self.pod)) continue;
-    selectedBy.push(pol.ref);
+  let sel = c.selecting.get(self.pod);
+  if (!sel) {
+    const pod = self.pod;
+    const mine = c.policies.filter((pol) => selects(pol, pod));
+    const of = (d: 'ingress' | 'egress') => {
+      const policies = mine.filter((p) => p[d] !== null);
+      return { policies, refs: policies.map((p) => p.ref) };
+    };
+    sel = { ingress: of('ingress'), egress: of('egress') };
+    c.selecting.set(pod, sel);
+  }
+  // Shared by every verdict on this pod and direction (treat as read-only).
+  const selectedBy = sel[dir].refs;
+  for (const pol of sel[dir].policies) {
+    const rules = pol[dir]!;
     rules.forEach((r, ri) => {
       let peer: number | null | undefined;
       if (r.peers === null) peer = null;
@@ -277,7 +306,7 @@ function judge(c: Compiled, dir: 'ingress' | 'egress', self: End, other: End, co
     });
   }
   if (selectedBy.length === 0) return { code: 'NotIsolated', allowed: true, subject: 'pod', selectedBy: [] };
-  if (allowing.length === 0 && other.ip !== undefined && self.pod.hostIps.some((h) => sameIp(h, other.ip!)))
+  if (allowing.length === 0 && other.ipKey !== undefined && self.pod.hostIpKeys.includes(other.ipKey))
     return { code: 'OwnNode', allowed: true, subject: 'pod', selectedBy };
   if (allowing.length === 0) return { code: 'Denied', allowed: false, subject: 'pod', selectedBy };
   return { code: 'Allowed', allowed: true, subject: 'pod', selectedBy, by: allowing[0]!, alsoAllowedBy: allowing.slice(1) };
