@@ -413,7 +413,7 @@ function routeFailure(error: string): DispositionCode {
 // Phases
 
 /** A socket in `netns` sends `cur.pkt` (src may be "" to let routing choose). */
-export function localOut(ctx: Ctx, cur: Cursor, node: string, netns: string, oif?: string): Branch[] {
+function localOut(ctx: Ctx, cur: Cursor, node: string, netns: string, oif?: string): Branch[] {
   const ns = nsOf(ctx, node, netns);
   const r = routeOutput(ns, { dst: cur.pkt.dst, src: cur.pkt.src || undefined, mark: cur.pkt.mark, oif });
   if (!r.ok) {
@@ -597,7 +597,7 @@ function fabric(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: string,
 }
 
 /** A packet arrives on `dev` of `netns`. */
-export function ingress(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: string): Branch[] {
+function ingress(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: string): Branch[] {
   const ns = nsOf(ctx, node, netns);
   const p = cur.pkt;
   const key = `${node}/${netns}/${dev}/${p.src}/${p.dst}/${p.sport}/${p.dport}/${p.proto}`;
