@@ -21,10 +21,18 @@ import type { CalicoState } from './plugin.ts';
 // Mark bits (IptablesMarkMask 0xffff0000, allocated from the low bit, §10.5).
 export const MARK_ACCEPT = 0x10000;
 export const MARK_PASS = 0x20000;
-export const MARK_DROP = 0x40000;
-export const MARK_SCRATCH0 = 0x80000;
-export const MARK_SCRATCH1 = 0x100000;
-const ALL_CALICO_BITS = MARK_ACCEPT | MARK_PASS | MARK_SCRATCH0 | MARK_SCRATCH1;
+
+/**
+ * The scratch bits follow the optional drop bit: v3.30+ allocates accept, pass, drop, scratch0,
+ * scratch1 (0x10000, 0x20000, 0x40000, 0x80000, 0x100000); older releases have no drop bit, so
+ * scratch0/1 are 0x40000/0x80000 (real v3.28 dump: `MARK and 0xfff0ffff` = clear 0xf0000).
+ * "All Calico bits" (cleared at chain starts) = accept | pass | scratch0 | scratch1.
+ */
+export function markBits(f: CalicoFeatures): { scratch0: number; scratch1: number; all: number } {
+  const scratch0 = f.markDropBit ? 0x80000 : 0x40000;
+  const scratch1 = scratch0 << 1;
+  return { scratch0, scratch1, all: MARK_ACCEPT | MARK_PASS | scratch0 | scratch1 };
+}
 
 export const IPSET_ALL_POOLS = 'cali40all-ipam-pools';
 export const IPSET_MASQ_POOLS = 'cali40masq-ipam-pools';
@@ -90,7 +98,7 @@ function renderBody(r: FelixRule): string {
   const parts: string[] = [];
   for (const c of r.comment ?? []) parts.push(`-m comment --comment "${c}"`);
   if (r.match) parts.push(r.match);
-  parts.push(r.action);
+  if (r.action) parts.push(r.action);
   return parts.join(' ');
 }
 
@@ -135,16 +143,17 @@ export interface FelixIptablesInput {
 }
 
 function rawChains(o: FelixIptablesInput): FelixChain[] {
-  const pre: FelixRule[] = [{ action: a.clearMark(ALL_CALICO_BITS) }];
+  const mk = markBits(o.features);
+  const pre: FelixRule[] = [{ action: a.clearMark(mk.all) }];
   if (o.vxlan && o.features.vxlanNotrack) pre.push({ match: `-p udp --dport ${VXLAN_PORT}`, action: a.notrack });
   pre.push(
-    { match: m.inIf(`${WL_PREFIX}+`), action: a.setMark(MARK_SCRATCH0) },
-    { match: m.markWithMask(MARK_SCRATCH0, MARK_SCRATCH0), action: a.jump('cali-rpf-skip') },
-    { match: `${m.markWithMask(MARK_SCRATCH0, MARK_SCRATCH0)} ${m.rpfFailed}`, action: a.drop },
-    { match: m.markClear(MARK_SCRATCH0), action: a.jump('cali-from-host-endpoint') },
+    { match: m.inIf(`${WL_PREFIX}+`), action: a.setMark(mk.scratch0) },
+    { match: m.markWithMask(mk.scratch0, mk.scratch0), action: a.jump('cali-rpf-skip') },
+    { match: `${m.markWithMask(mk.scratch0, mk.scratch0)} ${m.rpfFailed}`, action: a.drop },
+    { match: m.markClear(mk.scratch0), action: a.jump('cali-from-host-endpoint') },
     { match: m.markSet(MARK_ACCEPT), action: a.accept },
   );
-  const out: FelixRule[] = [{ action: a.clearMark(ALL_CALICO_BITS) }, { action: a.jump('cali-to-host-endpoint') }];
+  const out: FelixRule[] = [{ action: a.clearMark(mk.all) }, { action: a.jump('cali-to-host-endpoint') }];
   if (o.vxlan && o.features.vxlanNotrack) out.push({ match: `-p udp --dport ${VXLAN_PORT}`, action: a.notrack });
   out.push({ match: m.markSet(MARK_ACCEPT), action: a.accept });
   return [
@@ -156,7 +165,8 @@ function rawChains(o: FelixIptablesInput): FelixChain[] {
   ];
 }
 
-function mangleChains(): FelixChain[] {
+function mangleChains(o: FelixIptablesInput): FelixChain[] {
+  const mk = markBits(o.features);
   return [
     {
       table: 'mangle',
@@ -173,7 +183,7 @@ function mangleChains(): FelixChain[] {
       name: 'cali-POSTROUTING',
       rules: [
         { match: m.markSet(MARK_ACCEPT), action: a.ret },
-        { action: a.clearMark(ALL_CALICO_BITS) },
+        { action: a.clearMark(mk.all) },
         { match: m.ct('DNAT'), action: a.jump('cali-to-host-endpoint') },
         { match: m.markSet(MARK_ACCEPT), action: a.ret, comment: ['Host endpoint policy accepted packet.'] },
       ],
@@ -223,26 +233,29 @@ function endpointChains(ep: WorkloadEndpoint): FelixChain[] {
   return chains;
 }
 
-/** Profile chains: kns.<ns> allows everything; ksa.<ns>.<sa> carries labels only (no rules). */
+/**
+ * Profile chains (real v3.28 dump): kns.<ns> has one allow-all rule carrying the comment
+ * "Profile kns.<ns> ingress|egress" (`-j MARK --set-xmark 0x10000/0x10000`); ksa.<ns>.<sa> has no
+ * rules, so its chain holds one comment-only rule without a target.
+ */
 function profileChains(eps: WorkloadEndpoint[]): FelixChain[] {
   const out = new Map<string, FelixChain>();
   for (const ep of eps) {
     const sa = ep.serviceAccount ?? 'default';
-    for (const [prefix] of [['cali-pri-'], ['cali-pro-']] as const) {
-      const kns = felixChainName(prefix, `kns.${ep.namespace}`);
-      out.set(kns, {
-        table: 'filter',
-        name: kns,
-        rules: [{ action: a.setMark(MARK_ACCEPT) }, { match: m.markSet(MARK_ACCEPT), action: a.ret }],
-      });
-      const ksa = felixChainName(prefix, `ksa.${ep.namespace}.${sa}`);
-      out.set(ksa, { table: 'filter', name: ksa, rules: [] });
+    for (const [prefix, dir] of [['cali-pri-', 'ingress'], ['cali-pro-', 'egress']] as const) {
+      const kns = `kns.${ep.namespace}`;
+      const knsChain = felixChainName(prefix, kns);
+      out.set(knsChain, { table: 'filter', name: knsChain, rules: [{ action: a.setMark(MARK_ACCEPT), comment: [`Profile ${kns} ${dir}`] }] });
+      const ksa = `ksa.${ep.namespace}.${sa}`;
+      const ksaChain = felixChainName(prefix, ksa);
+      out.set(ksaChain, { table: 'filter', name: ksaChain, rules: [{ action: '', comment: [`Profile ${ksa} ${dir}`] }] });
     }
   }
   return [...out.values()];
 }
 
 function filterChains(o: FelixIptablesInput): FelixChain[] {
+  const mk = markBits(o.features);
   const eps = [...(o.endpoints ?? [])].sort((x, y) => (x.iface < y.iface ? -1 : x.iface > y.iface ? 1 : 0));
   const input: FelixRule[] = [];
   if (o.vxlan) {
@@ -254,7 +267,7 @@ function filterChains(o: FelixIptablesInput): FelixChain[] {
   input.push(
     { match: m.inIf(`${WL_PREFIX}+`), action: a.goto('cali-wl-to-host') },
     { match: m.markSet(MARK_ACCEPT), action: a.accept },
-    { action: a.clearMark(ALL_CALICO_BITS) },
+    { action: a.clearMark(mk.all) },
     { action: a.jump('cali-from-host-endpoint') },
     { match: m.markSet(MARK_ACCEPT), action: a.accept, comment: ['Host endpoint policy accepted packet.'] },
   );
@@ -263,12 +276,12 @@ function filterChains(o: FelixIptablesInput): FelixChain[] {
     output.push({ match: `${m.udpDports(VXLAN_PORT)} ${m.srcLocal} ${m.dstSet(IPSET_VXLAN_NET)}`, action: a.accept, comment: ['Allow IPv4 VXLAN packets to other allowed hosts'] });
   }
   output.push(
-    { action: a.clearMark(ALL_CALICO_BITS) },
+    { action: a.clearMark(mk.all) },
     { match: m.notCt('DNAT'), action: a.jump('cali-to-host-endpoint') },
     { match: m.markSet(MARK_ACCEPT), action: a.accept, comment: ['Host endpoint policy accepted packet.'] },
   );
   const forward: FelixRule[] = [
-    { action: a.clearMark(ALL_CALICO_BITS & ~MARK_ACCEPT) },
+    { action: a.clearMark(mk.all & ~MARK_ACCEPT) },
     { match: m.markClear(MARK_ACCEPT), action: a.jump('cali-from-hep-forward') },
     { match: m.inIf(`${WL_PREFIX}+`), action: a.jump('cali-from-wl-dispatch') },
     { match: m.outIf(`${WL_PREFIX}+`), action: a.jump('cali-to-wl-dispatch') },
@@ -303,7 +316,7 @@ function filterChains(o: FelixIptablesInput): FelixChain[] {
 
 /** Every cali-* chain Felix programs on the node, by table. */
 export function felixChains(o: FelixIptablesInput): FelixChain[] {
-  return [...rawChains(o), ...mangleChains(), ...natChains(o), ...filterChains(o)];
+  return [...rawChains(o), ...mangleChains(o), ...natChains(o), ...filterChains(o)];
 }
 
 interface Hook {
@@ -323,7 +336,7 @@ function hookHashChain(h: { chain: string; mode: 'insert' | 'append' }): string 
 }
 
 /** Felix's rules in the built-in chains (§10.1). */
-export function felixHooks(): Hook[] {
+export function felixHooks(f: CalicoFeatures): Hook[] {
   const j = (c: string): FelixRule[] => [{ action: a.jump(c) }];
   return [
     { table: 'raw', chain: 'PREROUTING', rules: j('cali-PREROUTING'), mode: 'insert' },
@@ -332,7 +345,7 @@ export function felixHooks(): Hook[] {
     { table: 'mangle', chain: 'POSTROUTING', rules: j('cali-POSTROUTING'), mode: 'insert' },
     { table: 'nat', chain: 'PREROUTING', rules: j('cali-PREROUTING'), mode: 'insert' },
     { table: 'nat', chain: 'OUTPUT', rules: j('cali-OUTPUT'), mode: 'insert' },
-    { table: 'nat', chain: 'POSTROUTING', rules: j('cali-POSTROUTING'), mode: 'append' },
+    { table: 'nat', chain: 'POSTROUTING', rules: j('cali-POSTROUTING'), mode: f.natPostroutingAppend ? 'append' : 'insert' },
     { table: 'filter', chain: 'INPUT', rules: j('cali-INPUT'), mode: 'insert' },
     { table: 'filter', chain: 'FORWARD', rules: j('cali-FORWARD'), mode: 'insert' },
     { table: 'filter', chain: 'OUTPUT', rules: j('cali-OUTPUT'), mode: 'insert' },
@@ -354,7 +367,7 @@ const TABLE_ORDER: TableName[] = ['raw', 'mangle', 'nat', 'filter'];
  */
 export function applyFelixIptables(state: NetfilterState, o: FelixIptablesInput): NetfilterState {
   const chains = felixChains(o);
-  const hooks = felixHooks();
+  const hooks = felixHooks(o.features);
   let out = state;
   for (const table of TABLE_ORDER) {
     const lines: string[] = [`*${table}`];
@@ -393,7 +406,7 @@ export function applyFelixIptables(state: NetfilterState, o: FelixIptablesInput)
 /** The felix text alone (iptables-restore input for a fresh node; hooks included). */
 export function felixIptables(o: FelixIptablesInput): string {
   const chains = felixChains(o);
-  const hooks = felixHooks();
+  const hooks = felixHooks(o.features);
   const out: string[] = [];
   for (const table of TABLE_ORDER) {
     out.push(`*${table}`);

@@ -15,6 +15,10 @@ export interface CalicoFeatures {
   podRouteMetric: boolean;
   /** raw-table NOTRACK for UDP/4789 (v3.29+). */
   vxlanNotrack: boolean;
+  /** nat POSTROUTING jump appended after kube-proxy's (calico#9091, v3.29+); before: inserted on top. */
+  natPostroutingAppend: boolean;
+  /** A "drop" mark bit is allocated after accept and pass (v3.30+), shifting the scratch bits. */
+  markDropBit: boolean;
 }
 
 export function parseCalicoVersion(v: string): CalicoVersion {
@@ -32,5 +36,7 @@ export function versionFeatures(v: CalicoVersion): CalicoFeatures {
     vxlanRouteMtu: atLeast(v, 3, 31),
     podRouteMetric: atLeast(v, 3, 32),
     vxlanNotrack: atLeast(v, 3, 29),
+    natPostroutingAppend: atLeast(v, 3, 29),
+    markDropBit: atLeast(v, 3, 30),
   };
 }
