@@ -40,6 +40,13 @@ describe('calico-ipam first block (research note §4.4 vectors)', () => {
     expect(claimBlock(newIpamState(POOL_192), node)?.cidr).toBe(block);
   });
 
+  it.each([
+    ['worker01.home.local', '192.168.255.128/26'],
+    ['controller.home.local', '192.168.2.0/26'],
+  ])('real v3.28.0 kubeadm cluster (vxlan.calico 192.168.255.128/32, route 192.168.2.0/26 via the controller): %s → %s', (node, block) => {
+    expect(claimBlock(newIpamState(POOL_192), node)?.cidr).toBe(block);
+  });
+
   it('real cluster (calico#5171): 10.158.84.15 → 10.42.39.64/26', () => {
     expect(claimBlock(newIpamState({ ...EKS_POOL, cidr: '10.42.0.0/16' }), '10.158.84.15')?.cidr).toBe('10.42.39.64/26');
   });
