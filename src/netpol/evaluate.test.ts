@@ -383,13 +383,13 @@ describe('concepts page example: ipBlock except, namespaceSelector and podSelect
 
   it('the verdict names the allowing policy, rule, peer and port', () => {
     const v = to({ kind: 'pod', namespace: 'mine', name: 'any' });
-    expect(v.egress).toEqual({ code: 'NotIsolated', allowed: true, subject: 'pod', selectedBy: [] });
+    expect(v.egress).toEqual({ code: 'NotIsolated', allowed: true, isolated: false, subject: 'pod', selectedBy: [] });
     expect(v.ingress).toMatchObject({ code: 'Allowed', by: { policy: { namespace: 'default', name: 'test-network-policy' }, direction: 'ingress', rule: 0, peer: 1, port: 0 } });
     const ip = to({ kind: 'ip', ip: '172.17.0.5' });
     expect(ip.egress).toMatchObject({ code: 'NotIsolated', subject: 'ip' });
     expect(ip.ingress).toMatchObject({ code: 'Allowed', by: { peer: 0, port: 0 } });
     const denied = to({ kind: 'ip', ip: '172.17.1.5' });
-    expect(denied.ingress).toEqual({ code: 'Denied', allowed: false, subject: 'pod', selectedBy: [{ namespace: 'default', name: 'test-network-policy' }] });
+    expect(denied.ingress).toEqual({ code: 'Denied', allowed: false, isolated: true, subject: 'pod', selectedBy: [{ namespace: 'default', name: 'test-network-policy' }] });
   });
 
   it('egress: only to 10.0.0.0/24 on TCP 5978', () => {

@@ -270,7 +270,7 @@ function portMatches(pp: CompiledPort, conn: Connection, dst: End): boolean {
 }
 
 function judge(c: Compiled, dir: 'ingress' | 'egress', self: End, other: End, conn: Connection, dst: End): DirectionVerdict {
-  if (self.subject !== 'pod' || !self.pod) return { code: 'NotIsolated', allowed: true, subject: self.subject, selectedBy: [] };
+  if (self.subject !== 'pod' || !self.pod) return { code: 'NotIsolated', allowed: true, isolated: false, subject: self.subject, selectedBy: [] };
   const allowing: AllowingRule[] = [];
   let sel = c.selecting.get(self.pod);
   if (!sel) {
@@ -305,11 +305,11 @@ function judge(c: Compiled, dir: 'ingress' | 'egress', self: End, other: End, co
       allowing.push({ policy: pol.ref, direction: dir, rule: ri, peer, port });
     });
   }
-  if (selectedBy.length === 0) return { code: 'NotIsolated', allowed: true, subject: 'pod', selectedBy: [] };
+  if (selectedBy.length === 0) return { code: 'NotIsolated', allowed: true, isolated: false, subject: 'pod', selectedBy: [] };
   if (allowing.length === 0 && other.ipKey !== undefined && self.pod.hostIpKeys.includes(other.ipKey))
-    return { code: 'OwnNode', allowed: true, subject: 'pod', selectedBy };
-  if (allowing.length === 0) return { code: 'Denied', allowed: false, subject: 'pod', selectedBy };
-  return { code: 'Allowed', allowed: true, subject: 'pod', selectedBy, by: allowing[0]!, alsoAllowedBy: allowing.slice(1) };
+    return { code: 'OwnNode', allowed: true, isolated: true, subject: 'pod', selectedBy };
+  if (allowing.length === 0) return { code: 'Denied', allowed: false, isolated: true, subject: 'pod', selectedBy };
+  return { code: 'Allowed', allowed: true, isolated: true, subject: 'pod', selectedBy, by: allowing[0]!, alsoAllowedBy: allowing.slice(1) };
 }
 
 /** The verdict of one connection on prepared inputs. */

@@ -36,18 +36,18 @@ export interface AllowingRule {
 }
 
 /**
- * The verdict of one direction:
+ * The verdict of one direction (`isolated`: some policy selects the pod for it; `selectedBy`: which):
  * - `NotIsolated`: no policy selects the pod for this direction (or the end is not a pod that policies can select); allowed.
  * - `Allowed`: some policy selects it and `by` is the first rule (policies sorted by namespace/name) that allows the connection.
  * - `Denied`: policies select it and none allows the connection (default deny of an isolated pod).
  * - `OwnNode`: the other end is an IP of the node the pod runs on (always allowed, whatever selects the pod).
  */
 export type DirectionVerdict =
-  | { code: 'NotIsolated'; allowed: true; subject: Subject; selectedBy: [] }
-  | { code: 'Allowed'; allowed: true; subject: Subject; selectedBy: PolicyRef[]; by: AllowingRule; alsoAllowedBy: AllowingRule[] }
-  | { code: 'Denied'; allowed: false; subject: Subject; selectedBy: PolicyRef[] }
+  | { code: 'NotIsolated'; allowed: true; isolated: false; subject: Subject; selectedBy: [] }
+  | { code: 'Allowed'; allowed: true; isolated: true; subject: Subject; selectedBy: PolicyRef[]; by: AllowingRule; alsoAllowedBy: AllowingRule[] }
+  | { code: 'Denied'; allowed: false; isolated: true; subject: Subject; selectedBy: PolicyRef[] }
   /** The other end is the pod's own node: "traffic to and from the node where a Pod is running is always allowed". */
-  | { code: 'OwnNode'; allowed: true; subject: Subject; selectedBy: PolicyRef[] };
+  | { code: 'OwnNode'; allowed: true; isolated: true; subject: Subject; selectedBy: PolicyRef[] };
 
 /**
  * What the direction was judged for: a pod policies can select, a hostNetwork pod (never selected;
