@@ -349,13 +349,13 @@ export function routeInput(ns: NetNs, pkt: { src: string; dst: string; mark: num
   const r = fib.route;
   if (r.type === 'broadcast') return { ok: true, kind: 'broadcast', fib };
   if (r.type === 'local') {
-    const v = validateSource(ns, pkt.src, pkt.dst, iif, pkt.mark, undefined);
+    const v = validateSource(ns, pkt.src, pkt.dst, iif, pkt.mark);
     if (!v.ok) return { ok: false, kind: 'martian-source', reason: v.reason, fib };
     return { ok: true, kind: 'local', fib };
   }
   if (!fwd) return { ok: false, kind: 'forwarding-disabled', error: 'EHOSTUNREACH', reason: `net.ipv4.conf.${iif}.forwarding=0`, fib };
   if (r.type !== 'unicast') return { ok: false, kind: 'martian-destination', reason: `${r.type} route`, fib };
-  const v = validateSource(ns, pkt.src, pkt.dst, iif, pkt.mark, r.dev);
+  const v = validateSource(ns, pkt.src, pkt.dst, iif, pkt.mark);
   if (!v.ok) return { ok: false, kind: 'martian-source', reason: v.reason, fib };
   return { ok: true, kind: 'forward', dev: r.dev ?? 'lo', nexthop: nextHop(r, pkt.dst), fib };
 }
@@ -366,7 +366,7 @@ export function routeInput(ns: NetNs, pkt: { src: string; dst: string; mark: num
  * rp_filter the full check still runs once custom rules or local routes exist (a source that is a
  * local address is then refused unless accept_local).
  */
-export function validateSource(ns: NetNs, src: string, dst: string, iif: string, mark: number, oif: string | undefined): { ok: true } | { ok: false; reason: string } {
+export function validateSource(ns: NetNs, src: string, dst: string, iif: string, mark: number): { ok: true } | { ok: false; reason: string } {
   const rpf = devMaxConf(ns, iif, 'rp_filter');
   const acceptLocal = devOrConf(ns, iif, 'accept_local');
   if (!rpf) {
