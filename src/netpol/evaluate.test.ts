@@ -433,6 +433,15 @@ describe('ports', () => {
     expect(run(q, 80, 'UDP')).toBe(false);
   });
 
+  it("an ingress named port resolves on the destination pod, not on the source (the source's same-named port is irrelevant)", () => {
+    const server = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'srv', labels: {} }, spec: { containers: [{ name: 'c', image: 'nginx', ports: [{ containerPort: 80, name: 'test-port-name', protocol: 'TCP' }] }] }, status: { phase: 'Running', podIP: '10.1.0.1' } };
+    const client = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client', namespace: 'cli', labels: {} }, spec: { containers: [{ name: 'c', image: 'nginx', ports: [{ containerPort: 666, name: 'test-port-name', protocol: 'TCP' }] }] }, status: { phase: 'Running', podIP: '10.1.0.2' } };
+    const p = np('allow-named', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: {} }], ports: [{ port: 'test-port-name' }] }], policyTypes: ['Ingress'] }, 'srv');
+    const ev = (port: number) => evaluate([p], [], [server, client], { src: { kind: 'pod', namespace: 'cli', name: 'client' }, dst: { kind: 'pod', namespace: 'srv', name: 'web' }, port, protocol: 'TCP' }).allowed;
+    expect(ev(80)).toBe(true);
+    expect(ev(666)).toBe(false);
+  });
+
   it('SCTP is a protocol like the others', () => {
     const p = np('sctp', { podSelector: {}, ingress: [{ ports: [{ port: 80, protocol: 'SCTP' }] }], policyTypes: ['Ingress'] });
     expect(run(p, 80, 'SCTP')).toBe(true);
