@@ -36,7 +36,7 @@ import { randHex } from '../../k8s/rand.ts';
 import { sha1Hex } from '../vpc-cni/sha1.ts';
 import { secondaryIpMaxPods } from '../vpc-cni/max-pods.ts';
 import { sandboxNetnsName } from '../vpc-cni/plugin.ts';
-import { affineBlocks, allocations, autoAssign, blockOf, newIpamState, poolFromSettings, releaseByHandle, tunnelHandle, type IpamState } from './ipam.ts';
+import { affineBlocks, allocations, autoAssign, blockOf, MAX_BLOCKS_PER_HOST, newIpamState, poolFromSettings, releaseByHandle, tunnelHandle, type IpamState } from './ipam.ts';
 import { applyFelixIptables, calicoIpsets, type IpSetData, type WorkloadEndpoint } from './iptables.ts';
 import { parseCalicoVersion, versionFeatures, type CalicoFeatures } from './version.ts';
 
@@ -300,8 +300,14 @@ function startNode(ctx: PluginContext): void {
   root.netfilter = applyFelixIptables(root.netfilter, { features: f, settings: s.settings, vxlan: !!rec.tunnelIp, endpoints: endpointsOf(rec) });
 }
 
-function ipamError(): string {
-  return 'plugin type="calico" failed (add): failed to request IPv4 addresses: Assigned 0 out of 1 requested IPv4 addresses; No more free affine blocks and strict affinity enabled';
+/**
+ * The CNI ADD error when calico-ipam has no address (as kubelet shows it in FailedCreatePodSandBox):
+ * the per-host block limit, or the pool exhausted (no block to claim and nothing to borrow).
+ */
+function ipamError(s: CalicoState, node: string): string {
+  const limit = affineBlocks(s.ipam, node).length >= MAX_BLOCKS_PER_HOST;
+  const why = limit ? 'cannot allocate new block due to per host block limit' : 'failed to request 1 IPv4 addresses. IPAM allocated only 0';
+  return `plugin type="calico" failed (add): ${why}`;
 }
 
 /** The Calico plugin plus Felix's periodic resync (iptables refresh: hooks back on top of the built-in chains). */
@@ -354,7 +360,7 @@ export function createCalicoVxlan(): CalicoPlugin {
       const containerId = randHex(cluster, 64);
       const handle = `${CNI_NETWORK_NAME}.${containerId}`;
       const a = autoAssign(s.ipam, node.name, handle, { namespace, node: node.name, pod: name, timestamp: String(cluster.clock) });
-      if (!a) return { ok: false, error: ipamError() };
+      if (!a) return { ok: false, error: ipamError(s, node.name) };
 
       const hostIf = calicoVethName(namespace, name);
       const netns = sandboxNetnsName(cluster);
