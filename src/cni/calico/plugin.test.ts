@@ -140,7 +140,11 @@ describe('Calico VXLAN cluster from examples/cluster-calico.yaml (v3.32.1)', () 
     const p = Object.values(s.nodes[n]!.pods)[0]!;
     const host = state.hosts[n]!;
     expect(runIpCommand(host, p.netns, ['ip', 'route']).stdout).toBe('default via 169.254.1.1 dev eth0 \n169.254.1.1 dev eth0 scope link \n');
-    expect(runIpCommand(host, p.netns, ['ip', 'addr', 'show', 'eth0']).stdout).toContain(`    inet ${p.ip}/32 scope global eth0\n`);
+    // Shape of the real pod view quoted in the research note (calico#4961): no qlen, link-netnsid 0.
+    const addr = runIpCommand(host, p.netns, ['ip', 'addr', 'show', 'eth0']).stdout;
+    expect(addr).toMatch(/^\d+: eth0@if\d+: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 8951 qdisc noqueue state UP group default \n/);
+    expect(addr).toMatch(/\n    link\/ether [0-9a-f:]{17} brd ff:ff:ff:ff:ff:ff link-netnsid 0\n/);
+    expect(addr).toContain(`    inet ${p.ip}/32 scope global eth0\n`);
     expect(runIpCommand(host, 'root', ['ip', 'link', 'show', p.hostIf]).stdout).toContain('link/ether ee:ee:ee:ee:ee:ee');
     expect(getNs(host, 'root').sysctls[`net.ipv4.conf.${p.hostIf}.proxy_arp`]).toBe('1');
   });

@@ -368,21 +368,27 @@ export function createCalicoVxlan(): CalicoPlugin {
       const pns = newNetns(host, netns);
       bootLoopback(host, netns);
       if (findLink(root, hostIf)) delLink(host, ROOT_NS, hostIf);
-      // veth created inside the pod netns; the host end moves to the host netns.
+      // The calico CNI dataplane (cni-plugin/pkg/dataplane/linux): both ends are created inside the
+      // pod netns (LinkAttrs literal: TxQLen 0, so neither end shows a qlen), the host end gets
+      // ee:ee:ee:ee:ee:ee, both go up (host end first), the pod's routes, address and ip_forward are
+      // set, then the host end moves to the host netns (arriving down), gets its sysctls, goes up
+      // and gets its /32 route.
       addVethPair(host, netns, CONTAINER_IF, netns, hostIf, { mtu: rec.vxlanMtu });
+      setLink(host, netns, CONTAINER_IF, { txqlen: 0 });
+      setLink(host, netns, hostIf, { txqlen: 0, mac: HOST_VETH_MAC });
+      setLinkUp(host, netns, hostIf, true);
+      setLinkUp(host, netns, CONTAINER_IF, true);
+      addRoute(pns, { dst: `${POD_GATEWAY}/32`, dev: CONTAINER_IF, scope: 'link' });
+      addRoute(pns, { dst: 'default', via: POD_GATEWAY, dev: CONTAINER_IF });
+      addAddress(pns, CONTAINER_IF, `${a.ip}/32`);
+      setSysctl(pns, 'net.ipv4.ip_forward', '0');
       moveLink(host, netns, hostIf, ROOT_NS);
-      setLink(host, ROOT_NS, hostIf, { mac: HOST_VETH_MAC });
       setSysctl(root, `net.ipv4.conf.${hostIf}.route_localnet`, '1');
       setSysctl(root, `net.ipv4.neigh.${hostIf}.proxy_delay`, '0');
       setSysctl(root, `net.ipv4.conf.${hostIf}.proxy_arp`, '1');
       setSysctl(root, `net.ipv4.conf.${hostIf}.forwarding`, '1');
       setSysctl(root, `net.ipv6.conf.${hostIf}.accept_ra`, '0');
       setLinkUp(host, ROOT_NS, hostIf, true);
-      setLinkUp(host, netns, CONTAINER_IF, true);
-      addRoute(pns, { dst: `${POD_GATEWAY}/32`, dev: CONTAINER_IF, scope: 'link' });
-      addRoute(pns, { dst: 'default', via: POD_GATEWAY, dev: CONTAINER_IF });
-      addAddress(pns, CONTAINER_IF, `${a.ip}/32`);
-      setSysctl(pns, 'net.ipv4.ip_forward', '0');
       // CNI host route (proto boot); from v3.32 Felix replaces it with its metric-1024 copy.
       replaceRoute(root, { dst: `${a.ip}/32`, dev: hostIf, scope: 'link', ...(f.podRouteMetric ? { metric: POD_ROUTE_METRIC } : {}) });
       // Felix: rp_filter of the endpoint = the host's conf/default value.
