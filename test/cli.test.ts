@@ -67,6 +67,28 @@ describe('kubewire CLI', () => {
     expect(kw('exec', pod.metadata.name, '--', 'ip', 'route').stdout).toContain('default via 169.254.1.1 dev eth0');
   });
 
+  it('traces busybox → the nginx Service hop by hop: one branch per endpoint, DNAT, delivered, reply back', () => {
+    expect(kw('apply', '-f', join(EXAMPLES, 'busybox.yaml')).code).toBe(0);
+    const r = kw('trace', 'pod/busybox', 'svc/nginx:8080', '-o', 'json');
+    expect(r.stderr).toBe('');
+    const t = JSON.parse(r.stdout);
+    const pods = JSON.parse(kw('get', 'pods', '-l', 'app=nginx', '-o', 'json').stdout).items;
+    expect(t.branches).toHaveLength(pods.length);
+    const reached = new Set<string>();
+    for (const b of t.branches) {
+      expect(b.probability).toBeCloseTo(1 / pods.length, 6);
+      expect(b.forward.disposition.code).toBe('delivered');
+      expect(b.reply.disposition.code).toBe('delivered');
+      const dnat = b.forward.steps.find((s: any) => s.kind === 'nat');
+      expect(dnat.decidedBy.chain ?? JSON.stringify(dnat.decidedBy)).toMatch(/KUBE-SEP-/);
+      reached.add(b.forward.disposition.netns);
+    }
+    expect(reached.size).toBe(pods.length);
+    const text = kw('trace', 'pod/busybox', 'svc/nginx:8080', '--seed', '3');
+    expect(text.stdout).toMatch(/DNAT 10\.100\.\d+\.\d+:8080 → 192\.168\.\d+\.\d+:80/);
+    expect(kw('trace', 'pod/busybox', 'svc/nosuch:80')).toMatchObject({ code: 1, stderr: expect.stringContaining('services "nosuch" not found') });
+  });
+
   it('rejects invalid input with file, line and field, and leaves the state unchanged', () => {
     const stateFile = join(dir, 'state', 'state.json');
     const before = readFileSync(stateFile);
@@ -91,6 +113,7 @@ describe('kubewire CLI', () => {
   it('deletes what apply created', () => {
     const r = kw('delete', '-f', join(EXAMPLES, 'nginx.yaml'));
     expect(r.stdout).toMatch(/deployment\.apps "nginx" deleted/);
+    expect(kw('delete', '-f', join(EXAMPLES, 'busybox.yaml')).stdout).toMatch(/pod "busybox" deleted/);
     const left = kw('get', 'pods');
     expect(left.stdout).toBe('');
     expect(left.stderr).toContain('No resources found in default namespace.');

@@ -6,10 +6,11 @@ import { register as inspect } from './inspect.ts';
 import { register as demo } from './demo.ts';
 import { register as vpcCni } from './vpc-cni.ts';
 import { register as kubeProxy } from './kube-proxy.ts';
+import { register as trace } from './trace.ts';
 import { register as lab } from './lab.ts';
 import { register as netpol } from './netpol.ts';
 
 export function registerCommands(program: Command): void {
   program.option('--state <dir>', 'state directory (default: $KUBEWIRE_STATE or ./.kubewire)');
-  for (const r of [demo, cluster, objects, inspect, vpcCni, kubeProxy, netpol, lab]) r(program);
+  for (const r of [demo, cluster, objects, inspect, trace, vpcCni, kubeProxy, netpol, lab]) r(program);
 }
