@@ -9,7 +9,10 @@ import { join, resolve } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { rootCheck } from './lab.node.ts';
 import { RELAY_MARKER_PREFIX } from './relay.ts';
-import { LAB_NS_RE } from './plan.ts';
+import { labNsRe } from './plan.ts';
+
+// This file's labs use their own prefix, so `lab down --all` here touches only them.
+const PREFIX = 'kwk';
 
 const root = rootCheck();
 const BIN = resolve(import.meta.dirname, '../../bin/kubewire');
@@ -18,7 +21,7 @@ function labNamespaces(): string[] {
   return spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
     .stdout.split('\n')
     .map((l) => l.split(' ')[0])
-    .filter((n) => LAB_NS_RE.test(n));
+    .filter((n) => labNsRe(PREFIX).test(n));
 }
 
 function relayPids(): number[] {
@@ -26,7 +29,7 @@ function relayPids(): number[] {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(RELAY_MARKER_PREFIX))) out.push(Number(d));
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(`${RELAY_MARKER_PREFIX}${PREFIX}-`))) out.push(Number(d));
     } catch {
       /* gone */
     }
@@ -40,7 +43,7 @@ describe.skipIf(!root.ok)(`lab up interrupted (${root.reason || 'root'})`, () =>
   const dir = mkdtempSync(join(tmpdir(), 'kw-labkill-'));
   const stateDir = join(dir, 'state');
   const runDir = join(dir, 'run');
-  const env = { ...process.env, KUBEWIRE_LAB_DIR: runDir };
+  const env = { ...process.env, KUBEWIRE_LAB_DIR: runDir, KUBEWIRE_LAB_PREFIX: PREFIX };
   const kw = (...args: string[]) => spawnSync(BIN, ['--state', stateDir, ...args], { encoding: 'utf8', env, timeout: 120_000 });
   let before = '';
 

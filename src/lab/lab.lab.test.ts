@@ -12,9 +12,12 @@ import { formatLabDiff, labDiff } from './diff.node.ts';
 import { labTestCluster } from './testing.ts';
 import { ROOT_NS } from '../node-state/types.ts';
 import { RELAY_MARKER_PREFIX } from './relay.ts';
+import { labNsRe } from './plan.ts';
 import type { ClusterState } from '../control-plane/types.ts';
 
 const root = rootCheck();
+// This file's labs use their own prefix.
+const PREFIX = 'kwl';
 
 function netnsList(): string[] {
   return spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
@@ -23,13 +26,14 @@ function netnsList(): string[] {
     .filter(Boolean);
 }
 
-function relayPids(id?: string): number[] {
+/** Relays whose marker starts with `<prefix>-<id>` (or just the prefix). */
+function relayPids(id: string): number[] {
   const out: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      if (argv.some((a) => a.startsWith(id ? `${RELAY_MARKER_PREFIX}${id}:` : RELAY_MARKER_PREFIX))) out.push(Number(d));
+      if (argv.some((a) => a.startsWith(`${RELAY_MARKER_PREFIX}${id}`))) out.push(Number(d));
     } catch {
       /* gone */
     }
@@ -50,7 +54,7 @@ describe.skipIf(!root.ok)(`live lab on the default cluster (${root.reason || 'ro
 
   beforeAll(async () => {
     state = labTestCluster();
-    lab = await labUp(state, { runDir });
+    lab = await labUp(state, { runDir, prefix: PREFIX });
   }, 120_000);
   afterAll(() => {
     labDown({ runDir });
@@ -58,12 +62,12 @@ describe.skipIf(!root.ok)(`live lab on the default cluster (${root.reason || 'ro
   });
 
   it('creates one namespace per node and pod namespace plus the fabric, all kw-<id>-*', () => {
-    const mine = netnsList().filter((n) => n.startsWith(`kw-${lab.id}-`));
+    const mine = netnsList().filter((n) => n.startsWith(`${PREFIX}-${lab.id}-`));
     const want = [lab.record.fabricNs, ...lab.record.nodes.flatMap((n) => Object.values(n.ns))];
     expect(mine.sort()).toEqual(want.sort());
     expect(want).toHaveLength(1 + 3 + 5);
     expect(currentLab(runDir)?.complete).toBe(true);
-    expect(relayPids(lab.id)).toHaveLength(3);
+    expect(relayPids(`${PREFIX}-${lab.id}:`)).toHaveLength(3);
   });
 
   it('touches nothing in the root namespace', () => {
@@ -71,7 +75,7 @@ describe.skipIf(!root.ok)(`live lab on the default cluster (${root.reason || 'ro
   });
 
   it('refuses a second lab on the same lock', async () => {
-    await expect(labUp(state, { runDir, handleSignals: false })).rejects.toThrow(/a lab is already up/);
+    await expect(labUp(state, { runDir, prefix: PREFIX, handleSignals: false })).rejects.toThrow(/a lab is already up/);
     expect(currentLab(runDir)?.id).toBe(lab.id);
   });
 
@@ -110,8 +114,8 @@ describe.skipIf(!root.ok)(`live lab on the default cluster (${root.reason || 'ro
     const r = labDown({ runDir });
     expect(r.labs).toEqual([lab.id]);
     expect(r.namespaces).toHaveLength(9);
-    expect(netnsList().filter((n) => n.startsWith(`kw-${lab.id}-`))).toEqual([]);
-    expect(relayPids(lab.id)).toEqual([]);
+    expect(netnsList().filter((n) => n.startsWith(`${PREFIX}-${lab.id}-`))).toEqual([]);
+    expect(relayPids(`${PREFIX}-${lab.id}:`)).toEqual([]);
     expect(existsSync(join(runDir, 'lab.lock'))).toBe(false);
     expect(readdirSync(runDir)).toEqual([]);
     expect(labDown({ runDir })).toEqual({ labs: [], namespaces: [] });
@@ -122,14 +126,15 @@ describe.skipIf(!root.ok)(`live lab on the default cluster (${root.reason || 'ro
     await expect(
       labUp(state, {
         runDir,
+        prefix: PREFIX,
         handleSignals: false,
         onStep: (w) => {
           if (w.startsWith('netfilter')) throw new Error('injected failure');
         },
       }),
     ).rejects.toThrow('injected failure');
-    expect(netnsList().filter((n) => /^kw-[0-9a-f]{4}-/.test(n))).toEqual([]);
-    expect(relayPids()).toEqual([]);
+    expect(netnsList().filter((n) => labNsRe(PREFIX).test(n))).toEqual([]);
+    expect(relayPids(PREFIX)).toEqual([]);
     expect(readdirSync(runDir)).toEqual([]);
   }, 60_000);
 });

@@ -16,14 +16,21 @@ import type { ClusterState } from '../control-plane/types.ts';
 import { hostToBatch, type BatchStep } from '../node-state/ip-batch.ts';
 import { iptablesSave } from '../netfilter/save.ts';
 import type { Host } from '../node-state/types.ts';
-import { LAB_NS_RE, planLab, type LabPlan, type NodeNames } from './plan.ts';
+import { LAB_PREFIX, labNsRe, planLab, validPrefix, type LabPlan, type NodeNames } from './plan.ts';
 import { RELAY_MARKER_PREFIX, RELAY_PY } from './relay.ts';
 import { NFACCT_PY, nfacctNames } from './nfacct.ts';
 
 export const DEFAULT_RUN_DIR = '/run/kubewire';
 
+/** The namespace prefix: $KUBEWIRE_LAB_PREFIX or `kw`. */
+export function defaultPrefix(): string {
+  return process.env.KUBEWIRE_LAB_PREFIX || LAB_PREFIX;
+}
+
 export interface LabRecord {
   id: string;
+  /** Namespace name prefix (`kw`): names are `<prefix>-<id>-...`. */
+  prefix: string;
   /** Process that brought the lab up. */
   pid: number;
   startedAt: string;
@@ -52,6 +59,8 @@ export interface LabOptions {
   ttlSeconds?: number;
   /** Lab id (4 hex digits; default random). */
   id?: string;
+  /** Namespace prefix, 2-4 letters (default `kw`, or $KUBEWIRE_LAB_PREFIX). */
+  prefix?: string;
   /** Install SIGINT/SIGTERM handlers that tear the half-built lab down (default true). */
   handleSignals?: boolean;
   /** Test hook: called after each step with a short description. */
@@ -166,7 +175,7 @@ export function nsExec(real: string, argv: string[], opts: { timeoutMs?: number;
 }
 
 async function startRelay(lab: Lab, node: NodeNames, pairs: Array<[string, string]>, ttl: number): Promise<void> {
-  const marker = `${RELAY_MARKER_PREFIX}${lab.id}:n${node.index}`;
+  const marker = `${RELAY_MARKER_PREFIX}${lab.record.prefix}-${lab.id}:n${node.index}`;
   // The relay's stdout and stderr go to a log file; "ready" in it says the taps are held.
   // (No pipe: the lab outlives the process that brought it up.)
   const logPath = join(lab.runDir, `lab-${lab.id}-relay-n${node.index}.log`);
@@ -235,8 +244,10 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
   const step = opts.onStep ?? (() => {});
   const id = opts.id ?? randomBytes(2).toString('hex');
   if (!/^[0-9a-f]{4}$/.test(id)) throw new KubewireError(`lab id must be 4 hex digits, not "${id}"`);
-  const plan = planLab(state, id);
-  const record: LabRecord = { id, pid: process.pid, startedAt: new Date().toISOString(), complete: false, namespaces: [], relays: [], fabricNs: plan.fabricNs, nodes: plan.nodes, stateHash: stateHash(state) };
+  const prefix = opts.prefix ?? defaultPrefix();
+  if (!validPrefix(prefix)) throw new KubewireError(`lab prefix must be 2-4 lower-case letters, not "${prefix}"`);
+  const plan = planLab(state, id, prefix);
+  const record: LabRecord = { id, prefix, pid: process.pid, startedAt: new Date().toISOString(), complete: false, namespaces: [], relays: [], fabricNs: plan.fabricNs, nodes: plan.nodes, stateHash: stateHash(state) };
   const lab: Lab = { id, record, plan, runDir };
   let locked = false;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -413,9 +424,10 @@ export interface DownResult {
 
 /**
  * Removes the lab of `runDir` (idempotent). With `all`, also every recorded lab in `runDir` and
- * every namespace named like a lab's (`kw-XXXX-...`), with the processes inside them.
+ * every namespace named like a lab's (`kw-XXXX-...`, or the given prefix), with the processes
+ * inside them.
  */
-export function labDown(opts: { all?: boolean; runDir?: string } = {}): DownResult {
+export function labDown(opts: { all?: boolean; runDir?: string; prefix?: string } = {}): DownResult {
   requireRoot();
   const runDir = opts.runDir ?? DEFAULT_RUN_DIR;
   const res: DownResult = { labs: [], namespaces: [] };
@@ -441,7 +453,7 @@ export function labDown(opts: { all?: boolean; runDir?: string } = {}): DownResu
     const left = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
       .stdout.split('\n')
       .map((l) => l.split(' ')[0])
-      .filter((n) => LAB_NS_RE.test(n));
+      .filter((n) => labNsRe(opts.prefix ?? defaultPrefix()).test(n));
     res.namespaces.push(...removeNamespaces(left));
   }
   const lock = currentLab(runDir);
@@ -450,12 +462,12 @@ export function labDown(opts: { all?: boolean; runDir?: string } = {}): DownResu
 }
 
 /** Namespaces of the lab that currently exist (for checks and `lab status`). */
-export function labNamespaces(all = false, runDir = DEFAULT_RUN_DIR): string[] {
+export function labNamespaces(all = false, runDir = DEFAULT_RUN_DIR, prefix = defaultPrefix()): string[] {
   const names = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
     .stdout.split('\n')
     .map((l) => l.split(' ')[0])
     .filter(Boolean);
-  if (all) return names.filter((n) => LAB_NS_RE.test(n));
+  if (all) return names.filter((n) => labNsRe(prefix).test(n));
   const r = currentLab(runDir);
   return r ? names.filter((n) => r.namespaces.includes(n)) : [];
 }

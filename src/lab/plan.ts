@@ -14,6 +14,16 @@ export const LAB_PREFIX = 'kw';
 /** Matches every namespace a lab creates (and nothing the test helpers' `kwt-` namespaces use). */
 export const LAB_NS_RE = /^kw-[0-9a-f]{4}-/;
 
+/** The same for labs made with another prefix (tests use their own, so `down --all` stays theirs). */
+export function labNsRe(prefix = LAB_PREFIX): RegExp {
+  return new RegExp(`^${prefix}-[0-9a-f]{4}-`);
+}
+
+/** A lab prefix: 2-4 lower-case letters. */
+export function validPrefix(p: string): boolean {
+  return /^[a-z]{2,4}$/.test(p);
+}
+
 export interface NodeNames {
   /** Node name (EKS). */
   node: string;
@@ -46,8 +56,8 @@ export interface LabPlan {
   fabricSysctls: string[];
 }
 
-export function nsPrefix(id: string): string {
-  return `${LAB_PREFIX}-${id}-`;
+export function nsPrefix(id: string, prefix = LAB_PREFIX): string {
+  return `${prefix}-${id}-`;
 }
 
 function ipToInt(ip: string): number {
@@ -78,8 +88,8 @@ export function eniOwned(e: Eni): string[] {
   return [`${e.primaryIp}/32`, ...e.secondaryIps.map((ip) => `${ip}/32`), ...e.prefixes];
 }
 
-export function planLab(state: ClusterState, id: string): LabPlan {
-  const pre = nsPrefix(id);
+export function planLab(state: ClusterState, id: string, prefix = LAB_PREFIX): LabPlan {
+  const pre = nsPrefix(id, prefix);
   const nodes: NodeNames[] = [];
   const enis: EniLink[] = [];
   state.nodes.forEach((n, i) => {

@@ -5,7 +5,7 @@
 // and copies Ethernet frames both ways. It exits by itself after `ttl` seconds (a forgotten lab
 // goes quiet) and on SIGTERM.
 //
-// argv: MARKER FABRIC_NETNS_PATH TTL_SECONDS nodeDev:fabricDev ...
+// argv: MARKER (kubewire-relay:<prefix>-<id>:n<i>) FABRIC_NETNS_PATH TTL_SECONDS nodeDev:fabricDev ...
 
 export const RELAY_MARKER_PREFIX = 'kubewire-relay:';
 

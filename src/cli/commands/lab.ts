@@ -6,6 +6,7 @@ import { findNode, findPodNetns } from '../../k8s/lookup.ts';
 import { ROOT_NS } from '../../node-state/types.ts';
 import { currentLab, DEFAULT_RUN_DIR, labDown, labNamespaces, labUp, rootCheck, stateHash, type LabRecord } from '../../lab/lab.node.ts';
 import { formatLabDiff, labDiff } from '../../lab/diff.node.ts';
+import { viewArgv } from '../../lab/view.ts';
 import { openSession } from '../session.ts';
 import { parseIntOpt } from './_common.ts';
 
@@ -52,8 +53,12 @@ export function boundedArgv(argv: string[]): string[] {
   return argv;
 }
 
-function runIn(real: string, argv: string[], timeoutSec: number): void {
-  const r = spawnSync('ip', ['netns', 'exec', real, ...argv], { stdio: 'inherit', timeout: timeoutSec * 1000, killSignal: 'SIGKILL' });
+/**
+ * Runs argv in a lab namespace, seeing /run/netns as on EKS: on a node, its pods' namespaces under
+ * their cni-... names; in a pod, none (see src/lab/view.ts).
+ */
+function runIn(real: string, argv: string[], timeoutSec: number, view: Record<string, string>): void {
+  const r = spawnSync('ip', ['netns', 'exec', real, ...viewArgv(view, argv)], { stdio: 'inherit', timeout: timeoutSec * 1000, killSignal: 'SIGKILL' });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
     process.stderr.write(`kubewire: ${argv[0]} stopped after ${timeoutSec}s\n`);
     process.exitCode = 124;
@@ -143,7 +148,8 @@ export function register(program: Command): void {
       if (!nn) throw new KubewireError(`node ${n.name} was not in the cluster when lab ${rec.id} came up`);
       const prog = command[0]?.split('/').pop() ?? '';
       if (!NODE_TOOLS.includes(prog) && !BUSYBOX_APPLETS.includes(prog)) throw new KubewireError(`lab ssh runs ${[...NODE_TOOLS, ...BUSYBOX_APPLETS].join(', ')}; not "${command[0] ?? ''}"`);
-      runIn(nn.ns[ROOT_NS], boundedArgv([prog, ...command.slice(1)]), opts.timeout);
+      const pods = Object.fromEntries(Object.entries(nn.ns).filter(([m]) => m !== ROOT_NS));
+      runIn(nn.ns[ROOT_NS], boundedArgv([prog, ...command.slice(1)]), opts.timeout, pods);
     });
 
   lab
@@ -163,6 +169,8 @@ export function register(program: Command): void {
       if (!real) throw new KubewireError(`pod ${opts.namespace}/${pod} was not in the cluster when lab ${rec.id} came up`);
       const prog = command[0]?.split('/').pop() ?? '';
       if (!NODE_TOOLS.includes(prog) && !BUSYBOX_APPLETS.includes(prog)) throw new KubewireError(`lab exec runs ${[...BUSYBOX_APPLETS, ...NODE_TOOLS].join(', ')}; not "${command[0] ?? ''}"`);
-      runIn(real, boundedArgv([prog, ...command.slice(1)]), opts.timeout);
+      // A hostNetwork pod sees the node's view; a container has no /run/netns names at all.
+      const view = where.netns === ROOT_NS ? Object.fromEntries(Object.entries(rec.nodes.find((x) => x.node === where.node)!.ns).filter(([m]) => m !== ROOT_NS)) : {};
+      runIn(real, boundedArgv([prog, ...command.slice(1)]), opts.timeout, view);
     });
 }
