@@ -36,9 +36,19 @@ spec:
     - port: serve-80-tcp
 `;
 
+const service = `
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: x}
+spec:
+  selector: {pod: a}
+  ports:
+  - {port: 8080, targetPort: serve-80-tcp}
+`;
+
 function cluster() {
   const stored = newCluster(undefined, '<embedded default>', 1);
-  const text = [ns('x'), ns('y'), pod('x', 'a'), pod('x', 'b'), pod('y', 'a'), pod('y', 'b'), policy].join('---\n');
+  const text = [ns('x'), ns('y'), pod('x', 'a'), pod('x', 'b'), pod('y', 'a'), pod('y', 'b'), policy, service].join('---\n');
   return runOperation(stored.state, { op: 'apply', source: 'model.yaml', objects: parseObjects(text, 'model.yaml').objects }).state;
 }
 
@@ -113,6 +123,18 @@ describe('kubewire netpol explain', () => {
     expect(ext.stdout).toContain('203.0.113.9 -> x/a');
     expect(ext.stdout).toContain('egress of 203.0.113.9: allowed (203.0.113.9 is not a pod)');
     expect(ext.stdout).toContain('DENIED');
+  });
+
+  it('a Service is judged per backend after DNAT: service port 8080 → the named target port 80', () => {
+    const r = netpolExplainCommand(state, 'y/b', 'svc/web', { port: 8080, protocol: 'TCP', namespace: 'x' });
+    expect(r.stdout).toMatch(/^service x\/web 8080\/TCP: 1 ready backend; policies judge each after DNAT\n/);
+    expect(r.stdout).toMatch(/-> x\/a \(\S+\) TCP\/80: ALLOWED\n/);
+    expect(r.stdout).toContain('allowed by x/allow-ns-y-pod-b: spec.ingress[0] (from[0], ports[0])');
+    const clusterIP = (state.objects['Service/x/web'] as unknown as { spec: { clusterIP: string } }).spec.clusterIP;
+    const j = JSON.parse(netpolExplainCommand(state, 'y/a', clusterIP, { port: 8080, protocol: 'TCP', namespace: 'default', output: 'json' }).stdout);
+    expect(j).toMatchObject({ service: 'x/web', servicePort: 8080, backends: [{ dst: { kind: 'pod', namespace: 'x', name: 'a' }, port: 80, allowed: false }] });
+    expect(() => netpolExplainCommand(state, 'y/b', 'svc/web', { port: 80, protocol: 'TCP', namespace: 'x' })).toThrow('service x/web has no port 80/TCP (ports: 8080/TCP)');
+    expect(() => netpolExplainCommand(state, 'y/b', 'svc/nope', { port: 80, protocol: 'TCP', namespace: 'x' })).toThrow('services "nope" not found in namespace "x"');
   });
 
   it('an unknown pod is an error', () => {
