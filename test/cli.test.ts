@@ -144,5 +144,7 @@ describe('kubewire demo', () => {
     expect(r.stdout.match(/^nginx-\S+\s+1\/1\s+Running/gm)).toHaveLength(3);
     expect(r.stdout).toMatch(/^nginx\s+ClusterIP\s+10\.100\.\d+\.\d+\s+<none>\s+8080\/TCP/m);
     expect(r.stdout).toMatch(/^\d+: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001/m);
+    expect(r.stdout).toMatch(/DNAT 10\.100\.\d+\.\d+:8080 → 192\.168\.\d+\.\d+:80/);
+    expect(r.stdout).toMatch(/=> DELIVERED at ip-[\d-]+\.us-west-2\.compute\.internal cni-[0-9a-f-]+ eth0: delivered to tcp\/80/);
   });
 });

@@ -2,7 +2,8 @@
 // It grows as issues land: initial state → nginx x3 → Service on 8080 → each node's kernel state.
 import type { Command } from 'commander';
 import type { ClusterState } from '../../control-plane/types.ts';
-import { generateDeployment, generateService } from '../../k8s/generators.ts';
+import { generateDeployment, generatePod, generateService } from '../../k8s/generators.ts';
+import { tracePacket, renderTraceText } from '../../engine/index.ts';
 import { admitObject } from '../../inputs/k8s-objects.ts';
 import { renderGet } from '../../render/kubectl/index.ts';
 import { runShellCommand } from '../../render/shell.ts';
@@ -21,7 +22,7 @@ function show(cmdline: string, out: { stdout: string; stderr: string }): void {
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('build the default EKS cluster, deploy nginx x3, expose it on 8080, and show pods, Service and node state')
+    .description('build the default EKS cluster, deploy nginx x3, expose it on 8080, show pods, Service and node state, and trace busybox → the Service hop by hop')
     .option('--seed <n>', 'seed for names, IPs and scheduling ties', parseIntOpt('--seed', 0, 2 ** 31 - 1), DEFAULT_SEED)
     .action((opts: { seed: number }) => {
       const stored = newCluster(undefined, '<embedded default>', opts.seed);
@@ -52,6 +53,16 @@ export function register(program: Command): void {
       for (const c of [['ip', 'addr'], ['ip', 'route'], ['ip', 'rule']]) {
         show(`ssh ${nodeName} -- ${c.join(' ')}`, runShellCommand(st.hosts[nodeName], 'root', c, date));
       }
+      section('busybox → nginx Service: the packet, hop by hop (one seeded run; `kubewire trace` lists every endpoint branch)');
+      const busybox = generatePod({ name: 'busybox', image: 'busybox', namespace: 'default', args: ['sleep', '3600'] });
+      st = runOperation(st, { op: 'apply', source: 'demo', objects: [admitObject(busybox)] }).state;
+      process.stdout.write('$ kubectl run busybox --image=busybox -- sleep 3600\npod/busybox created\n');
+      const ip = (st.objects['Service/default/nginx'] as { spec?: { clusterIP?: string } }).spec?.clusterIP ?? '';
+      process.stdout.write('$ kubewire trace pod/busybox svc/nginx:8080 --seed 1\n');
+      process.stdout.write(
+        renderTraceText(tracePacket(st, { from: { pod: 'busybox', namespace: 'default' }, dst: ip, dport: 8080, protocol: 'TCP' }, { seed: opts.seed, enumerate: false })),
+      );
+
       process.stdout.write('\nNext: `bin/kubewire --help`; this demo kept nothing — `bin/kubewire apply -f examples/` builds a persistent cluster in .kubewire/.\n');
     });
 }
