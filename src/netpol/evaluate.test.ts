@@ -528,6 +528,13 @@ describe('hostNetwork pods, namespaces, loopback, validation', () => {
     );
   });
 
+  it('a port outside 1-65535 or another protocol is an error', () => {
+    const i = modelInputs([]);
+    const conn = { src: { kind: 'pod' as const, namespace: 'x', name: 'a' }, dst: { kind: 'pod' as const, namespace: 'x', name: 'b' } };
+    expect(() => evaluate(i.policies, i.namespaces, i.pods, { ...conn, port: 0, protocol: 'TCP' })).toThrow('invalid port 0 (must be 1-65535)');
+    expect(() => evaluate(i.policies, i.namespaces, i.pods, { ...conn, port: 80, protocol: 'ICMP' as 'TCP' })).toThrow('unsupported protocol "ICMP"');
+  });
+
   it('an unknown pod is an error', () => {
     const i = modelInputs([]);
     expect(() => evaluate(i.policies, i.namespaces, i.pods, { src: { kind: 'pod', namespace: 'x', name: 'nope' }, dst: { kind: 'pod', namespace: 'x', name: 'a' }, port: 80, protocol: 'TCP' })).toThrow(

@@ -314,6 +314,8 @@ function judge(c: Compiled, dir: 'ingress' | 'egress', self: End, other: End, co
 
 /** The verdict of one connection on prepared inputs. */
 export function evaluateCompiled(c: Compiled, conn: Connection): Verdict {
+  if (!Number.isInteger(conn.port) || conn.port < 1 || conn.port > 65535) throw new KubewireError(`invalid port ${conn.port} (must be 1-65535)`);
+  if (conn.protocol !== 'TCP' && conn.protocol !== 'UDP' && conn.protocol !== 'SCTP') throw new KubewireError(`unsupported protocol "${String(conn.protocol)}" (must be TCP, UDP or SCTP)`);
   const src = resolve(c, conn.src);
   const dst = resolve(c, conn.dst);
   const egress = judge(c, 'egress', src, dst, conn, dst);
