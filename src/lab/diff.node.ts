@@ -7,6 +7,8 @@ import { runIpCommand } from '../render/iproute2/index.ts';
 import { iptablesSave } from '../netfilter/save.ts';
 import { KubewireError } from '../errors.ts';
 import { nsExec, type LabRecord } from './lab.node.ts';
+import { viewArgv } from './view.ts';
+import { ROOT_NS } from '../node-state/types.ts';
 
 /** What the diff compares in every namespace. */
 export const DIFF_COMMANDS: string[][] = [
@@ -82,18 +84,18 @@ export function lineDiff(a: string, b: string): string[] {
   return out;
 }
 
-function modelOutput(state: ClusterState, node: string, ns: string, argv: string[], names: Record<string, string>): string {
+function modelOutput(state: ClusterState, node: string, ns: string, argv: string[], names: Record<string, string> | undefined): string {
   const host = state.hosts[node];
   if (argv[0] === 'iptables-save' || argv[0] === 'ip6tables-save') {
     const n = host.namespaces[ns];
     return iptablesSave(argv[0] === 'iptables-save' ? n.netfilter : n.netfilter6, { family: argv[0] === 'iptables-save' ? 4 : 6 });
   }
-  const r = runIpCommand(host, ns, argv, { netnsName: (m) => names[m] });
+  const r = runIpCommand(host, ns, argv, names ? { netnsName: (m) => names[m] } : {});
   return r.stdout + r.stderr;
 }
 
-function kernelOutput(real: string, argv: string[]): string {
-  const r = nsExec(real, argv);
+function kernelOutput(real: string, argv: string[], view?: Record<string, string>): string {
+  const r = nsExec(real, view ? viewArgv(view, argv) : argv);
   const out = r.stdout + (r.exitCode === 0 ? '' : r.stderr);
   return argv[0].endsWith('save') ? stripSaveHeaders(out) : out;
 }
@@ -101,9 +103,11 @@ function kernelOutput(real: string, argv: string[]): string {
 /**
  * Compares every namespace of the lab `rec` (built from `state`) with kubewire's renderers.
  * `commands` defaults to DIFF_COMMANDS; `normalize` (default true) blanks what the kernel changes
- * by itself (see normalizeVolatile).
+ * by itself (see normalizeVolatile). `eksNames`: instead of mapping the lab's namespace names,
+ * run the kernel's tools with /run/netns as on EKS (src/lab/view.ts) and compare with kubewire's
+ * default output (what `kubewire ssh`/`exec` print); slower (one more process per command).
  */
-export function labDiff(state: ClusterState, rec: LabRecord, opts: { commands?: string[][]; normalize?: boolean } = {}): LabDiffResult {
+export function labDiff(state: ClusterState, rec: LabRecord, opts: { commands?: string[][]; normalize?: boolean; eksNames?: boolean } = {}): LabDiffResult {
   const commands = opts.commands ?? DIFF_COMMANDS;
   const norm = (c: string, t: string) => (opts.normalize === false ? t : normalizeVolatile(c, t));
   const res: LabDiffResult = { compared: 0, diffs: [] };
@@ -113,8 +117,9 @@ export function labDiff(state: ClusterState, rec: LabRecord, opts: { commands?: 
     for (const [m, real] of Object.entries(nn.ns)) {
       if (!host.namespaces[m]) throw new KubewireError(`namespace ${m} of lab ${rec.id} is no longer in the cluster; bring the lab down and up again`);
       for (const argv of commands) {
-        const kernel = norm(argv.join(' '), kernelOutput(real, argv));
-        const mine = norm(argv.join(' '), modelOutput(state, nn.node, m, argv, nn.ns));
+        const view = !opts.eksNames ? undefined : m === ROOT_NS ? Object.fromEntries(Object.entries(nn.ns).filter(([x]) => x !== ROOT_NS)) : {};
+        const kernel = norm(argv.join(' '), kernelOutput(real, argv, view));
+        const mine = norm(argv.join(' '), modelOutput(state, nn.node, m, argv, opts.eksNames ? undefined : nn.ns));
         res.compared++;
         if (kernel !== mine) res.diffs.push({ node: nn.node, ns: m, real, command: argv.join(' '), lines: lineDiff(kernel, mine), kernel, kubewire: mine });
       }

@@ -85,6 +85,11 @@ describe.skipIf(!root.ok)(`live lab on the default cluster (${root.reason || 'ro
     expect(formatLabDiff(r)).toBe('80 outputs compared, 0 differ\n');
   });
 
+  it('with namespace names as on EKS (cni-* named, node root unnamed), the kernel prints what kubewire ssh/exec print', () => {
+    const r = labDiff(state, lab.record, { eksNames: true, commands: [['ip', 'link'], ['ip', 'addr']] });
+    expect(formatLabDiff(r)).toBe('16 outputs compared, 0 differ\n');
+  });
+
   it('pods reach pods on other nodes and nodes through the VPC fabric', () => {
     const [n0, n1, n2] = lab.record.nodes;
     const from = Object.keys(n0.ns).find((m) => m !== ROOT_NS)!;

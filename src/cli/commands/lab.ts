@@ -122,12 +122,13 @@ export function register(program: Command): void {
     .command('diff')
     .description("compare the kernel's ip addr/route/rule/neigh/link, bridge fdb and iptables-save with kubewire's output, namespace by namespace")
     .option('--raw', 'do not blank lifetimes and chain counters')
-    .action((opts: { raw?: boolean }, cmd: Command) => {
+    .option('--eks-names', 'run the tools with namespace names as on EKS (cni-* named, node root unnamed) and compare with kubewire ssh/exec output')
+    .action((opts: { raw?: boolean; eksNames?: boolean }, cmd: Command) => {
       needRoot();
       const rec = needLab(runDirOf(cmd));
       const s = openSession(cmd);
       staleWarning(rec, s.stored.state);
-      const r = labDiff(s.stored.state, rec, { normalize: !opts.raw });
+      const r = labDiff(s.stored.state, rec, { normalize: !opts.raw, eksNames: opts.eksNames });
       process.stdout.write(formatLabDiff(r));
       if (r.diffs.length) process.exitCode = 1;
     });
