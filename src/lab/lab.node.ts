@@ -19,6 +19,7 @@ import type { Host } from '../node-state/types.ts';
 import { LAB_PREFIX, labNsRe, planLab, validPrefix, type LabPlan, type NodeNames } from './plan.ts';
 import { RELAY_MARKER_PREFIX, RELAY_PY } from './relay.ts';
 import { NFACCT_PY, nfacctNames } from './nfacct.ts';
+import { clusterIpsets, ipsetRestoreText, type IpsetSource } from './ipsets.ts';
 
 export const DEFAULT_RUN_DIR = '/run/kubewire';
 
@@ -63,6 +64,8 @@ export interface LabOptions {
   prefix?: string;
   /** Install SIGINT/SIGTERM handlers that tear the half-built lab down (default true). */
   handleSignals?: boolean;
+  /** ipsets per node namespace, created before its iptables rules (default: clusterIpsets). */
+  ipsets?: IpsetSource;
   /** Test hook: called after each step with a short description. */
   onStep?: (what: string) => void;
 }
@@ -309,6 +312,8 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
         const real = nn.ns[m];
         const v4 = ns.netfilter.tables.length ? iptablesSave(ns.netfilter, { family: 4 }) : '';
         const v6 = ns.netfilter6.tables.length ? iptablesSave(ns.netfilter6, { family: 6 }) : '';
+        const sets = ipsetRestoreText((opts.ipsets ?? clusterIpsets(state))(nn.node, m) ?? {});
+        if (sets) run(['ip', 'netns', 'exec', real, 'ipset', 'restore'], sets, `ipset restore in ${real}`);
         const acct = nfacctNames(v4 + v6);
         if (acct.length) run(['ip', 'netns', 'exec', real, 'python3', '-c', NFACCT_PY, ...acct], undefined, `nfacct objects in ${real}`);
         if (v4) run(['ip', 'netns', 'exec', real, 'iptables-restore'], v4, `iptables-restore in ${real}`);

@@ -72,3 +72,13 @@ describe('lab helpers', () => {
     expect(boundedArgv(['ip', 'route'])).toEqual(['ip', 'route']);
   });
 });
+
+describe('ipsets for the lab', () => {
+  it('renders ipset restore input', async () => {
+    const { ipsetRestoreText } = await import('./ipsets.ts');
+    expect(ipsetRestoreText({ a: { type: 'hash:net', members: ['10.0.0.0/8'] }, b: { type: 'hash:ip', members: [] } })).toBe(
+      'create a hash:net family inet\nadd a 10.0.0.0/8\ncreate b hash:ip family inet\n',
+    );
+    expect(ipsetRestoreText({})).toBe('');
+  });
+});
