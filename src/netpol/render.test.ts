@@ -1,6 +1,6 @@
 // The text renderers on the e2e model: the truth table's exact layout and the explanation's lines.
 import { describe, expect, it } from 'vitest';
-import { compile, evaluateCompiled, matrixOf, renderExplain, renderMatrix } from './index.ts';
+import { compile, evaluateCompiled, explain, matrixOf, renderExplain, renderMatrix } from './index.ts';
 import { modelInputs, np } from './testing.ts';
 
 const policy = np('x-a-allows-x-b', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'b' } } }] }], policyTypes: ['Ingress'] });
@@ -55,5 +55,21 @@ describe('renderExplain', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('explain (a matrix cell)', () => {
+  it('renders the verdict of one pair of the matrix', () => {
+    const m = matrixOf(modelInputs([policy]), { port: 80, protocol: 'TCP', namespaces: ['x', 'y'] });
+    expect(explain(m, 'y/a', 'x/a')).toBe(
+      [
+        'y/a (10.0.2.1) -> x/a (10.0.1.1) TCP/80: DENIED',
+        '  egress of y/a: allowed (no NetworkPolicy selects y/a for egress)',
+        '  ingress of x/a: denied (selected by x/x-a-allows-x-b; none of their rules allows it)',
+        '',
+      ].join('\n'),
+    );
+    expect(explain(m, 'x/a', 'x/a')).toContain('a pod cannot block access to itself');
+    expect(() => explain(m, 'z/a', 'x/a')).toThrow('pod "z/a" is not in the matrix');
   });
 });

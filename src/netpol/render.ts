@@ -1,5 +1,6 @@
 // Text renderers of the verdict records: a truth table (rows = source, columns = destination,
 // "." allowed, "X" denied, like cyclonus and the e2e suite print) and a per-pair explanation.
+import { KubewireError } from '../errors.ts';
 import type { CniType } from '../inputs/cluster-spec.ts';
 import type { Matrix, MatrixPod } from './matrix.ts';
 import type { AllowingRule, DirectionVerdict, PolicyRef, Verdict } from './types.ts';
@@ -104,4 +105,16 @@ export function renderExplain(src: ExplainEnd, dst: ExplainEnd, conn: { port: nu
   out += describeDirection('ingress', dn, v.ingress);
   if (opts.note) out += `note: ${opts.note}\n`;
   return out;
+}
+
+/** The explanation of one cell of a matrix, by pod ("namespace/name"): which policy and rule decided it. */
+export function explain(m: Matrix, src: string, dst: string, opts: { note?: string } = {}): string {
+  const at = (s: string) => {
+    const i = m.pods.findIndex((p) => podName(p) === s);
+    if (i < 0) throw new KubewireError(`pod "${s}" is not in the matrix (${m.pods.length} pods; give namespace/name)`);
+    return i;
+  };
+  const i = at(src);
+  const j = at(dst);
+  return renderExplain(m.pods[i]!, m.pods[j]!, { port: m.port, protocol: m.protocol }, m.cells[i]![j]!, opts);
 }
