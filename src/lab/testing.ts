@@ -1,14 +1,18 @@
 // The cluster the lab tests and the benchmark use: the default cluster (3 x m5.large, VPC CNI,
-// kube-proxy iptables, seed 1) with an nginx Deployment.
-import { defaultClusterSpec } from '../inputs/cluster-file.ts';
+// kube-proxy iptables, seed 1; or the same with Calico VXLAN) with an nginx Deployment.
+import { DEFAULT_CLUSTER_YAML, defaultClusterSpec, parseClusterFile } from '../inputs/cluster-file.ts';
 import { applyObjects, createCluster } from '../control-plane/cluster.ts';
 import { pluginsFor } from '../cni/index.ts';
 import { admitObject } from '../inputs/k8s-objects.ts';
 import { generateDeployment, generateService } from '../k8s/generators.ts';
 import type { ClusterState } from '../control-plane/types.ts';
 
-export function labTestCluster(replicas = 3, withService = true): ClusterState {
-  const spec = defaultClusterSpec();
+export function labTestCluster(replicas = 3, withService = true, cni: 'vpc-cni' | 'calico-vxlan' = 'vpc-cni'): ClusterState {
+  const spec =
+    cni === 'vpc-cni'
+      ? defaultClusterSpec()
+      : parseClusterFile(DEFAULT_CLUSTER_YAML.replace(/^# kubewire:$/m, 'kubewire:').replace(/^#   cni: calico-vxlan.*$/m, '  cni: calico-vxlan'), '<default, calico-vxlan>');
+  if (spec.cni.type !== cni) throw new Error(`could not switch the default cluster to ${cni}`);
   const plugins = pluginsFor(spec);
   const state = createCluster(spec, { seed: 1, ...plugins });
   const dep = generateDeployment({ name: 'nginx', image: ['nginx'], replicas, port: 80 });
