@@ -2,6 +2,8 @@
 // read, plus the skb metadata that travels with it inside one host (mark, in/out interface).
 // Plain data, so every trace step can carry a copy of the headers "after the step".
 
+import { parseIpv4, formatIpv4 } from '../node-state/addr.ts';
+
 export type L4Proto = 'TCP' | 'UDP' | 'ICMP' | 'SCTP';
 
 export const PROTO_NUM: Readonly<Record<L4Proto, number>> = { TCP: 6, UDP: 17, ICMP: 1, SCTP: 132 };
@@ -90,30 +92,16 @@ export function clonePacket(p: Packet): Packet {
   return { ...p };
 }
 
-/** IPv4 text → unsigned 32-bit number (undefined when not dotted-quad). */
-export function ip4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  let v = 0;
-  for (let i = 1; i <= 4; i++) {
-    const o = Number(m[i]);
-    if (o > 255) return undefined;
-    v = v * 256 + o;
-  }
-  return v;
-}
-
-export function ip4Text(v: number): string {
-  return [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
-}
+/** IPv4 text ↔ unsigned 32-bit number: the node-state helpers, under the engine's names. */
+export { parseIpv4 as ip4, formatIpv4 as ip4Text };
 
 /** Does `addr` lie in `prefix` ("10.0.0.0/8", "default", bare address = /32)? */
 export function inPrefix4(addr: string, prefix: string): boolean {
   if (prefix === 'default' || prefix === '0.0.0.0/0') return true;
   const [net, lenS] = prefix.split('/');
   const len = lenS === undefined ? 32 : Number(lenS);
-  const a = ip4(addr);
-  const n = ip4(net);
+  const a = parseIpv4(addr);
+  const n = parseIpv4(net);
   if (a === undefined || n === undefined) return false;
   if (len === 0) return true;
   const mask = len === 32 ? 0xffffffff : (~(0xffffffff >>> len)) >>> 0;
