@@ -10,8 +10,7 @@
 // "cali:" + the first 16 characters of base64url(h).
 
 import type { CalicoSettings } from '../../inputs/cluster-spec.ts';
-import type { NetfilterState, TableName } from '../../netfilter/types.ts';
-import { formatRule } from '../../netfilter/rule-text.ts';
+import type { NetfilterRule, NetfilterState, TableName } from '../../netfilter/types.ts';
 import { iptablesRestore } from '../../netfilter/restore.ts';
 import { sha256Utf8 } from '../../kube-proxy/sha256.ts';
 import { base64Url, sha224 } from './sha224.ts';
@@ -102,11 +101,16 @@ function renderBody(r: FelixRule): string {
   return parts.join(' ');
 }
 
+const hashCache = new Map<string, string[]>();
+
 /** Felix's rule-hash comments for a chain's rules (§10.7). */
 export function ruleHashes(chain: string, rules: FelixRule[]): string[] {
+  const key = `${chain}\n${rules.map(renderBody).join('\n')}`;
+  const hit = hashCache.get(key);
+  if (hit) return hit;
   const enc = new TextEncoder();
   let h = sha224(enc.encode(chain));
-  return rules.map((r) => {
+  const out = rules.map((r) => {
     const text = enc.encode(`-A ${chain} HASH ${renderBody(r)}`);
     const buf = new Uint8Array(h.length + text.length);
     buf.set(h);
@@ -114,6 +118,9 @@ export function ruleHashes(chain: string, rules: FelixRule[]): string[] {
     h = sha224(buf);
     return base64Url(h).slice(0, 16);
   });
+  if (hashCache.size > 20000) hashCache.clear();
+  hashCache.set(key, out);
+  return out;
 }
 
 /** The iptables-restore line Felix writes for rule i of chain (hash comment first). */
@@ -360,6 +367,16 @@ export function felixHooks(f: CalicoFeatures): Hook[] {
 
 const TABLE_ORDER: TableName[] = ['raw', 'mangle', 'nat', 'filter'];
 
+/** The 16-character hash of a rule's first `cali:` comment, if any. */
+function hashComment(r: NetfilterRule): string | undefined {
+  for (const m of r.matches) {
+    if (m.module !== 'comment') continue;
+    const v = m.options.find((o) => o.name === 'comment')?.values[0];
+    if (v?.startsWith('cali:')) return v.slice(5);
+  }
+  return undefined;
+}
+
 /**
  * Applies Felix's iptables to a namespace's netfilter state: every cali-* chain is (re)declared and
  * rewritten, chains of endpoints that are gone are deleted, and the hook rules are added to the
@@ -371,15 +388,24 @@ export function applyFelixIptables(state: NetfilterState, o: FelixIptablesInput)
   let out = state;
   for (const table of TABLE_ORDER) {
     const lines: string[] = [`*${table}`];
-    const mine = chains.filter((c) => c.table === table);
-    const names = new Set(mine.map((c) => c.name));
-    for (const c of mine) lines.push(`:${c.name} - [0:0]`);
+    const all = chains.filter((c) => c.table === table);
+    const names = new Set(all.map((c) => c.name));
     const existing = out.tables.find((t) => t.name === table)?.chains ?? [];
+    const byName = new Map(existing.map((c) => [c.name, c]));
+    // Felix rewrites only chains whose content changed; the hash comments identify the content.
+    const mine = all.filter((c) => {
+      const have = byName.get(c.name);
+      if (!have) return true;
+      const want = ruleHashes(c.name, c.rules);
+      if (have.rules.length !== want.length) return true;
+      return have.rules.some((r, i) => hashComment(r) !== want[i]);
+    });
+    for (const c of mine) lines.push(`:${c.name} - [0:0]`);
     // Stale endpoint/profile chains (their references are rewritten above, so they can go).
     const stale = existing.filter((c) => /^cali-(tw|fw|pri|pro)-/.test(c.name) && !names.has(c.name)).map((c) => c.name);
     for (const s of stale) lines.push(`:${s} - [0:0]`);
     for (const h of hooks.filter((x) => x.table === table)) {
-      const rules = existing.find((c) => c.name === h.chain)?.rules.map((r) => formatRule(h.chain, r)) ?? [];
+      const rules = (byName.get(h.chain)?.rules ?? []).map((r) => `"cali:${hashComment(r) ?? ''}"`);
       const hashes = ruleHashes(hookHashChain(h), h.rules);
       const want = h.rules.map((r, i) => `-A ${h.chain} -m comment --comment "cali:${hashes[i]}" ${renderBody(r)}`);
       const mark = (i: number) => `"cali:${hashes[i]}"`;
@@ -397,6 +423,7 @@ export function applyFelixIptables(state: NetfilterState, o: FelixIptablesInput)
     }
     for (const c of mine) lines.push(...restoreLines(c.name, c.rules));
     for (const s of stale) lines.push(`-X ${s}`);
+    if (lines.length === 1) continue;
     lines.push('COMMIT', '');
     out = iptablesRestore(out, lines.join('\n'), { noflush: true, file: 'calico-felix' });
   }

@@ -204,6 +204,29 @@ describe('Calico VXLAN cluster from examples/cluster-calico.yaml (v3.32.1)', () 
   });
 });
 
+describe('a node that fills its first block', () => {
+  it('claims the next block of its walk; peers route both blocks, the node blackholes both (§4.7, §7.1)', () => {
+    const text = readFileSync(EXAMPLE, 'utf8').replace('desiredCapacity: 3', 'desiredCapacity: 2');
+    const spec = parseClusterFile(text, 'examples/cluster-calico.yaml');
+    const plugins = pluginsFor(spec);
+    const state = createCluster(spec, { seed: 1, ...plugins });
+    applyObjects(state, [admitObject(generateDeployment({ name: 'web', image: ['nginx'], replicas: 140, port: 80 }))], plugins);
+    const s = calicoState(state);
+    const names = state.nodes.map((n) => n.name);
+    const big = names.find((n) => nodeBlocks(state, n).length >= 2)!;
+    expect(big).toBeDefined();
+    const blocks = nodeBlocks(state, big);
+    // 64 addresses per block: the tunnel address plus 63 pods fill the first one.
+    expect(Object.keys(s.nodes[big]!.pods).length).toBeGreaterThan(63);
+    const own = runIpCommand(state.hosts[big]!, 'root', ['ip', 'route']).stdout.split('\n');
+    for (const b of blocks) expect(own).toContain(`blackhole ${b} proto 80 `);
+    for (const other of names.filter((n) => n !== big)) {
+      const lines = runIpCommand(state.hosts[other]!, 'root', ['ip', 'route']).stdout.split('\n');
+      for (const b of blocks) expect(lines).toContain(`${b} via ${s.nodes[big]!.tunnelIp} dev vxlan.calico onlink mtu 8951 `);
+    }
+  }, 60000);
+});
+
 describe('CrossSubnet and capacity', () => {
   it('CrossSubnet: peers in the node subnet are routed natively via their node IP (proto 80), others via vxlan.calico (§9)', () => {
     let text = readFileSync(EXAMPLE, 'utf8');

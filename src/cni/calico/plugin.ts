@@ -396,8 +396,8 @@ export function createCalicoVxlan(): CalicoPlugin {
       if (rp !== undefined) setSysctl(root, `net.ipv4.conf.${hostIf}.rp_filter`, rp);
 
       rec.pods[key] = { ip: a.ip, handle, netns, hostIf, serviceAccount: pod.spec?.serviceAccountName ?? 'default' };
-      // A new block (or a borrowed address) changes every node's routes.
-      syncAllNodes(cluster);
+      // A newly claimed block or a borrowed address changes every node's routes.
+      if (a.borrowed || !rec.programmed.routes.includes(a.block)) syncAllNodes(cluster);
       root.netfilter = applyFelixIptables(root.netfilter, { features: f, settings: s.settings, vxlan: !!rec.tunnelIp, endpoints: endpointsOf(rec) });
       return { ok: true, ips: [a.ip], netns, hostInterface: hostIf };
     },
@@ -419,9 +419,11 @@ export function createCalicoVxlan(): CalicoPlugin {
       } catch {
         /* removed with the veth */
       }
+      const borrowed = blockOf(s.ipam, w.ip)?.affinity !== node.name;
       releaseByHandle(s.ipam, w.handle);
       delete rec.pods[key];
-      syncAllNodes(cluster);
+      // Blocks stay affine when they empty; only a borrowed address's /32 routes go away.
+      if (borrowed) syncAllNodes(cluster);
       root.netfilter = applyFelixIptables(root.netfilter, { features: f, settings: s.settings, vxlan: !!rec.tunnelIp, endpoints: endpointsOf(rec) });
     },
   };
