@@ -6,7 +6,7 @@ import type { ProxyConfig } from '../../kube-proxy/config.ts';
 import { applyKubeProxySync, applyKubeletIptables } from '../../kube-proxy/proxy.ts';
 import { addAddress, addLink, addRoute, newHost, setLinkUp, setSysctl } from '../../node-state/ops.ts';
 import { ROOT_NS, type NetNs } from '../../node-state/types.ts';
-import { traceNodeIngress, type NodeIngressOutcome } from '../../engine/netfilter/node-ingress.ts';
+import { renderNodeIngressText, traceNodeIngress, type NodeIngressOutcome } from '../../engine/netfilter/node-ingress.ts';
 import type { Packet } from '../../engine/packet.ts';
 import { parseIpSloppy } from '../../kube-proxy/ip.ts';
 import type { CommandResult } from './_common.ts';
@@ -73,36 +73,12 @@ function toJson(o: NodeIngressOutcome): JsonOutcome {
   };
 }
 
-function decidedText(o: NodeIngressOutcome): string {
-  const d = o.decidedBy;
-  switch (d.kind) {
-    case 'rule':
-      return `rule ${d.table}/${d.chain} #${d.rule}: ${d.text}`;
-    case 'policy':
-      return `policy ${d.policy} of ${d.table}/${d.chain}`;
-    case 'no-table':
-      return `no ${d.table} table (${d.chain} passes)`;
-    case 'routing':
-      return `routing: ${d.reason}`;
-  }
-}
-
 export function traceCommand(config: ProxyConfig, restoreText: string, probe: TraceProbe, output: string | undefined): CommandResult {
   if (output !== undefined && output !== 'json' && output !== 'text') throw new KubewireError(`invalid -o "${output}" (must be json or text)`);
   if (config.ipFamily === 'IPv6') throw new KubewireError('kube-proxy trace handles IPv4 only for now');
   const ns = nodeNamespace(config, restoreText, probe.iif);
   const outcomes = traceNodeIngress(ns, probePacket(probe), { iif: probe.iif, masqueradeMark: 1 << config.masqueradeBit });
   if (output === 'json') return { stdout: JSON.stringify({ outcomes: outcomes.map(toJson) }, null, 2) + '\n', stderr: '', exitCode: 0 };
-  const lines: string[] = [`${probe.protocol.toUpperCase()} ${probe.src} -> ${probe.dst}:${probe.dport} arriving on ${config.nodeName} ${probe.iif}: ${outcomes.length} outcome(s)`];
-  outcomes.forEach((o, i) => {
-    lines.push('', `outcome ${i + 1}: probability ${Number(o.probability.toFixed(6))}`);
-    lines.push(`  dnat:       ${o.dnat ? `${o.dnat.to} (${o.dnat.rule.table}/${o.dnat.rule.chain} #${o.dnat.rule.rule})` : 'none'}`);
-    lines.push(`  masquerade: ${o.masqueradeMarked ? 'marked' : 'no'}${o.snat ? ` (${o.snat.kind} to ${o.snat.to})` : ''}`);
-    lines.push(`  path:       ${o.path}`);
-    lines.push(`  verdict:    ${o.verdict}${o.rejectWith ? ` (${o.rejectWith})` : ''}, decided by ${decidedText(o)}`);
-    if (o.insufficient) lines.push(`  insufficient info: ${o.insufficient.reason} (${o.insufficient.rule.table}/${o.insufficient.rule.chain} #${o.insufficient.rule.rule})`);
-    lines.push('  rules matched:');
-    for (const m of o.matched) lines.push(`    ${m.table}/${m.chain} #${m.rule}: ${m.text}`);
-  });
-  return { stdout: lines.join('\n') + '\n', stderr: '', exitCode: 0 };
+  const head = `${probe.protocol.toUpperCase()} ${probe.src} -> ${probe.dst}:${probe.dport} arriving on ${config.nodeName} ${probe.iif}: ${outcomes.length} outcome(s)\n`;
+  return { stdout: head + renderNodeIngressText(outcomes), stderr: '', exitCode: 0 };
 }
