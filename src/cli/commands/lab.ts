@@ -95,8 +95,14 @@ export function register(program: Command): void {
     .option('--all', 'remove every lab namespace and record, not only the current lab')
     .action((opts: { all?: boolean }, cmd: Command) => {
       needRoot();
-      const r = labDown({ all: opts.all, runDir: runDirOf(cmd) });
-      process.stdout.write(r.namespaces.length || r.labs.length ? `removed ${r.labs.length ? `lab ${r.labs.join(', ')}: ` : ''}${r.namespaces.length} namespaces\n` : 'no lab to remove\n');
+      const runDir = runDirOf(cmd);
+      const r = labDown({ all: opts.all, runDir });
+      if (r.namespaces.length || r.labs.length) {
+        process.stdout.write(`removed ${r.labs.length ? `lab ${r.labs.join(', ')}: ` : ''}${r.namespaces.length} namespaces\n`);
+        return;
+      }
+      const left = opts.all ? [] : labNamespaces(true, runDir);
+      process.stdout.write(left.length ? `no lab is up in ${runDir}; ${left.length} lab namespaces exist elsewhere (kubewire lab down --all removes them)\n` : 'no lab to remove\n');
     });
 
   lab
