@@ -269,6 +269,7 @@ export function reconcile(state: ClusterState, plugins: Plugins): void {
     for (const node of state.nodes) {
       const ctx: PluginContext = { cluster: state, node, host: state.hosts[node.name] };
       plugins.proxy.syncNode(ctx);
+      plugins.cni.resync?.(ctx);
     }
   }
 }

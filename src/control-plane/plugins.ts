@@ -38,6 +38,13 @@ export interface CniPlugin {
   podAdd(ctx: PluginContext, pod: V1Pod): CniAddResult;
   /** CNI DEL. Must undo podAdd. */
   podDelete(ctx: PluginContext, pod: V1Pod): void;
+  /**
+   * The CNI agent's periodic refresh after other components changed the node (e.g. Felix
+   * re-inserting its jumps at the top of the built-in chains after kube-proxy's sync).
+   */
+  resync?(ctx: PluginContext): void;
+  /** The kernel ipsets the agent keeps in a namespace of the node, by set name (for `-m set`). */
+  ipsets?(cluster: import('./types.ts').ClusterState, node: string, netns: string): Record<string, { type: string; members: string[] }> | undefined;
 }
 
 export interface ServiceProxy {

@@ -103,9 +103,16 @@ function conntrackDump(b: Branch): Record<string, string> {
  * Trace a packet. With `enumerate` (the default) every probabilistic branch is followed; with
  * `enumerate: false` one branch is chosen by a PRNG seeded with `seed` (default 1).
  */
-export function tracePacket(cluster: ClusterState, probe: Probe, opts: { seed?: number; enumerate?: boolean } = {}): Trace {
+export interface TraceOptions {
+  seed?: number;
+  enumerate?: boolean;
+  /** Kernel ipsets by node and namespace (kept by the CNI agent, e.g. Calico's Felix) for `-m set`. */
+  ipsets?: WalkWorld['ipsets'];
+}
+
+export function tracePacket(cluster: ClusterState, probe: Probe, opts: TraceOptions = {}): Trace {
   const source = sourceOf(cluster, probe);
-  const world = clusterWorld(cluster);
+  const world: WalkWorld = { ...clusterWorld(cluster), ipsets: opts.ipsets };
   const enumerate = opts.enumerate ?? true;
   const seed = opts.seed ?? 1;
   const rng = seededRng(seed);

@@ -9,6 +9,7 @@ import { renderGet } from '../../render/kubectl/index.ts';
 import { runShellCommand } from '../../render/shell.ts';
 import { simulatedDate } from '../../k8s/lookup.ts';
 import { newCluster, runOperation, DEFAULT_SEED } from '../session.ts';
+import { ipsetsOf } from '../../cni/index.ts';
 import { parseIntOpt } from './_common.ts';
 
 function section(title: string): void {
@@ -60,7 +61,7 @@ export function register(program: Command): void {
       const ip = (st.objects['Service/default/nginx'] as { spec?: { clusterIP?: string } }).spec?.clusterIP ?? '';
       process.stdout.write('$ kubewire trace pod/busybox svc/nginx:8080 --seed 1\n');
       process.stdout.write(
-        renderTraceText(tracePacket(st, { from: { pod: 'busybox', namespace: 'default' }, dst: ip, dport: 8080, protocol: 'TCP' }, { seed: opts.seed, enumerate: false })),
+        renderTraceText(tracePacket(st, { from: { pod: 'busybox', namespace: 'default' }, dst: ip, dport: 8080, protocol: 'TCP' }, { seed: opts.seed, enumerate: false, ipsets: ipsetsOf(st) })),
       );
 
       process.stdout.write('\nNext: `bin/kubewire --help`; this demo kept nothing — `bin/kubewire apply -f examples/` builds a persistent cluster in .kubewire/.\n');

@@ -8,6 +8,7 @@ import { tracePacket, renderTraceText, type Probe } from '../../engine/index.ts'
 import { findNode } from '../../k8s/lookup.ts';
 import { notFoundMessage } from '../../k8s/resources.ts';
 import { openSession } from '../session.ts';
+import { ipsetsOf } from '../../cni/index.ts';
 import { parseIntOpt } from './_common.ts';
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -80,7 +81,8 @@ export function register(program: Command): void {
       const state = s.stored.state;
       const from = parseSource(state, src, opts.namespace);
       const to = parseDestination(state, dst, opts.namespace);
-      const trace = tracePacket(state, { from, ...to, protocol }, opts.seed === undefined ? { enumerate: true } : { seed: opts.seed, enumerate: false });
+      const ipsets = ipsetsOf(state);
+      const trace = tracePacket(state, { from, ...to, protocol }, opts.seed === undefined ? { enumerate: true, ipsets } : { seed: opts.seed, enumerate: false, ipsets });
       process.stdout.write(opts.output === 'json' ? JSON.stringify(trace, null, 2) + '\n' : renderTraceText(trace));
     });
 }

@@ -329,6 +329,10 @@ export function felixResync(cluster: ClusterState, nodeName: string): void {
 
 export function createCalicoVxlan(): CalicoPlugin {
   return {
+    ipsets(cluster: ClusterState, node: string, netns: string) {
+      // Felix keeps its sets in the node's root namespace only.
+      return netns === ROOT_NS ? nodeIpsets(cluster, node) : undefined;
+    },
     resync(ctx: PluginContext): void {
       felixResync(ctx.cluster, ctx.node.name);
     },
