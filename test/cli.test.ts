@@ -57,7 +57,8 @@ describe('kubewire CLI', () => {
     const node = kw('get', 'nodes', '-o', 'name').stdout.split('\n')[0].replace('node/', '');
     const route = kw('ssh', node, '--', 'ip', 'route');
     expect(route.code).toBe(0);
-    expect(route.stdout).toMatch(/^default via 192\.168\.\d+\.1 dev eth0 /m);
+    expect(route.stdout).toMatch(/^default via 192\.168\.\d+\.1 dev ens5 proto dhcp src 192\.168\.\d+\.\d+ metric 512 $/m);
+    expect(kw("ssh", node, "--", "ip", "link", "show", "ens5").stdout).toMatch(/^    altname enp0s5$/m);
     const save = kw('ssh', node, '--', 'iptables-save', '-t', 'nat');
     expect(save.stdout).toMatch(/^\*nat$/m);
     expect(save.stdout).toMatch(/^-A KUBE-SERVICES -d 10\.100\.\d+\.\d+\/32 -p tcp -m comment --comment "default\/nginx cluster IP" -m tcp --dport 8080 -j KUBE-SVC-/m);
@@ -143,7 +144,7 @@ describe('kubewire demo', () => {
     expect(r.stdout).toMatch(/kube-system\s+coredns-[a-z0-9]+-[a-z0-9]{5}\s+1\/1\s+Running/);
     expect(r.stdout.match(/^nginx-\S+\s+1\/1\s+Running/gm)).toHaveLength(3);
     expect(r.stdout).toMatch(/^nginx\s+ClusterIP\s+10\.100\.\d+\.\d+\s+<none>\s+8080\/TCP/m);
-    expect(r.stdout).toMatch(/^\d+: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001/m);
+    expect(r.stdout).toMatch(/^\d+: ens5: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 9001/m);
     expect(r.stdout).toMatch(/DNAT 10\.100\.\d+\.\d+:8080 → 192\.168\.\d+\.\d+:80/);
     expect(r.stdout).toMatch(/=> DELIVERED at ip-[\d-]+\.us-west-2\.compute\.internal cni-[0-9a-f-]+ eth0: delivered to tcp\/80/);
   });

@@ -37,7 +37,7 @@ describe('fresh cluster', () => {
   const cni = fakeCni();
   const s = createCluster(testSpec(), { seed: 1, cni });
 
-  it('launches 3 nodes over 3 AZs with EKS names, labels and eth0', () => {
+  it('launches 3 nodes over 3 AZs with EKS names, labels and the AL2023 primary NIC (ens5, altname enp0s5)', () => {
     expect(s.nodes.map((n) => n.az)).toEqual(['us-west-2a', 'us-west-2b', 'us-west-2c']);
     for (const n of s.nodes) {
       expect(n.name).toBe(`ip-${n.primaryIp.replace(/\./g, '-')}.us-west-2.compute.internal`);
@@ -49,8 +49,8 @@ describe('fresh cluster', () => {
       expect(node.status.addresses.map((a) => a.type)).toEqual(['InternalIP', 'ExternalIP', 'InternalDNS', 'ExternalDNS', 'Hostname']);
       const root = getNs(s.hosts[n.name], 'root');
       const def = root.routes.find((r) => r.dst === 'default');
-      expect(def).toMatchObject({ dev: 'eth0', proto: 'dhcp', metric: 512, src: n.primaryIp });
-      expect(root.links.find((l) => l.name === 'eth0')?.mac).toMatch(/^02:/);
+      expect(def).toMatchObject({ dev: 'ens5', proto: 'dhcp', metric: 512, src: n.primaryIp });
+      expect(root.links.find((l) => l.name === 'ens5')).toMatchObject({ mac: expect.stringMatching(/^02:/), altnames: ['enp0s5'] });
     }
   });
 

@@ -15,6 +15,7 @@ import { launchInstance } from '../aws/ec2.ts';
 import { cidrContains, parseCidr4 } from '../aws/ip.ts';
 import { getSubnet, newResourceId, subnetGateway, vpcDnsServer } from '../aws/vpc.ts';
 import type { Eni } from '../aws/types.ts';
+import { findInstanceLimits } from '../aws/instance-limits.ts';
 import type { CniPlugin } from './plugins.ts';
 import type { ClusterState, NodeRecord } from './types.ts';
 import { createObject } from './store.ts';
@@ -142,18 +143,34 @@ function nodeLabels(spec: ClusterSpec, g: NodeGroupSpec, name: string, az: strin
   return Object.fromEntries(Object.entries(l).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** eth0 as the AL2023 EKS AMI brings it up: DHCP address + routes with metric 512. */
-export function configurePrimaryInterface(state: ClusterState, host: Host, eni: Eni): void {
+/**
+ * The primary ENI's interface name on the EKS AL2023 AMI: systemd's predictable names, so the
+ * ENA device of a Nitro instance (PCI slot 5) is ens5 with the path name enp0s5 as altname, and
+ * a Xen instance's vif is enX0 (amazon-linux-2023#686 shows exactly one altname on EKS nodes).
+ */
+export function primaryInterface(instanceType: string): { name: string; altnames: string[] } {
+  const hv = findInstanceLimits(instanceType)?.hypervisor;
+  return hv === 'xen' ? { name: 'enX0', altnames: [] } : { name: 'ens5', altnames: ['enp0s5'] };
+}
+
+/** The primary ENI as the AL2023 EKS AMI brings it up: DHCP address + routes with metric 512. */
+export function configurePrimaryInterface(
+  state: ClusterState,
+  host: Host,
+  eni: Eni,
+  nic: { name: string; altnames: string[] } = { name: PRIMARY_IFNAME, altnames: [] },
+): void {
+  const dev = nic.name;
   const ns = getNs(host, ROOT_NS);
   const subnet = getSubnet(state.vpc, eni.subnetId);
   const c = parseCidr4(subnet.cidr);
-  addLink(ns, { name: PRIMARY_IFNAME, kind: 'device', mac: eni.mac, mtu: ENI_MTU, eniId: eni.id, qdisc: 'mq', up: true });
-  const addr = addAddress(ns, PRIMARY_IFNAME, `${eni.primaryIp}/${c.prefixLen}`, { broadcast: '+', metric: PRIMARY_ROUTE_METRIC });
+  addLink(ns, { name: dev, kind: 'device', mac: eni.mac, mtu: ENI_MTU, eniId: eni.id, qdisc: 'mq', up: true, ...(nic.altnames.length ? { altnames: [...nic.altnames] } : {}) });
+  const addr = addAddress(ns, dev, `${eni.primaryIp}/${c.prefixLen}`, { broadcast: '+', metric: PRIMARY_ROUTE_METRIC });
   addr.flags.push('dynamic');
   addr.validLft = EC2_DHCP_LEASE;
   addr.preferredLft = EC2_DHCP_LEASE;
   const gw = subnetGateway(subnet);
-  const base = { dev: PRIMARY_IFNAME, proto: 'dhcp' as const, src: eni.primaryIp, metric: PRIMARY_ROUTE_METRIC };
+  const base = { dev, proto: 'dhcp' as const, src: eni.primaryIp, metric: PRIMARY_ROUTE_METRIC };
   addRoute(ns, { ...base, dst: `${gw}/32`, scope: 'link' });
   addRoute(ns, { ...base, dst: 'default', via: gw });
   const dns = vpcDnsServer(state.vpc);
@@ -195,7 +212,7 @@ export function createNodes(state: ClusterState, cni: CniPlugin): void {
       podCapacity: 0,
     };
     const host = newHost(name);
-    configurePrimaryInterface(state, host, primaryEni);
+    configurePrimaryInterface(state, host, primaryEni, primaryInterface(p.group.instanceType));
     bootKernelAndKubelet(host);
     state.nodes.push(record);
     state.hosts[name] = host;

@@ -189,7 +189,7 @@ describe('node-local traffic', () => {
 });
 
 describe('VPC CNI egress to the internet', () => {
-  it('a pod on a secondary ENI: AWS connmark 0x80 steers it to main (rule 1024), SNAT to the node IP, leaves by eth0', () => {
+  it('a pod on a secondary ENI: AWS connmark 0x80 steers it to main (rule 1024), SNAT to the node IP, leaves by the primary NIC', () => {
     const w = fresh();
     const plugins = pluginsFor(w.state.spec);
     applyObjects(w.state, [admitObject(generateDeployment({ name: 'big', image: ['nginx'], replicas: 40, port: 80 }))], plugins);
@@ -205,7 +205,7 @@ describe('VPC CNI egress to the internet', () => {
     const onEth1 = podSandbox(w.state, 'default', name);
     const t = tracePacket(w.state, { from: { pod: name, namespace: 'default' }, dst: '8.8.8.8', dport: 443, protocol: 'TCP' });
     const b = t.branches[0].forward;
-    expect(b.disposition).toMatchObject({ code: 'exits-vpc', node: onEth1!.node, netns: 'root', iface: 'eth0' });
+    expect(b.disposition).toMatchObject({ code: 'exits-vpc', node: onEth1!.node, netns: 'root', iface: 'ens5' });
     const route = b.steps.find((s) => s.kind === 'route' && s.netns === 'root')!;
     expect(route.decidedBy).toMatchObject({ kind: 'route', rule: { priority: 1024 } });
     const snat = b.steps.find((s) => s.kind === 'nat')!;

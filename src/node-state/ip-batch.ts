@@ -328,6 +328,7 @@ export function hostToBatch(host: Host, opts: BatchOptions = {}): HostBatch {
       if (l.alias) extra.push(`alias ${q(l.alias)}`);
       if (l.kind === 'loopback' && l.mtu !== 65536) extra.push(`mtu ${l.mtu}`);
       if (extra.length) lines.push(`link set dev ${q(l.name)} ${extra.join(' ')}`);
+      for (const a of l.altnames ?? []) lines.push(`link property add dev ${q(l.name)} altname ${q(a)}`);
     }
     if (lines.length) steps.push({ ns: n, tool: 'ip', lines });
   }

@@ -350,6 +350,7 @@ export function addLink(ns: NetNs, link: Partial<Link> & { name: string; kind: L
   if (link.group !== undefined) l.group = link.group;
   if (link.master !== undefined) l.master = link.master;
   if (link.alias !== undefined) l.alias = link.alias;
+  if (link.altnames?.length) l.altnames = [...link.altnames];
   if (link.eniId !== undefined) l.eniId = link.eniId;
   if (link.veth !== undefined) l.veth = { ...link.veth };
   if (link.vxlan !== undefined) l.vxlan = { ...link.vxlan };

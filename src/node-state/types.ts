@@ -81,6 +81,8 @@ export interface Link {
   group?: string;
   master?: string;
   alias?: string;
+  /** Alternative names (`ip link property add ... altname`), e.g. the PCI path name enp0s5 of ens5. */
+  altnames?: string[];
   /** Physical-device model for ENIs: which ENI this interface is. */
   eniId?: string;
   veth?: VethInfo;

@@ -196,7 +196,9 @@ export function syncEniLinks(cluster: ClusterState, host: Host, n: IpamdNode, cf
     // The ENA device appears with the ENI's MAC; aws-node sets its MTU and brings it up.
     const ns = root;
     if (findLink(ns, dev)) delLink(host, ROOT_NS, dev);
-    addLink(ns, { name: dev, kind: 'device', mac: eni.mac, eniId: eni.id });
+    // A hot-plugged ENA device on Nitro gets its PCI path name too (ens6 ↔ enp0s6).
+    const slot = /^ens(\d+)$/.exec(dev);
+    addLink(ns, { name: dev, kind: 'device', mac: eni.mac, eniId: eni.id, ...(slot ? { altnames: [`enp0s${slot[1]}`] } : {}) });
     setLink(host, ROOT_NS, dev, { mtu: cfg.eniMtu });
     setLinkUp(host, ROOT_NS, dev, true);
     addAddress(ns, dev, `${eni.primaryIp}/${prefixLen}`, { broadcast: '+' });

@@ -33,6 +33,7 @@ function linkJson(ns: NetNs, l: Link, withMode: boolean, withLinkLayer = true): 
   }
   if (l.veth && l.veth.peerNs !== ns.name) o.link_netnsid = ns.netnsIds[l.veth.peerNs] ?? 0;
   if (l.alias) o.ifalias = l.alias;
+  if (l.altnames?.length) o.altnames = [...l.altnames];
   return o;
 }
 

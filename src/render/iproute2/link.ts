@@ -64,6 +64,7 @@ function linkHeader(host: Host | undefined, ns: NetNs, l: Link, withMode: boolea
 function linkLine2(ns: NetNs, l: Link, opts: RenderOptions): string {
   let s = `    link/${linkType(l)} ${l.mac} brd ${l.broadcast}${netnsSuffix(ns, l, opts)}\n`;
   if (l.alias) s += `    alias ${l.alias}\n`;
+  for (const a of l.altnames ?? []) s += `    altname ${a}\n`;
   return s;
 }
 
