@@ -671,7 +671,8 @@ export function setLink(host: Host, nsName: string, dev: string, p: { mtu?: numb
 // ---------------------------------------------------------------------------------------------
 // Addresses
 
-function scopeNum(s: AddrScope | RouteScope): number {
+/** Numeric scope (rtnetlink RT_SCOPE_*) of a named scope. */
+export function scopeNum(s: AddrScope | RouteScope): number {
   if (typeof s === 'number') return s;
   switch (s) {
     case 'global':

@@ -45,22 +45,7 @@ export function scopeName(s: RouteScope | AddrScope): string {
   return s === 'universe' ? 'global' : s;
 }
 
-export function scopeNum(s: RouteScope | AddrScope): number {
-  if (typeof s === 'number') return s;
-  switch (s) {
-    case 'global':
-    case 'universe':
-      return 0;
-    case 'site':
-      return 200;
-    case 'link':
-      return 253;
-    case 'host':
-      return 254;
-    case 'nowhere':
-      return 255;
-  }
-}
+export { scopeNum } from '../../node-state/ops.ts';
 
 const PROTO_NUM: Record<string, number> = { redirect: 1, kernel: 2, boot: 3, static: 4, ra: 9, dhcp: 16, bird: 12 };
 
