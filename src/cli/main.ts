@@ -26,7 +26,9 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode;
     }
     if (e instanceof KubewireError) {
-      process.stderr.write(`error: ${formatWhere(e.where)}${e.message}\n`);
+      // kubectl prints API-server errors as they come ("Error from server (NotFound): ..."), other errors as "error: ...".
+      const prefix = e.message.startsWith('Error from server') ? '' : 'error: ';
+      process.stderr.write(`${prefix}${formatWhere(e.where)}${e.message}\n`);
       return e.exitCode;
     }
     const msg = e instanceof Error ? e.message : String(e);
