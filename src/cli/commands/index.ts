@@ -9,8 +9,12 @@ import { register as kubeProxy } from './kube-proxy.ts';
 import { register as trace } from './trace.ts';
 import { register as lab } from './lab.ts';
 import { register as netpol } from './netpol.ts';
+import { register as exec } from './exec.ts';
+import { register as capture } from './capture.ts';
+import { register as cni } from './cni.ts';
+import { register as rollout } from './rollout.ts';
 
 export function registerCommands(program: Command): void {
   program.option('--state <dir>', 'state directory (default: $KUBEWIRE_STATE or ./.kubewire)');
-  for (const r of [demo, cluster, objects, inspect, trace, vpcCni, kubeProxy, netpol, lab]) r(program);
+  for (const r of [demo, cluster, objects, rollout, inspect, exec, trace, capture, cni, vpcCni, kubeProxy, netpol, lab]) r(program);
 }

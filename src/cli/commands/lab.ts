@@ -9,6 +9,7 @@ import { formatLabDiff, labDiff } from '../../lab/diff.node.ts';
 import { viewArgv } from '../../lab/view.ts';
 import { openSession } from '../session.ts';
 import { parseIntOpt } from './_common.ts';
+import { registerVerify } from './lab-verify.ts';
 
 /** Tools `lab ssh` runs in a node's namespace (read-only views and bounded probes). */
 export const NODE_TOOLS = ['ip', 'bridge', 'iptables-save', 'ip6tables-save', 'iptables', 'ip6tables', 'conntrack', 'ipset', 'ss', 'sysctl'];
@@ -76,6 +77,7 @@ export function register(program: Command): void {
     .command('lab')
     .description('the live lab: the cluster in real Linux network namespaces (kw-<id>-*), to compare the kernel with the simulator (needs root)')
     .option('--run-dir <dir>', `lock and record directory (default: $KUBEWIRE_LAB_DIR or ${DEFAULT_RUN_DIR})`);
+  registerVerify(lab);
 
   lab
     .command('up')
