@@ -63,6 +63,22 @@ export interface Step {
   detail?: string;
   /** Headers after the step. */
   packet: Packet;
+  /** Frames this step puts on or takes off a device, as a capture there shows them (src/capture). */
+  wire?: WireFrame[];
+}
+
+/** A frame on a device as `tcpdump -i dev` sees it: the link addresses, the IP headers, and the
+ *  frames tunnelled inside (VXLAN), outermost first. Sent frames are seen after POSTROUTING,
+ *  received ones before PREROUTING. */
+export interface WireFrame {
+  node: string;
+  netns: string;
+  dev: string;
+  dir: 'out' | 'in';
+  srcMac: string;
+  dstMac: string;
+  packet: Packet;
+  inner?: Array<{ vni: number; srcMac: string; dstMac: string; packet: Packet }>;
 }
 
 export type DispositionCode =
@@ -152,7 +168,7 @@ interface Cursor {
   hops: number;
   seen: string[];
   /** Packets inside tunnels, innermost last: popped when the outer packet is decapsulated. */
-  encap: Array<{ inner: Packet; innerDstMac: string; vni: number; port: number }>;
+  encap: Array<{ inner: Packet; innerSrcMac: string; innerDstMac: string; vni: number; port: number }>;
 }
 
 interface Ctx {
@@ -481,11 +497,15 @@ function transmit(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: strin
     step(cur, { node, netns, iface: dev, kind: 'neigh', what: `ARP ${nexthop} on ${dev}: no answer`, verdict: 'FAILED', decidedBy: { kind: 'neigh', dev, ip: nexthop, state: 'FAILED' } });
     return end(cur, { code: 'neighbour-unreachable', node, netns, iface: dev, reason: n.reason, decidedBy: { kind: 'neigh', dev, ip: nexthop, state: 'FAILED' }, signal: 'ICMP host unreachable (after ARP timeout)' });
   }
+  // The frame as it leaves `dev` (a NOARP device such as a pointopoint link has no link addresses).
+  const lladdr = n.lladdr ?? '00:00:00:00:00:00';
+  const out: WireFrame = { node, netns, dev, dir: 'out', srcMac: link.mac ?? '00:00:00:00:00:00', dstMac: lladdr, packet: { ...cur.pkt }, inner: wireInner(cur) };
   step(cur, {
     node,
     netns,
     iface: dev,
     kind: 'neigh',
+    wire: [out],
     what: n.via === 'cache' ? `neighbour ${nexthop} lladdr ${n.lladdr} ${n.entry?.state}` : n.via === 'arp' ? `ARP ${nexthop} is-at ${n.lladdr} (${n.answer?.who})` : 'no ARP on this device',
     decidedBy: { kind: 'neigh', dev, ip: nexthop, lladdr: n.lladdr, state: n.via === 'cache' ? n.entry?.state : n.via === 'arp' ? 'REACHABLE' : 'NOARP', answeredBy: n.via === 'arp' ? n.answer?.who : undefined },
   });
@@ -496,7 +516,7 @@ function transmit(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: strin
     if (!peerNs || !peer || !peer.up) {
       return end(cur, { code: 'link-down', node, netns, iface: dev, reason: `veth peer ${peerNsName}/${link.veth.peerName} is down`, decidedBy: { kind: 'link', dev, state: 'NO-CARRIER' } });
     }
-    step(cur, { node, netns, iface: dev, kind: 'device', what: `veth ${dev} → ${peerNsName}/${peer.name}` });
+    step(cur, { node, netns, iface: dev, kind: 'device', what: `veth ${dev} → ${peerNsName}/${peer.name}`, wire: [{ ...out, netns: peerNsName, dev: peer.name, dir: 'in' }] });
     if (n.lladdr !== peer.mac && n.lladdr !== 'ff:ff:ff:ff:ff:ff') {
       return end(cur, { code: 'wrong-mac', node, netns: peerNsName, iface: peer.name, reason: `destination MAC ${n.lladdr} is not ${peer.name}'s ${peer.mac} (PACKET_OTHERHOST, dropped by ip_rcv)` });
     }
@@ -508,6 +528,12 @@ function transmit(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: strin
   if (link.kind === 'vxlan' && link.vxlan) return vxlanEncap(ctx, cur, node, netns, link, n.lladdr);
   step(cur, { node, netns, iface: dev, kind: 'device', what: `${link.kind} ${dev}` });
   return end(cur, { code: 'insufficient-info', node, netns, iface: dev, reason: `transmission over a ${link.kind} device is not modelled by the walk` });
+}
+
+/** The frames inside the current packet's tunnels, outermost first (the encap stack is innermost last). */
+function wireInner(cur: Cursor): WireFrame['inner'] {
+  if (!cur.encap.length) return undefined;
+  return [...cur.encap].reverse().map((e) => ({ vni: e.vni, srcMac: e.innerSrcMac, dstMac: e.innerDstMac, packet: { ...e.inner } }));
 }
 
 function eniOwns(e: Eni, ip: string): boolean {
@@ -588,7 +614,12 @@ function fabric(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: string,
   for (const [nsName, ns] of Object.entries(host.namespaces)) {
     const l = ns.links.find((x) => x.eniId === dst!.id);
     if (!l) continue;
-    step(cur, { node, netns, iface: dev, kind: 'fabric', what: `VPC: ${eniId} → ${dst.id} (${targetNode}/${l.name}) owner of ${cur.pkt.dst}`, decidedBy: { kind: 'eni', eniId: dst.id } });
+    // The receiver sees the sender's MAC when the frame was switched to it within the subnet, else
+    // the MAC of its own subnet's router. The VPC does not decrement the TTL.
+    const dstSubnet = subnetOf(vpc, dst);
+    const inSrc = lladdr === routerMac ? (dstSubnet ? vpcRouterMac(dstSubnet.id) : lladdr) : src.mac;
+    const arrive: WireFrame = { node: targetNode!, netns: nsName, dev: l.name, dir: 'in', srcMac: inSrc, dstMac: l.mac ?? dst.mac, packet: { ...cur.pkt }, inner: wireInner(cur) };
+    step(cur, { node, netns, iface: dev, kind: 'fabric', what: `VPC: ${eniId} → ${dst.id} (${targetNode}/${l.name}) owner of ${cur.pkt.dst}`, decidedBy: { kind: 'eni', eniId: dst.id }, wire: [arrive] });
     if (!l.up) return end(cur, { code: 'link-down', node: targetNode!, netns: nsName, iface: l.name, reason: `${l.name} is down` });
     cur.pkt = { ...cur.pkt, mark: 0 };
     return ingress(ctx, cur, targetNode!, nsName, l.name);
@@ -709,7 +740,7 @@ function vxlanEncap(ctx: Ctx, cur: Cursor, node: string, netns: string, link: im
   const hash = flowHash({ src: inner.src, dst: inner.dst, protocol: inner.proto, srcPort: inner.sport, dstPort: inner.dport }, fnv(node));
   const sport = udpFlowSrcPort(hash, range);
   const local = vx.local ?? (vx.dev ? selectSourceAddress(ns, vx.dev, fdb.dst, 0) : undefined) ?? '';
-  cur.encap.push({ inner: { ...inner }, innerDstMac: lladdr, vni: fdb.vni ?? vx.vni, port: vx.port });
+  cur.encap.push({ inner: { ...inner }, innerSrcMac: link.mac ?? '00:00:00:00:00:00', innerDstMac: lladdr, vni: fdb.vni ?? vx.vni, port: vx.port });
   cur.pkt = { family: 4, src: local, dst: fdb.dst, proto: 17, sport, dport: fdb.port ?? vx.port, ttl: vx.ttl || 64, mark: inner.mark };
   step(cur, {
     node,
@@ -731,7 +762,8 @@ function vxlanDecap(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: str
   if (!vdev) return undefined;
   cur.encap.pop();
   cur.pkt = { ...top.inner, mark: 0 };
-  step(cur, { node, netns, iface: dev, kind: 'decap', what: `VXLAN VNI ${top.vni} → ${vdev.name}` });
+  const arrive: WireFrame = { node, netns, dev: vdev.name, dir: 'in', srcMac: top.innerSrcMac, dstMac: top.innerDstMac, packet: { ...cur.pkt }, inner: wireInner(cur) };
+  step(cur, { node, netns, iface: dev, kind: 'decap', what: `VXLAN VNI ${top.vni} → ${vdev.name}`, wire: [arrive] });
   if (top.innerDstMac !== vdev.mac) {
     return end(cur, { code: 'wrong-mac', node, netns, iface: vdev.name, reason: `inner destination MAC ${top.innerDstMac} is not ${vdev.name}'s ${vdev.mac}` });
   }

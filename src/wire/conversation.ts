@@ -8,10 +8,10 @@
 import { emitArp, ARP_REPLY, ARP_REQUEST } from './arp.ts';
 import { addressRecord, coreDnsReply, dnsQuery, DNS_A, DNS_AAAA, emitDns } from './dns.ts';
 import { emitEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './ethernet.ts';
-import { busyboxWgetRequest, emitHttpRequest, emitHttpResponse, nginxStaticResponse } from './http.ts';
+import { busyboxWgetRequest, emitHttpRequest, emitHttpResponse, nginxStaticResponse, type NginxStaticOptions } from './http.ts';
 import { emitIpv4, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
 import {
-  emitTcp, linuxAdvertisedMss, linuxAdvertisedWindow, linuxDataOptions, linuxSynOptions, linuxSynWindow,
+  emitTcp, type TcpHeader, linuxAdvertisedMss, linuxAdvertisedWindow, linuxDataOptions, linuxSynOptions, linuxSynWindow,
   TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN,
 } from './tcp.ts';
 import { emitUdp } from './udp.ts';
@@ -63,16 +63,174 @@ export interface WgetConversation {
   replyTtl?: number;
 }
 
+/** One packet of an exchange with its addresses left open: who sends it, its IP header fields that
+ *  do not change on the way (ID, DF), its transport header minus ports, and its payload. */
+export interface Segment {
+  from: 'client' | 'server';
+  /** Microseconds after the previous segment, as seen at the client's end of the link. */
+  gapUs: number;
+  proto: 'tcp' | 'udp';
+  ipId: number;
+  df: boolean;
+  tcp?: Omit<TcpHeader, 'srcPort' | 'dstPort' | 'checksum'>;
+  payload: Uint8Array;
+}
+
+/** Where a segment is seen: addresses and ports after any NAT, TTL after the hops so far, MACs. */
+export interface SegmentView {
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  ttl: number;
+  srcMac: string;
+  dstMac: string;
+}
+
+/** The IP packet of a segment as seen at `v` (checksums computed for these addresses: the same
+ *  values the kernel's incremental updates give). */
+export function segmentPacket(seg: Segment, v: Omit<SegmentView, 'srcMac' | 'dstMac'>): Uint8Array {
+  const ph = { src: v.src, dst: v.dst };
+  const l4 = seg.proto === 'tcp'
+    ? emitTcp({ ...seg.tcp!, srcPort: v.sport, dstPort: v.dport }, seg.payload, ph)
+    : emitUdp({ srcPort: v.sport, dstPort: v.dport }, seg.payload, ph);
+  return emitIpv4({ tos: 0, identification: seg.ipId & 0xffff, dontFragment: seg.df, moreFragments: false, fragmentOffset: 0, ttl: v.ttl, protocol: seg.proto === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP, src: v.src, dst: v.dst }, l4);
+}
+
+/** The Ethernet frame of a segment as seen at `v`. */
+export function segmentFrame(seg: Segment, v: SegmentView): Uint8Array {
+  return emitEthernet({ dst: v.dstMac, src: v.srcMac, etherType: ETHERTYPE_IPV4 }, segmentPacket(seg, v));
+}
+
+export interface DnsQuerySpec {
+  id: number;
+  /** Fully qualified, trailing dot. */
+  name: string;
+  type: number;
+  /** Addresses in the answer (empty: NODATA with the zone's SOA, as CoreDNS answers). */
+  answers: string[];
+  rcode?: number;
+  /** Answer TTL (CoreDNS's kubernetes plugin: 5). */
+  ttl?: number;
+  /** No reply (the query was dropped or timed out). */
+  unanswered?: boolean;
+}
+
+export interface DnsSegmentsParams {
+  queries: DnsQuerySpec[];
+  /** First IP ID of the client's connected UDP socket (+1 per datagram, DF set). */
+  clientIpId: number;
+  /** IP IDs of the server's replies (its UDP socket is unconnected; Linux still numbers them). */
+  replyIpIds: number[];
+  /** Gaps before each query and each reply (default: 20/180 for the first pair, 60/90 after). */
+  gaps?: Array<[number, number]>;
+  zone?: string;
+}
+
+/** A stub resolver's queries from one connected socket, each answered by CoreDNS. */
+export function dnsSegments(p: DnsSegmentsParams): Segment[] {
+  const out: Segment[] = [];
+  p.queries.forEach((q, i) => {
+    const [gq, gr] = p.gaps?.[i] ?? (i === 0 ? [20, 180] : [60, 90]);
+    const msg = dnsQuery(q.id, q.name, q.type);
+    out.push({ from: 'client', gapUs: gq, proto: 'udp', ipId: (p.clientIpId + i) & 0xffff, df: true, payload: emitDns(msg) });
+    if (q.unanswered) return;
+    const answers = (q.rcode ?? 0) === 0 ? q.answers.map((a) => addressRecord(q.name, a, q.ttl)) : [];
+    const reply = coreDnsReply(msg, answers, { rcode: q.rcode, zone: p.zone });
+    out.push({ from: 'server', gapUs: gr, proto: 'udp', ipId: (p.replyIpIds[i] ?? 0x4e21 + i) & 0xffff, df: true, payload: emitDns(reply) });
+  });
+  return out;
+}
+
+export interface HttpSegmentsParams {
+  /** Advertised MSS of each end (its route's MTU - 40). */
+  clientMss: number;
+  serverMss: number;
+  wscale?: number;
+  clientIsn: number;
+  serverIsn: number;
+  clientTsval: number;
+  serverTsval: number;
+  clientIpId: number;
+  serverIpId: number;
+  /** The request bytes; absent: handshake and teardown only. */
+  request?: Uint8Array;
+  /** The response as the server writes it, one entry per segment (nginx: headers, then body). */
+  response?: Uint8Array[];
+  /** Only the SYN (nothing answered). */
+  synOnly?: boolean;
+}
+
+/** A Linux client's TCP connection to a Linux server: handshake with Linux options, request,
+ *  the server's ACK and response segments, the client's ACK, and the client-initiated FIN/ACK
+ *  teardown, with Linux's windows, timestamps and IP IDs (SYN-ACK ID 0). */
+export function httpSegments(c: HttpSegmentsParams): Segment[] {
+  const out: Segment[] = [];
+  const ws = c.wscale ?? 7;
+  let cId = c.clientIpId;
+  let sId = c.serverIpId;
+  let cSeq = c.clientIsn >>> 0;
+  let sSeq = c.serverIsn >>> 0;
+  let cTs = c.clientTsval >>> 0;
+  let sTs = c.serverTsval >>> 0;
+  let cRemaining = linuxSynWindow(c.clientMss); // client's receive window
+  let sRemaining = linuxSynWindow(c.serverMss - 12); // server's (SYN-ACK) receive window
+  const cOut = (gapUs: number, flags: number, payload: Uint8Array, opts = linuxDataOptions({ tsval: cTs, tsecr: sTs }), win = linuxAdvertisedWindow(cRemaining, ws), id = cId++) =>
+    out.push({ from: 'client', gapUs, proto: 'tcp', ipId: id & 0xffff, df: true, payload, tcp: { seq: cSeq, ack: flags & TCP_ACK ? sSeq : 0, flags, window: win, urgent: 0, options: opts } });
+  const sIn = (gapUs: number, flags: number, payload: Uint8Array, opts = linuxDataOptions({ tsval: sTs, tsecr: cTs }), win = linuxAdvertisedWindow(sRemaining, ws), id = sId++) =>
+    out.push({ from: 'server', gapUs, proto: 'tcp', ipId: id & 0xffff, df: true, payload, tcp: { seq: sSeq, ack: cSeq, flags, window: win, urgent: 0, options: opts } });
+  const none = new Uint8Array(0);
+
+  cOut(150, TCP_SYN, none, linuxSynOptions({ mss: c.clientMss, timestamps: { tsval: cTs, tsecr: 0 }, wscale: ws }), linuxSynWindow(c.clientMss));
+  if (c.synOnly) return out;
+  cSeq = (cSeq + 1) >>> 0;
+  sTs = (sTs + 1) >>> 0;
+  sIn(120, TCP_SYN | TCP_ACK, none, linuxSynOptions({ mss: c.serverMss, timestamps: { tsval: sTs, tsecr: cTs }, wscale: ws }), linuxSynWindow(c.serverMss - 12), 0);
+  sSeq = (sSeq + 1) >>> 0;
+  cOut(30, TCP_ACK, none);
+
+  if (c.request) {
+    cTs = (cTs + 1) >>> 0;
+    cOut(400, TCP_PSH | TCP_ACK, c.request);
+    cSeq = (cSeq + c.request.length) >>> 0;
+    sRemaining -= c.request.length;
+    sIn(25, TCP_ACK, none);
+    let total = 0;
+    (c.response ?? []).forEach((part, i) => {
+      sIn(i === 0 ? 300 : 40, TCP_PSH | TCP_ACK, part);
+      sSeq = (sSeq + part.length) >>> 0;
+      total += part.length;
+    });
+    if (total) {
+      cRemaining -= total;
+      cOut(60, TCP_ACK, none);
+    }
+  }
+  cTs = (cTs + 1) >>> 0;
+  cOut(200, TCP_FIN | TCP_ACK, none);
+  cSeq = (cSeq + 1) >>> 0;
+  sTs = (sTs + 1) >>> 0;
+  sIn(90, TCP_FIN | TCP_ACK, none);
+  sSeq = (sSeq + 1) >>> 0;
+  cOut(30, TCP_ACK, none);
+  return out;
+}
+
+/** nginx's reply to busybox wget as nginx writes it: headers (writev), then the body (sendfile). */
+export function nginxReplySegments(now: number, opts: Omit<NginxStaticOptions, 'now'> = {}): Uint8Array[] {
+  const resp = emitHttpResponse(nginxStaticResponse({ ...opts, now }));
+  const headLen = resp.length - (opts.body?.length ?? 615);
+  return headLen < resp.length ? [resp.subarray(0, headLen), resp.subarray(headLen)] : [resp];
+}
+
 /** The frames of `wget http://<host>:<port>/` from a pod, in order. */
 export function wgetConversation(c: WgetConversation): Frame[] {
   const frames: Frame[] = [];
   let t = c.startUs;
   const at = (dt: number) => (t += dt);
   const mtu = c.mtu ?? 1500;
-  const ws = c.wscale ?? 7;
   const ttlIn = c.replyTtl ?? 64;
   const ttlOut = c.clientTtl ?? 64;
-  const toNext = (payload: Uint8Array, type = ETHERTYPE_IPV4) => emitEthernet({ dst: c.nextHopMac, src: c.clientMac, etherType: type }, payload);
   const fromNext = (payload: Uint8Array, type = ETHERTYPE_IPV4) => emitEthernet({ dst: c.clientMac, src: c.nextHopMac, etherType: type }, payload);
 
   if (c.arp) {
@@ -83,73 +241,37 @@ export function wgetConversation(c: WgetConversation): Frame[] {
   // DNS: A then AAAA for the first search name, from one connected UDP socket (DF set, the
   // socket's IP ID counter); CoreDNS answers A with the Service IP and AAAA with NODATA + SOA.
   const qname = `${c.host}.${c.namespace}.svc.${(c.clusterDomain ?? 'cluster.local').replace(/\.$/, '')}.`;
-  const dnsOut = (payload: Uint8Array, id: number) => {
-    const ph = { src: c.clientIp, dst: c.dnsServerIp };
-    const udp = emitUdp({ srcPort: c.clientDnsPort, dstPort: 53 }, payload, ph);
-    return toNext(emitIpv4({ tos: 0, identification: id, dontFragment: true, moreFragments: false, fragmentOffset: 0, ttl: ttlOut, protocol: IPPROTO_UDP, src: c.clientIp, dst: c.dnsServerIp }, udp));
-  };
-  const dnsIn = (payload: Uint8Array, id: number) => {
-    const ph = { src: c.dnsServerIp, dst: c.clientIp };
-    const udp = emitUdp({ srcPort: 53, dstPort: c.clientDnsPort }, payload, ph);
-    return fromNext(emitIpv4({ tos: 0, identification: id, dontFragment: true, moreFragments: false, fragmentOffset: 0, ttl: ttlIn, protocol: IPPROTO_UDP, src: c.dnsServerIp, dst: c.clientIp }, udp));
-  };
-  const qa = dnsQuery(c.dnsIds[0], qname, DNS_A);
-  const qaaaa = dnsQuery(c.dnsIds[1], qname, DNS_AAAA);
-  frames.push({ timeUs: at(20), data: dnsOut(emitDns(qa), c.clientDnsIpId) });
-  frames.push({ timeUs: at(180), data: dnsIn(emitDns(coreDnsReply(qa, [addressRecord(qname, c.serviceIp)])), c.dnsReplyIpIds?.[0] ?? 0x4e21) });
-  frames.push({ timeUs: at(60), data: dnsOut(emitDns(qaaaa), (c.clientDnsIpId + 1) & 0xffff) });
-  frames.push({ timeUs: at(90), data: dnsIn(emitDns(coreDnsReply(qaaaa, [])), c.dnsReplyIpIds?.[1] ?? 0x4e22) });
-
-  // TCP.
+  const dns = dnsSegments({
+    queries: [
+      { id: c.dnsIds[0], name: qname, type: DNS_A, answers: [c.serviceIp] },
+      { id: c.dnsIds[1], name: qname, type: DNS_AAAA, answers: [] },
+    ],
+    clientIpId: c.clientDnsIpId,
+    replyIpIds: c.dnsReplyIpIds ?? [0x4e21, 0x4e22],
+  });
   const mss = linuxAdvertisedMss(mtu);
-  const cph = { src: c.clientIp, dst: c.serviceIp };
-  const sph = { src: c.serviceIp, dst: c.clientIp };
-  let cId = c.clientTcpIpId;
-  let sId = c.serverTcpIpId;
-  let cSeq = c.clientIsn >>> 0;
-  let sSeq = c.serverIsn >>> 0;
-  let cTs = c.clientTsval >>> 0;
-  let sTs = c.serverTsval >>> 0;
-  let cRemaining = linuxSynWindow(mss); // client's receive window
-  let sRemaining = linuxSynWindow(mss - 12); // server's (SYN-ACK) receive window
-  const cOut = (flags: number, payload: Uint8Array, opts = linuxDataOptions({ tsval: cTs, tsecr: sTs }), win = linuxAdvertisedWindow(cRemaining, ws), id = cId++) =>
-    toNext(emitIpv4({ tos: 0, identification: id & 0xffff, dontFragment: true, moreFragments: false, fragmentOffset: 0, ttl: ttlOut, protocol: IPPROTO_TCP, src: c.clientIp, dst: c.serviceIp },
-      emitTcp({ srcPort: c.clientPort, dstPort: c.port, seq: cSeq, ack: flags & TCP_ACK ? sSeq : 0, flags, window: win, urgent: 0, options: opts }, payload, cph)));
-  const sIn = (flags: number, payload: Uint8Array, opts = linuxDataOptions({ tsval: sTs, tsecr: cTs }), win = linuxAdvertisedWindow(sRemaining, ws), id = sId++) =>
-    fromNext(emitIpv4({ tos: 0, identification: id & 0xffff, dontFragment: true, moreFragments: false, fragmentOffset: 0, ttl: ttlIn, protocol: IPPROTO_TCP, src: c.serviceIp, dst: c.clientIp },
-      emitTcp({ srcPort: c.port, dstPort: c.clientPort, seq: sSeq, ack: cSeq, flags, window: win, urgent: 0, options: opts }, payload, sph)));
-
-  frames.push({ timeUs: at(150), data: cOut(TCP_SYN, new Uint8Array(0), linuxSynOptions({ mss, timestamps: { tsval: cTs, tsecr: 0 }, wscale: ws }), linuxSynWindow(mss)) });
-  cSeq = (cSeq + 1) >>> 0;
-  sTs = (sTs + 1) >>> 0;
-  frames.push({ timeUs: at(120), data: sIn(TCP_SYN | TCP_ACK, new Uint8Array(0), linuxSynOptions({ mss, timestamps: { tsval: sTs, tsecr: cTs }, wscale: ws }), linuxSynWindow(mss - 12), 0) });
-  sSeq = (sSeq + 1) >>> 0;
-  frames.push({ timeUs: at(30), data: cOut(TCP_ACK, new Uint8Array(0)) });
-
-  const req = emitHttpRequest(busyboxWgetRequest(`http://${c.host}:${c.port}/`));
-  cTs = (cTs + 1) >>> 0;
-  frames.push({ timeUs: at(400), data: cOut(TCP_PSH | TCP_ACK, req) });
-  cSeq = (cSeq + req.length) >>> 0;
-  sRemaining -= req.length;
-  frames.push({ timeUs: at(25), data: sIn(TCP_ACK, new Uint8Array(0)) });
-
-  const resp = emitHttpResponse(nginxStaticResponse({ now: c.now }));
-  const headLen = resp.length - 615;
-  const head = resp.subarray(0, headLen);
-  const body = resp.subarray(headLen);
-  frames.push({ timeUs: at(300), data: sIn(TCP_PSH | TCP_ACK, head) });
-  sSeq = (sSeq + head.length) >>> 0;
-  frames.push({ timeUs: at(40), data: sIn(TCP_PSH | TCP_ACK, body) });
-  sSeq = (sSeq + body.length) >>> 0;
-  cRemaining -= resp.length;
-  frames.push({ timeUs: at(60), data: cOut(TCP_ACK, new Uint8Array(0)) });
-  cTs = (cTs + 1) >>> 0;
-  frames.push({ timeUs: at(200), data: cOut(TCP_FIN | TCP_ACK, new Uint8Array(0)) });
-  cSeq = (cSeq + 1) >>> 0;
-  sTs = (sTs + 1) >>> 0;
-  frames.push({ timeUs: at(90), data: sIn(TCP_FIN | TCP_ACK, new Uint8Array(0)) });
-  sSeq = (sSeq + 1) >>> 0;
-  frames.push({ timeUs: at(30), data: cOut(TCP_ACK, new Uint8Array(0)) });
+  const tcp = httpSegments({
+    clientMss: mss,
+    serverMss: mss,
+    wscale: c.wscale,
+    clientIsn: c.clientIsn,
+    serverIsn: c.serverIsn,
+    clientTsval: c.clientTsval,
+    serverTsval: c.serverTsval,
+    clientIpId: c.clientTcpIpId,
+    serverIpId: c.serverTcpIpId,
+    request: emitHttpRequest(busyboxWgetRequest(`http://${c.host}:${c.port}/`)),
+    response: nginxReplySegments(c.now),
+  });
+  const cPort = (s: Segment) => (s.proto === 'udp' ? c.clientDnsPort : c.clientPort);
+  const sIp = (s: Segment) => (s.proto === 'udp' ? c.dnsServerIp : c.serviceIp);
+  const sPort = (s: Segment) => (s.proto === 'udp' ? 53 : c.port);
+  for (const s of [...dns, ...tcp]) {
+    const v: SegmentView = s.from === 'client'
+      ? { src: c.clientIp, dst: sIp(s), sport: cPort(s), dport: sPort(s), ttl: ttlOut, srcMac: c.clientMac, dstMac: c.nextHopMac }
+      : { src: sIp(s), dst: c.clientIp, sport: sPort(s), dport: cPort(s), ttl: ttlIn, srcMac: c.nextHopMac, dstMac: c.clientMac };
+    frames.push({ timeUs: at(s.gapUs), data: segmentFrame(s, v) });
+  }
   return frames;
 }
 
