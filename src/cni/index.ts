@@ -5,6 +5,7 @@ import type { CniPlugin, ServiceProxy } from '../control-plane/plugins.ts';
 import { createVpcCni } from './vpc-cni/plugin.ts';
 import { createCalicoVxlan } from './calico/plugin.ts';
 import { createKubeProxy } from '../kube-proxy/proxy.ts';
+import { createMigratedCni } from '../control-plane/cni-switch.ts';
 
 export interface Plugins {
   cni: CniPlugin;
@@ -16,6 +17,8 @@ export function pluginsFor(spec: ClusterSpec): Plugins {
     case 'vpc-cni':
       return { cni: createVpcCni(), proxy: createKubeProxy() };
     case 'calico-vxlan':
+      // Migrated on a running cluster: Calico, with the VPC CNI's pods still wired until recreated.
+      if (spec.cni.migration) return { cni: createMigratedCni(), proxy: createKubeProxy() };
       // aws-node is removed; Calico provides CNI + IPAM, kube-proxy stays (iptables mode).
       return { cni: createCalicoVxlan(), proxy: createKubeProxy() };
   }

@@ -43,6 +43,17 @@ export interface CalicoSettings {
   mtu?: number;
 }
 
+/** How the cluster reached its current CNI when it was migrated on a running cluster. */
+export interface CniMigration {
+  from: 'vpc-cni';
+  /** Calico install path: the Tigera operator (Installation CR) or the calico-vxlan.yaml manifest. */
+  install: 'operator' | 'manifest';
+  /** Logical clock of the migration. */
+  clock: number;
+  /** Whether /etc/cni/net.d/10-aws.conflist was left on the nodes (containerd then keeps using aws-cni). */
+  keptAwsConflist: boolean;
+}
+
 export interface ClusterSpec {
   name: string;
   region: string;
@@ -59,6 +70,8 @@ export interface ClusterSpec {
     type: CniType;
     vpcCni: VpcCniSettings;
     calico?: CalicoSettings;
+    /** Set when a running VPC CNI cluster was migrated to Calico (`kubewire cni migrate`). */
+    migration?: CniMigration;
   };
   /** Where the spec came from, for messages ("<embedded default>" or a path). */
   source: string;
