@@ -20,6 +20,7 @@ import { LAB_PREFIX, labNsRe, planLab, validPrefix, type LabPlan, type NodeNames
 import { RELAY_MARKER_PREFIX, RELAY_PY } from './relay.ts';
 import { NFACCT_PY, nfacctNames } from './nfacct.ts';
 import { clusterIpsets, ipsetRestoreText, type IpsetSource } from './ipsets.ts';
+import { startWorkloads } from './workloads.node.ts';
 
 export const DEFAULT_RUN_DIR = '/run/kubewire';
 
@@ -40,6 +41,8 @@ export interface LabRecord {
   namespaces: string[];
   /** Relay processes (pids) with their marker. */
   relays: Array<{ pid: number; marker: string }>;
+  /** Workload servers (pids) with their marker (src/lab/workloads.node.ts). */
+  workloads?: Array<{ pid: number; marker: string }>;
   fabricNs: string;
   nodes: NodeNames[];
   /** sha256 of the hosts the lab was built from (to tell when the cluster changed since). */
@@ -68,6 +71,8 @@ export interface LabOptions {
   ipsets?: IpsetSource;
   /** Test hook: called after each step with a short description. */
   onStep?: (what: string) => void;
+  /** Start the pods' servers (nginx, CoreDNS, listeners) and write their /etc files (default true). */
+  workloads?: boolean;
 }
 
 export interface Lab {
@@ -324,6 +329,21 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
     run(['ip', '-n', plan.fabricNs, '-batch', '-'], plan.fabricIp.join('\n') + '\n', 'fabric routes');
     run(['ip', 'netns', 'exec', plan.fabricNs, 'iptables-restore'], plan.fabricIptables, 'fabric source/dest check');
     step('fabric routes');
+    if (opts.workloads ?? true) {
+      record.workloads = [];
+      await startWorkloads(state, {
+        runDir,
+        id,
+        prefix,
+        nodes: plan.nodes,
+        ttlSeconds: opts.ttlSeconds ?? 4 * 3600,
+        onSpawn: (w) => {
+          record.workloads!.push(w);
+          writeRecord(runDir, record);
+        },
+      });
+      step('workloads');
+    }
     log(`lab ${id}: waiting for IPv6 DAD and carrier`);
     for (const nn of plan.nodes) await settle(state.hosts[nn.node], nn.ns);
     record.complete = true;
@@ -413,12 +433,13 @@ function removeNamespaces(names: string[]): string[] {
   return removed;
 }
 
+/** Removes the lab's files in the run directory (relay and workload logs, configs, pod /etc files). */
 function removeRelayLogs(runDir: string, id: string): void {
-  for (const f of existsSync(runDir) ? readdirSync(runDir) : []) if (f.startsWith(`lab-${id}-relay-`)) rmSync(join(runDir, f), { force: true });
+  for (const f of existsSync(runDir) ? readdirSync(runDir) : []) if (f.startsWith(`lab-${id}-`)) rmSync(join(runDir, f), { force: true, recursive: true });
 }
 
 function downRecord(r: LabRecord): string[] {
-  killAll(r.relays.filter((x) => cmdlineHas(x.pid, x.marker)).map((x) => x.pid));
+  killAll([...r.relays, ...(r.workloads ?? [])].filter((x) => cmdlineHas(x.pid, x.marker)).map((x) => x.pid));
   return removeNamespaces(r.namespaces);
 }
 

@@ -4,7 +4,7 @@ import { DEFAULT_CLUSTER_YAML, defaultClusterSpec, parseClusterFile } from '../i
 import { applyObjects, createCluster } from '../control-plane/cluster.ts';
 import { pluginsFor } from '../cni/index.ts';
 import { admitObject } from '../inputs/k8s-objects.ts';
-import { generateDeployment, generateService } from '../k8s/generators.ts';
+import { generateDeployment, generatePod, generateService } from '../k8s/generators.ts';
 import type { ClusterState } from '../control-plane/types.ts';
 
 export function labTestCluster(replicas = 3, withService = true, cni: 'vpc-cni' | 'calico-vxlan' = 'vpc-cni'): ClusterState {
@@ -18,5 +18,13 @@ export function labTestCluster(replicas = 3, withService = true, cni: 'vpc-cni' 
   const dep = generateDeployment({ name: 'nginx', image: ['nginx'], replicas, port: 80 });
   applyObjects(state, [admitObject(dep)], plugins);
   if (withService) applyObjects(state, [admitObject(generateService({ target: dep, port: 8080, targetPort: '80' }))], plugins);
+  return state;
+}
+
+/** labTestCluster(3) plus a busybox pod (`kubectl run busybox --image=busybox -- sleep 3600`). */
+export function labWorkloadCluster(cni: 'vpc-cni' | 'calico-vxlan' = 'vpc-cni'): ClusterState {
+  const state = labTestCluster(3, true, cni);
+  const plugins = pluginsFor(state.spec);
+  applyObjects(state, [admitObject(generatePod({ name: 'busybox', image: 'busybox', args: ['sleep', '3600'] }))], plugins);
   return state;
 }

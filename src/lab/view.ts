@@ -6,7 +6,11 @@
 // its own mount namespace, with mounts not propagating back to the host), a small tmpfs on
 // /run/netns holds the node's pod namespaces bound under their model names.
 //
-// argv: N model1 real1 ... modelN realN -- command...
+// The same private mount namespace also carries a pod's /etc/resolv.conf and /etc/hosts as kubelet
+// writes them (bind mounts of the lab's files over the host's), so resolvers in `lab exec` ask the
+// cluster's DNS.
+//
+// argv: N model1 real1 ... modelN realN M target1 source1 ... targetM sourceM -- command...
 
 export const NETNS_VIEW_PY = `
 import ctypes, os, sys
@@ -17,7 +21,11 @@ def mount(src, tgt, fs, flags, data):
         raise OSError(e, 'mount %s: %s' % (tgt, os.strerror(e)))
 n = int(sys.argv[1])
 names = sys.argv[2:2 + 2 * n]
-cmd = sys.argv[2 + 2 * n + 1:]
+m = int(sys.argv[2 + 2 * n])
+binds = sys.argv[3 + 2 * n:3 + 2 * n + 2 * m]
+cmd = sys.argv[3 + 2 * n + 2 * m + 1:]
+for i in range(m):
+    mount(binds[2 * i + 1], binds[2 * i], None, 4096, None)
 fds = [(names[2 * i], os.open('/run/netns/' + names[2 * i + 1], os.O_RDONLY)) for i in range(n)]
 mount('kubewire-netns-view', '/run/netns', 'tmpfs', 0, 'size=64k,mode=755')
 for name, fd in fds:
@@ -28,8 +36,10 @@ for name, fd in fds:
 os.execvp(cmd[0], cmd)
 `;
 
-/** The argv after `ip netns exec REAL` that runs `command` with /run/netns showing only `names` (model → real). */
-export function viewArgv(names: Record<string, string>, command: string[]): string[] {
+/** The argv after `ip netns exec REAL` that runs `command` with /run/netns showing only `names`
+ *  (model → real), and each file of `binds` (target → source) bind-mounted over its target. */
+export function viewArgv(names: Record<string, string>, command: string[], binds: Record<string, string> = {}): string[] {
   const pairs = Object.entries(names).flat();
-  return ['python3', '-c', NETNS_VIEW_PY, String(pairs.length / 2), ...pairs, '--', ...command];
+  const files = Object.entries(binds).flat();
+  return ['python3', '-c', NETNS_VIEW_PY, String(pairs.length / 2), ...pairs, String(files.length / 2), ...files, '--', ...command];
 }

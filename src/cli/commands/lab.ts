@@ -2,19 +2,16 @@
 import type { Command } from 'commander';
 import { spawnSync } from 'node:child_process';
 import { KubewireError } from '../../errors.ts';
-import { findNode, findPodNetns } from '../../k8s/lookup.ts';
 import { ROOT_NS } from '../../node-state/types.ts';
 import { currentLab, DEFAULT_RUN_DIR, labDown, labNamespaces, labUp, rootCheck, stateHash, type LabRecord } from '../../lab/lab.node.ts';
 import { formatLabDiff, labDiff } from '../../lab/diff.node.ts';
-import { viewArgv } from '../../lab/view.ts';
+import { labCommand } from '../../lab/exec.node.ts';
+import { BUSYBOX_APPLETS, NODE_TOOLS } from '../../lab/exec.ts';
 import { openSession } from '../session.ts';
 import { parseIntOpt } from './_common.ts';
 import { registerVerify } from './lab-verify.ts';
 
-/** Tools `lab ssh` runs in a node's namespace (read-only views and bounded probes). */
-export const NODE_TOOLS = ['ip', 'bridge', 'iptables-save', 'ip6tables-save', 'iptables', 'ip6tables', 'conntrack', 'ipset', 'ss', 'sysctl'];
-/** Busybox applets `lab exec` offers in a pod's namespace (Debian's busybox binary). */
-export const BUSYBOX_APPLETS = ['wget', 'nslookup', 'ping', 'traceroute', 'nc'];
+export { BUSYBOX_APPLETS, NODE_TOOLS, boundedArgv } from '../../lab/exec.ts';
 
 function runDirOf(cmd: Command): string {
   let c: Command | null = cmd;
@@ -38,30 +35,11 @@ function needLab(runDir: string): LabRecord {
   return rec;
 }
 
-/**
- * Bounds a probe: ping sends 4 packets within 10 s and waits 2 s for the last reply unless told otherwise. (wget is bounded by
- * --timeout only: Debian's busybox 1.35 wget crashes with -T when the connection is refused.)
- */
-export function boundedArgv(argv: string[]): string[] {
-  const prog = argv[0];
-  if (BUSYBOX_APPLETS.includes(prog)) {
-    const rest = argv.slice(1);
-    if (prog === 'ping' && !rest.some((a) => a === '-c' || /^-c\d+$/.test(a))) rest.unshift('-c', '4');
-    if (prog === 'ping' && !rest.some((a) => a === '-w' || /^-w\d+$/.test(a))) rest.unshift('-w', '10');
-    if (prog === 'ping' && !rest.some((a) => a === '-W' || /^-W\d+$/.test(a))) rest.unshift('-W', '2');
-    return ['busybox', prog, ...rest];
-  }
-  return argv;
-}
-
-/**
- * Runs argv in a lab namespace, seeing /run/netns as on EKS: on a node, its pods' namespaces under
- * their cni-... names; in a pod, none (see src/lab/view.ts).
- */
-function runIn(real: string, argv: string[], timeoutSec: number, view: Record<string, string>): void {
-  const r = spawnSync('ip', ['netns', 'exec', real, ...viewArgv(view, argv)], { stdio: 'inherit', timeout: timeoutSec * 1000, killSignal: 'SIGKILL' });
+/** Runs a lab command with the terminal's stdio, killed after `timeoutSec`; sets the exit code. */
+function runIn(argv: string[], timeoutSec: number): void {
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: 'inherit', timeout: timeoutSec * 1000, killSignal: 'SIGKILL' });
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') {
-    process.stderr.write(`kubewire: ${argv[0]} stopped after ${timeoutSec}s\n`);
+    process.stderr.write(`kubewire: ${argv[argv.indexOf('--') + 1] ?? argv[0]} stopped after ${timeoutSec}s\n`);
     process.exitCode = 124;
     return;
   }
@@ -152,13 +130,7 @@ export function register(program: Command): void {
       const rec = needLab(runDirOf(cmd));
       const s = openSession(cmd);
       staleWarning(rec, s.stored.state);
-      const n = findNode(s.stored.state, node);
-      const nn = rec.nodes.find((x) => x.node === n.name);
-      if (!nn) throw new KubewireError(`node ${n.name} was not in the cluster when lab ${rec.id} came up`);
-      const prog = command[0]?.split('/').pop() ?? '';
-      if (!NODE_TOOLS.includes(prog) && !BUSYBOX_APPLETS.includes(prog)) throw new KubewireError(`lab ssh runs ${[...NODE_TOOLS, ...BUSYBOX_APPLETS].join(', ')}; not "${command[0] ?? ''}"`);
-      const pods = Object.fromEntries(Object.entries(nn.ns).filter(([m]) => m !== ROOT_NS));
-      runIn(nn.ns[ROOT_NS], boundedArgv([prog, ...command.slice(1)]), opts.timeout, pods);
+      runIn(labCommand(s.stored.state, rec, runDirOf(cmd), { node }, command).argv, opts.timeout);
     });
 
   lab
@@ -173,13 +145,6 @@ export function register(program: Command): void {
       const rec = needLab(runDirOf(cmd));
       const s = openSession(cmd);
       staleWarning(rec, s.stored.state);
-      const where = findPodNetns(s.stored.state, opts.namespace, pod);
-      const real = rec.nodes.find((x) => x.node === where.node)?.ns[where.netns];
-      if (!real) throw new KubewireError(`pod ${opts.namespace}/${pod} was not in the cluster when lab ${rec.id} came up`);
-      const prog = command[0]?.split('/').pop() ?? '';
-      if (!NODE_TOOLS.includes(prog) && !BUSYBOX_APPLETS.includes(prog)) throw new KubewireError(`lab exec runs ${[...BUSYBOX_APPLETS, ...NODE_TOOLS].join(', ')}; not "${command[0] ?? ''}"`);
-      // A hostNetwork pod sees the node's view; a container has no /run/netns names at all.
-      const view = where.netns === ROOT_NS ? Object.fromEntries(Object.entries(rec.nodes.find((x) => x.node === where.node)!.ns).filter(([m]) => m !== ROOT_NS)) : {};
-      runIn(real, boundedArgv([prog, ...command.slice(1)]), opts.timeout, view);
+      runIn(labCommand(s.stored.state, rec, runDirOf(cmd), { pod, namespace: opts.namespace }, command).argv, opts.timeout);
     });
 }

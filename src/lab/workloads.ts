@@ -1,0 +1,271 @@
+// What runs inside the lab's pods (browser-safe planning; the server is src/lab/workload-py.ts):
+// - image nginx*: nginx's stock config (`listen 80`), whatever containerPorts say, as the real
+//   image does; GET/HEAD / and /index.html answer the default page with nginx's headers (bytes from
+//   src/wire/http.ts, the simulator's builder), anything else nginx's 404 page, other methods 405.
+// - image .../coredns: the EKS Corefile's `.:53` on UDP and TCP, answering from src/lab/dns-records.ts.
+// - any other image: a plain listener on each declared containerPort (TCP: accept, then close;
+//   UDP: read and drop), so a connection is not refused.
+// Each pod also gets the /etc/resolv.conf and /etc/hosts kubelet writes, which `lab exec` binds
+// over the real ones in its private mount namespace.
+
+import type { ClusterState } from '../control-plane/types.ts';
+import { podSandbox } from '../control-plane/kubelet.ts';
+import { ec2InternalDomain } from '../k8s/naming.ts';
+import { ROOT_NS } from '../node-state/types.ts';
+import { emitHttpResponse, httpDate, nginxStaticResponse, NGINX_VERSION, type HttpResponse } from '../wire/http.ts';
+import { textEncoder } from '../wire/bytes.ts';
+import {
+  DNS_A,
+  DNS_AAAA,
+  DNS_CNAME,
+  DNS_MX,
+  DNS_NS,
+  DNS_PTR,
+  DNS_SOA,
+  DNS_SRV,
+  DNS_TXT,
+  RCODE_NXDOMAIN,
+  emitDns,
+  formatResolvConf,
+  podResolvConf,
+  type DnsRecord,
+} from '../wire/dns.ts';
+import { clusterDns, coreDnsAnswer, type ClusterDns } from './dns-records.ts';
+
+export type WorkloadKind = 'nginx' | 'coredns' | 'listen';
+
+export interface PodWorkload {
+  namespace: string;
+  name: string;
+  node: string;
+  /** Model network namespace (ROOT_NS for hostNetwork pods). */
+  netns: string;
+  ip: string;
+  image: string;
+  kind: WorkloadKind;
+  /** Sockets the workload opens. */
+  listen: Array<{ port: number; proto: 'tcp' | 'udp' }>;
+  /** nginx version served (Server header), for nginx pods. */
+  nginxVersion?: string;
+  /** /etc/resolv.conf as kubelet writes it for this pod. */
+  resolvConf: string;
+  /** /etc/hosts as kubelet writes it (undefined for hostNetwork pods: the node's file). */
+  hosts?: string;
+}
+
+interface PodLike {
+  metadata: { name: string; namespace?: string };
+  spec?: {
+    nodeName?: string;
+    hostNetwork?: boolean;
+    dnsPolicy?: string;
+    hostname?: string;
+    subdomain?: string;
+    containers?: Array<{ image?: string; ports?: Array<{ containerPort: number; protocol?: string }> }>;
+  };
+  status?: { podIP?: string; phase?: string };
+}
+
+/** The repository's last path component and the tag of an image reference. */
+export function imageName(image: string): { repo: string; tag: string } {
+  const noDigest = image.split('@')[0];
+  const slash = noDigest.lastIndexOf('/');
+  const last = noDigest.slice(slash + 1);
+  const colon = last.indexOf(':');
+  return colon < 0 ? { repo: last, tag: 'latest' } : { repo: last.slice(0, colon), tag: last.slice(colon + 1) };
+}
+
+/** nginx version from the tag (nginx:1.25.3, nginx:1.25.3-alpine); other tags (latest, 1.27,
+ *  stable) serve NGINX_VERSION, the version src/wire/http.ts models. */
+export function nginxVersionOf(image: string): string {
+  return /^(\d+\.\d+\.\d+)(?:-|$)/.exec(imageName(image).tag)?.[1] ?? NGINX_VERSION;
+}
+
+export function workloadKind(image: string): WorkloadKind {
+  const { repo } = imageName(image);
+  if (repo.startsWith('nginx')) return 'nginx';
+  if (repo === 'coredns') return 'coredns';
+  return 'listen';
+}
+
+/** The VPC's DNS resolver address: the VPC CIDR's base + 2. */
+export function vpcResolver(vpcCidr: string): string {
+  const n = vpcCidr.split('/')[0].split('.').reduce((a, o) => a * 256 + Number(o), 0) + 2;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** resolv.conf of a node (the one kubelet hands to dnsPolicy Default and hostNetwork pods). */
+export function nodeResolvConf(state: ClusterState): string {
+  return `search ${ec2InternalDomain(state.spec.region)}\nnameserver ${vpcResolver(state.spec.vpc.cidr)}\n`;
+}
+
+/** kubelet's managed /etc/hosts for a pod (pkg/kubelet/kubelet_pods.go). */
+export function podHostsFile(ip: string, hostname: string, fqdnName?: string): string {
+  const lines = [
+    '# Kubernetes-managed hosts file.',
+    '127.0.0.1\tlocalhost',
+    '::1\tlocalhost ip6-localhost ip6-loopback',
+    'fe00::0\tip6-localnet',
+    'fe00::0\tip6-mcastprefix',
+    'fe00::1\tip6-allnodes',
+    'fe00::2\tip6-allrouters',
+    fqdnName ? `${ip}\t${fqdnName}\t${hostname}` : `${ip}\t${hostname}`,
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** Every scheduled pod with a network namespace, and what runs in it. */
+export function podWorkloads(state: ClusterState): PodWorkload[] {
+  const dnsIp = (state.objects['Service/kube-system/kube-dns'] as { spec?: { clusterIP?: string } } | undefined)?.spec?.clusterIP;
+  const out: PodWorkload[] = [];
+  for (const [k, o] of Object.entries(state.objects)) {
+    if (!k.startsWith('Pod/')) continue;
+    const pod = o as unknown as PodLike;
+    const ns = pod.metadata.namespace ?? 'default';
+    const node = pod.spec?.nodeName;
+    if (!node || !state.hosts[node]) continue;
+    let netns = ROOT_NS;
+    if (!pod.spec?.hostNetwork) {
+      const sb = podSandbox(state, ns, pod.metadata.name);
+      if (!sb?.netns || !state.hosts[node].namespaces[sb.netns]) continue;
+      netns = sb.netns;
+    }
+    const image = pod.spec?.containers?.[0]?.image ?? '';
+    const kind = workloadKind(image);
+    const declared = (pod.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => ({ port: p.containerPort, proto: (p.protocol ?? 'TCP').toLowerCase() as 'tcp' | 'udp' })));
+    const listen =
+      kind === 'nginx'
+        ? [{ port: 80, proto: 'tcp' as const }]
+        : kind === 'coredns'
+          ? [{ port: 53, proto: 'udp' as const }, { port: 53, proto: 'tcp' as const }]
+          : declared.filter((p, i) => (p.proto === 'tcp' || p.proto === 'udp') && declared.findIndex((x) => x.port === p.port && x.proto === p.proto) === i);
+    // ClusterFirst falls back to Default for hostNetwork pods (kubelet), as for dnsPolicy Default.
+    const policy = pod.spec?.dnsPolicy ?? 'ClusterFirst';
+    const clusterFirst = dnsIp && (policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !pod.spec?.hostNetwork));
+    const resolvConf = clusterFirst ? formatResolvConf(podResolvConf(ns, dnsIp, 'cluster.local', [ec2InternalDomain(state.spec.region)])) : nodeResolvConf(state);
+    const ip = pod.status?.podIP ?? '';
+    const hostname = pod.spec?.hostname ?? pod.metadata.name;
+    const hosts = pod.spec?.hostNetwork ? undefined : podHostsFile(ip, hostname, pod.spec?.subdomain ? `${hostname}.${pod.spec.subdomain}.${ns}.svc.cluster.local` : undefined);
+    out.push({ namespace: ns, name: pod.metadata.name, node, netns, ip, image, kind, listen, nginxVersion: kind === 'nginx' ? nginxVersionOf(image) : undefined, resolvConf, hosts });
+  }
+  return out.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+}
+
+// ---------------------------------------------------------------- nginx responses
+
+/** Placeholder the server replaces with the current date (same length as an HTTP date). */
+export const DATE_PLACEHOLDER = 'Thu, 01 Jan 1970 00:00:00 GMT';
+
+const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Not Allowed' };
+
+/** nginx's built-in error page (ngx_http_special_response.c: CRLF line ends, server_tokens on). */
+export function nginxErrorPage(status: number, version = NGINX_VERSION): string {
+  const title = `${status} ${REASONS[status] ?? ''}`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx/${version}</center>\r\n</body>\r\n</html>\r\n`;
+}
+
+/** nginx's response with an error page (no Last-Modified/ETag/Accept-Ranges). */
+export function nginxErrorResponse(status: number, o: { now: number; version?: string; keepAlive?: boolean }): HttpResponse {
+  const body = textEncoder.encode(nginxErrorPage(status, o.version));
+  return {
+    version: 'HTTP/1.1',
+    status,
+    reason: REASONS[status] ?? '',
+    headers: [
+      ['Server', `nginx/${o.version ?? NGINX_VERSION}`],
+      ['Date', httpDate(o.now)],
+      ['Content-Type', 'text/html'],
+      ['Content-Length', String(body.length)],
+      ['Connection', o.keepAlive ? 'keep-alive' : 'close'],
+    ],
+    body,
+  };
+}
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+function headOnly(r: HttpResponse): HttpResponse {
+  return { ...r, body: new Uint8Array(0) };
+}
+
+/** Response bytes (hex) the server sends, keyed "<what>-<close|keep>": what = page, page-head,
+ *  404, 404-head, 405, 400. The Date header holds DATE_PLACEHOLDER. */
+export function nginxResponses(version: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const keepAlive of [false, true]) {
+    const c = keepAlive ? 'keep' : 'close';
+    const page = nginxStaticResponse({ now: 0, version, keepAlive });
+    out[`page-${c}`] = hex(emitHttpResponse(page));
+    out[`page-head-${c}`] = hex(emitHttpResponse(headOnly(page)));
+    for (const s of [404, 405, 400]) {
+      // nginx closes after 400 and 405 (lingering close, keepalive off for errors it discards the body of).
+      const r = nginxErrorResponse(s, { now: 0, version, keepAlive: keepAlive && s === 404 });
+      out[`${s}-${c}`] = hex(emitHttpResponse(r));
+      if (s === 404) out[`404-head-${c}`] = hex(emitHttpResponse(headOnly(r)));
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- DNS table
+
+/** A resource record's bytes (uncompressed, as CoreDNS sends replies that fit). */
+function rrHex(r: DnsRecord): string {
+  const m = emitDns({ id: 0, qr: true, opcode: 0, aa: false, tc: false, rd: false, ra: false, ad: false, cd: false, rcode: 0, questions: [], answers: [r], authorities: [], additionals: [] });
+  return hex(m.subarray(12));
+}
+
+export interface DnsOutcome {
+  rc: number;
+  /** Answer records (hex); their owner is the question's name, which the server writes as asked. */
+  an: string[];
+  ns: string[];
+  ar: string[];
+}
+
+export interface DnsTable {
+  zone: string;
+  /** "<lower-case fqdn> <qtype>" → outcome. */
+  exact: Record<string, DnsOutcome>;
+  /** "<lower-case fqdn>" → outcome for any other qtype. */
+  other: Record<string, DnsOutcome>;
+  /** Outcome for an unknown name in the zone. */
+  nx: DnsOutcome;
+  /** Namespaces (for <a-b-c-d>.<ns>.pod.<zone>). */
+  namespaces: string[];
+  /** NODATA outcome (the SOA) for pod names asked for another type than A. */
+  nodata: DnsOutcome;
+  ttl: number;
+}
+
+const ASKED_TYPES = [DNS_A, DNS_NS, DNS_CNAME, DNS_SOA, DNS_PTR, DNS_MX, DNS_TXT, DNS_AAAA, DNS_SRV];
+
+function outcomeOf(dns: ClusterDns, name: string, qtype: number): DnsOutcome | undefined {
+  const a = coreDnsAnswer(dns, name, qtype);
+  if (a.forward) return undefined;
+  return { rc: a.rcode, an: a.answers.map(rrHex), ns: a.authorities.map(rrHex), ar: a.additionals.map(rrHex) };
+}
+
+/** The answers of the cluster's CoreDNS, precomputed for the lab's DNS server. */
+export function dnsTable(state: ClusterState): DnsTable {
+  const dns = clusterDns(state);
+  const names = new Set([...Object.keys(dns.names), dns.zone]);
+  for (const ns of dns.namespaces) {
+    names.add(`${ns}.svc.${dns.zone}`);
+    names.add(`${ns}.pod.${dns.zone}`);
+  }
+  const exact: Record<string, DnsOutcome> = {};
+  const other: Record<string, DnsOutcome> = {};
+  for (const n of names) {
+    for (const t of ASKED_TYPES) {
+      const o = outcomeOf(dns, n, t);
+      if (o) exact[`${n} ${t}`] = o;
+    }
+    const o = outcomeOf(dns, n, 65280);
+    if (o) other[n] = o;
+  }
+  const nx = outcomeOf(dns, `kubewire-no-such-name.${dns.zone}`, DNS_A)!;
+  if (nx.rc !== RCODE_NXDOMAIN) throw new Error('dnsTable: expected NXDOMAIN for an unknown name');
+  const nodata = outcomeOf(dns, `0-0-0-0.${dns.namespaces[0] ?? 'default'}.pod.${dns.zone}`, DNS_AAAA) ?? nx;
+  return { zone: dns.zone, exact, other, nx, namespaces: dns.namespaces, nodata, ttl: 5 };
+}
