@@ -1,7 +1,7 @@
 // Felix's iptables dataplane for a Calico VXLAN node (research note §10, §11): the static cali-*
 // chains of the raw, mangle, nat and filter tables, the per-endpoint chains of local workloads
-// (profiles only: NetworkPolicy chains are not rendered yet), the hooks into the built-in
-// chains, and the ipsets those rules refer to.
+// (NetworkPolicy tiers, then profiles; the policy chains themselves come from policy.ts), the
+// hooks into the built-in chains, and the ipsets those rules refer to.
 //
 // Rules are kept in Felix's own rendering (long option forms: --jump, --in-interface, -p 17,
 // -m multiport --destination-ports) because that is both what Felix feeds iptables-restore and
@@ -14,7 +14,7 @@ import type { NetfilterRule, NetfilterState, TableName } from '../../netfilter/t
 import { iptablesRestore } from '../../netfilter/restore.ts';
 import { sha256Utf8 } from '../../kube-proxy/sha256.ts';
 import { base64Url, sha224 } from './sha224.ts';
-import type { CalicoFeatures } from './version.ts';
+import { parseCalicoVersion, type CalicoFeatures } from './version.ts';
 import type { CalicoState } from './plugin.ts';
 
 // Mark bits (IptablesMarkMask 0xffff0000, allocated from the low bit, §10.5).
@@ -139,6 +139,10 @@ export interface WorkloadEndpoint {
   iface: string;
   namespace: string;
   serviceAccount?: string;
+  /** Policy chains (cali-pi-…) of tier "default" that select the endpoint for ingress, in order. */
+  ingressPolicies?: string[];
+  /** Policy chains (cali-po-…) that select it for egress, in order. */
+  egressPolicies?: string[];
 }
 
 export interface FelixIptablesInput {
@@ -147,6 +151,8 @@ export interface FelixIptablesInput {
   /** VXLAN enabled and the tunnel address known. */
   vxlan: boolean;
   endpoints?: WorkloadEndpoint[];
+  /** The cali-pi-/cali-po- chains of the policies selecting local endpoints (policy.ts). */
+  policyChains?: FelixChain[];
 }
 
 function rawChains(o: FelixIptablesInput): FelixChain[] {
@@ -214,21 +220,45 @@ function natChains(o: FelixIptablesInput): FelixChain[] {
   ];
 }
 
-function endpointChains(ep: WorkloadEndpoint): FelixChain[] {
+/** The "Start of tier" / end-of-tier comments by release (research §10.3, §14). */
+function tierComments(version: string): { start?: string; end: string; clearsPass: boolean } {
+  const v = parseCalicoVersion(version);
+  const at = (minor: number) => v.major > 3 || (v.major === 3 && v.minor >= minor);
+  return {
+    start: at(29) ? 'Start of tier default' : at(28) ? undefined : 'Start of policies',
+    end: at(30) ? 'End of tier default. Drop if no policies passed packet' : 'Drop if no policies passed packet',
+    clearsPass: at(28),
+  };
+}
+
+function endpointChains(ep: WorkloadEndpoint, version: string): FelixChain[] {
   const sa = ep.serviceAccount ?? 'default';
+  const tier = tierComments(version);
   const chains: FelixChain[] = [];
   for (const dir of ['tw', 'fw'] as const) {
     const profPrefix = dir === 'tw' ? 'cali-pri-' : 'cali-pro-';
     const rules: FelixRule[] = [
       { match: m.ct('RELATED,ESTABLISHED'), action: a.accept },
       { match: m.ct('INVALID'), action: a.drop },
-      { action: a.clearMark(MARK_ACCEPT | MARK_PASS) },
+      // Before v3.28 only the accept bit is cleared here; the tier start clears the pass bit.
+      { action: a.clearMark(tier.clearsPass ? MARK_ACCEPT | MARK_PASS : MARK_ACCEPT) },
     ];
     if (dir === 'fw') {
       rules.push(
         { match: m.udpDports(VXLAN_PORT), action: a.drop, comment: ['Drop VXLAN encapped packets originating in workloads'] },
         { match: '-p 4', action: a.drop, comment: ['Drop IPinIP encapped packets originating in workloads'] },
       );
+    }
+    // Tier "default" (every Kubernetes NetworkPolicy): a policy that sets the pass bit skips the
+    // rest of the tier; one that accepts returns; nothing accepting or passing means drop.
+    const policies = (dir === 'tw' ? ep.ingressPolicies : ep.egressPolicies) ?? [];
+    if (policies.length > 0) {
+      if (tier.start) rules.push({ action: a.clearMark(MARK_PASS), comment: [tier.start] });
+      for (const chain of policies) {
+        rules.push({ match: m.markClear(MARK_PASS), action: a.jump(chain) });
+        rules.push({ match: m.markSet(MARK_ACCEPT), action: a.ret, comment: ['Return if policy accepted'] });
+      }
+      rules.push({ match: m.markClear(MARK_PASS), action: a.drop, comment: [tier.end] });
     }
     for (const profile of [`kns.${ep.namespace}`, `ksa.${ep.namespace}.${sa}`]) {
       rules.push({ action: a.jump(felixChainName(profPrefix, profile)) });
@@ -316,8 +346,9 @@ function filterChains(o: FelixIptablesInput): FelixChain[] {
     { table: 'filter', name: 'cali-from-host-endpoint', rules: [] },
     { table: 'filter', name: 'cali-to-host-endpoint', rules: [] },
     { table: 'filter', name: 'cali-cidr-block', rules: [] },
-    ...eps.flatMap(endpointChains),
+    ...eps.flatMap((e) => endpointChains(e, o.settings.version)),
     ...profileChains(eps),
+    ...(o.policyChains ?? []),
   ];
 }
 
@@ -402,7 +433,7 @@ export function applyFelixIptables(state: NetfilterState, o: FelixIptablesInput)
     });
     for (const c of mine) lines.push(`:${c.name} - [0:0]`);
     // Stale endpoint/profile chains (their references are rewritten above, so they can go).
-    const stale = existing.filter((c) => /^cali-(tw|fw|pri|pro)-/.test(c.name) && !names.has(c.name)).map((c) => c.name);
+    const stale = existing.filter((c) => /^cali-(tw|fw|pri|pro|pi|po)-/.test(c.name) && !names.has(c.name)).map((c) => c.name);
     for (const s of stale) lines.push(`:${s} - [0:0]`);
     for (const h of hooks.filter((x) => x.table === table)) {
       const rules = (byName.get(h.chain)?.rules ?? []).map((r) => `"cali:${hashComment(r) ?? ''}"`);

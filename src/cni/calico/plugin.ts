@@ -39,6 +39,7 @@ import { sandboxNetnsName } from '../vpc-cni/plugin.ts';
 import { affineBlocks, allocations, autoAssign, blockOf, MAX_BLOCKS_PER_HOST, newIpamState, poolFromSettings, releaseByHandle, tunnelHandle, type IpamState } from './ipam.ts';
 import { applyFelixIptables, calicoIpsets, type IpSetData, type WorkloadEndpoint } from './iptables.ts';
 import { parseCalicoVersion, versionFeatures, type CalicoFeatures } from './version.ts';
+import { felixPolicyInput, felixPolicyIpsets } from './policy.ts';
 
 export const VXLAN_IF = 'vxlan.calico';
 export const VXLAN_VNI = 4096;
@@ -255,7 +256,8 @@ export function syncAllNodes(cluster: ClusterState): void {
 
 /** The ipsets Felix programs on a node (for the engine's `-m set` evaluation). */
 export function nodeIpsets(cluster: ClusterState, nodeName: string): Record<string, IpSetData> {
-  return calicoIpsets(calicoState(cluster), nodeName);
+  const s = calicoState(cluster);
+  return { ...calicoIpsets(s, nodeName), ...felixPolicyIpsets(cluster, s.settings.version, s.nodes[nodeName]?.pods ?? {}) };
 }
 
 /** calico-node start on one node: tunnel address, vxlan.calico, base iptables, then Felix's sync. */
@@ -297,7 +299,7 @@ function startNode(ctx: PluginContext): void {
   }
 
   // Felix's base iptables (§10, §11).
-  root.netfilter = applyFelixIptables(root.netfilter, { features: f, settings: s.settings, vxlan: !!rec.tunnelIp, endpoints: endpointsOf(rec) });
+  root.netfilter = applyFelixIptables(root.netfilter, { features: f, settings: s.settings, vxlan: !!rec.tunnelIp, ...felixPolicyInput(cluster, s.settings.version, rec.pods, endpointsOf(rec)) });
 }
 
 /**
@@ -324,7 +326,7 @@ export function felixResync(cluster: ClusterState, nodeName: string): void {
   if (!rec || !host) return;
   syncNode(cluster, nodeName);
   const root = getNs(host, ROOT_NS);
-  root.netfilter = applyFelixIptables(root.netfilter, { features: features(s), settings: s.settings, vxlan: !!rec.tunnelIp, endpoints: endpointsOf(rec) });
+  root.netfilter = applyFelixIptables(root.netfilter, { features: features(s), settings: s.settings, vxlan: !!rec.tunnelIp, ...felixPolicyInput(cluster, s.settings.version, rec.pods, endpointsOf(rec)) });
 }
 
 export function createCalicoVxlan(): CalicoPlugin {
@@ -402,7 +404,7 @@ export function createCalicoVxlan(): CalicoPlugin {
       rec.pods[key] = { ip: a.ip, handle, netns, hostIf, serviceAccount: pod.spec?.serviceAccountName ?? 'default' };
       // A newly claimed block or a borrowed address changes every node's routes.
       if (a.borrowed || !rec.programmed.routes.includes(a.block)) syncAllNodes(cluster);
-      root.netfilter = applyFelixIptables(root.netfilter, { features: f, settings: s.settings, vxlan: !!rec.tunnelIp, endpoints: endpointsOf(rec) });
+      root.netfilter = applyFelixIptables(root.netfilter, { features: f, settings: s.settings, vxlan: !!rec.tunnelIp, ...felixPolicyInput(cluster, s.settings.version, rec.pods, endpointsOf(rec)) });
       return { ok: true, ips: [a.ip], netns, hostInterface: hostIf };
     },
 
@@ -428,7 +430,7 @@ export function createCalicoVxlan(): CalicoPlugin {
       delete rec.pods[key];
       // Blocks stay affine when they empty; only a borrowed address's /32 routes go away.
       if (borrowed) syncAllNodes(cluster);
-      root.netfilter = applyFelixIptables(root.netfilter, { features: f, settings: s.settings, vxlan: !!rec.tunnelIp, endpoints: endpointsOf(rec) });
+      root.netfilter = applyFelixIptables(root.netfilter, { features: f, settings: s.settings, vxlan: !!rec.tunnelIp, ...felixPolicyInput(cluster, s.settings.version, rec.pods, endpointsOf(rec)) });
     },
   };
 }

@@ -1,0 +1,134 @@
+// Felix's NetworkPolicy chains (policy.ts): the chain layout against upstream's rendering rules, rule-hash
+// comments against a real node's dump, and enforcement by the engine compared with the API's verdicts.
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { parseClusterFile } from '../../inputs/cluster-file.ts';
+import { modelCluster } from '../../netpol/cluster.testing.ts';
+import { np } from '../../netpol/testing.ts';
+import { randomPolicies } from '../../netpol/random.testing.ts';
+import { matrix } from '../../netpol/matrix.ts';
+import { dataplaneMatrix } from '../../netpol/dataplane.ts';
+import { iptablesSave } from '../../netfilter/save.ts';
+import { felixChains, ruleHashes } from './iptables.ts';
+import { knpChainName, knpPolicyId } from './policy.ts';
+import { parseCalicoVersion } from './version.ts';
+import { calicoState } from './plugin.ts';
+import { DEFAULT_CALICO } from './plugin.ts';
+
+const spec = () => parseClusterFile(readFileSync(new URL('../../../examples/cluster-calico.yaml', import.meta.url), 'utf8'), 'examples/cluster-calico.yaml');
+
+const podIps = (state: ReturnType<typeof modelCluster>['state']) =>
+  Object.fromEntries(
+    Object.entries(state.objects)
+      .filter(([k]) => /^Pod\/[xyz]\//.test(k))
+      .map(([k, o]) => [k.slice(4), (o as { status: { podIP: string } }).status.podIP]),
+  );
+
+function hostIfOf(state: ReturnType<typeof modelCluster>['state'], pod: string): { node: string; iface: string } {
+  for (const [node, r] of Object.entries(calicoState(state).nodes)) if (r.pods[pod]) return { node, iface: r.pods[pod]!.hostIf };
+  throw new Error(`no pod ${pod}`);
+}
+
+describe('Felix policy chain names (research §10.4)', () => {
+  it('policy IDs per release, hashed to 28 characters when too long', () => {
+    expect(knpPolicyId(parseCalicoVersion('v3.32.1'), 'x', 'deny')).toBe('knp/x/deny');
+    expect(knpPolicyId(parseCalicoVersion('v3.30.0'), 'x', 'deny')).toBe('default/x/knp.default.deny');
+    expect(knpPolicyId(parseCalicoVersion('v3.28.0'), 'x', 'deny')).toBe('x/knp.default.deny');
+    expect(knpChainName(parseCalicoVersion('v3.32.1'), 'x', 'deny', 'ingress')).toBe('cali-pi-knp/x/deny');
+    const long = knpChainName(parseCalicoVersion('v3.30.0'), 'default', 'allow-web', 'egress');
+    expect(long).toMatch(/^cali-po-_[A-Za-z0-9_-]{19}$/);
+    expect(long).toHaveLength(28);
+  });
+
+  it('an endpoint chain with a policy reproduces the rule hashes of a real node (calico#9290, "Start of policies")', () => {
+    // The first five rules of cali-tw-cali11239f98883 in calico#9290 (research §10.7): conntrack, INVALID,
+    // clear accept, "Start of policies" clearing pass, the jump to the policy chain.
+    const chains = felixChains({
+      features: { vxlanRouteMtu: false, podRouteMetric: false, vxlanNotrack: false, natPostroutingAppend: false, markDropBit: false },
+      settings: { ...DEFAULT_CALICO, version: 'v3.27.0' },
+      vxlan: true,
+      endpoints: [{ iface: 'cali11239f98883', namespace: 'default', ingressPolicies: ['cali-pi-_DGlcbEzkd1cvh5X1F7M'] }],
+    });
+    const tw = chains.find((c) => c.name === 'cali-tw-cali11239f98883')!;
+    expect(ruleHashes(tw.name, tw.rules).slice(0, 5)).toEqual(['63AiEhcKlL4J9x0W', 'U_uF6VQoKAohXmTC', '11psZo1M6h3_eNzY', '6lKycZxeeZ1PugZz', 'cV0qHtGkHxu9syl8']);
+  });
+});
+
+describe('Calico enforces NetworkPolicies in the engine', () => {
+  it('renders the policy into the workload chains as Felix lays them out', () => {
+    const c = modelCluster(spec());
+    c.apply([np('allow-web', { podSelector: { matchLabels: { pod: 'b' } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'a' } } }], ports: [{ port: 80 }] }] })]);
+    const { node, iface } = hostIfOf(c.state, 'x/b');
+    const save = iptablesSave(c.state.hosts[node]!.namespaces['root']!.netfilter);
+    const strip = (l: string) => l.replace(/ -m comment --comment "cali:[^"]+"/, '');
+    const lines = save.split('\n').map(strip);
+    const chain = 'cali-pi-knp/x/allow-web';
+    // Policy chain: the comment on the first rule, the match + accept mark; the trailing RETURN stripped.
+    const pi = lines.filter((l) => l.startsWith(`-A ${chain} `));
+    expect(pi).toHaveLength(1);
+    expect(pi[0]).toMatch(new RegExp(`^-A ${chain} -p tcp -m comment --comment "KubernetesNetworkPolicy x/allow-web ingress" -m set --match-set cali40s:\\S+ src -m multiport --dports 80 -j MARK --set-xmark 0x10000/0x10000$`));
+    // Workload chain: tier start, jump unless passed, return if accepted, end-of-tier drop, then profiles.
+    const tw = lines.filter((l) => l.startsWith(`-A cali-tw-${iface} `)).map((l) => l.slice(`-A cali-tw-${iface} `.length));
+    expect(tw).toEqual([
+      '-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      '-m conntrack --ctstate INVALID -j DROP',
+      '-j MARK --set-xmark 0x0/0x30000',
+      '-m comment --comment "Start of tier default" -j MARK --set-xmark 0x0/0x20000',
+      `-m mark --mark 0x0/0x20000 -j ${chain}`,
+      '-m comment --comment "Return if policy accepted" -m mark --mark 0x10000/0x10000 -j RETURN',
+      '-m comment --comment "End of tier default. Drop if no policies passed packet" -m mark --mark 0x0/0x20000 -j DROP',
+      '-j cali-pri-kns.x',
+      '-m comment --comment "Return if profile accepted" -m mark --mark 0x10000/0x10000 -j RETURN',
+      '-j cali-pri-ksa.x.default',
+      '-m comment --comment "Return if profile accepted" -m mark --mark 0x10000/0x10000 -j RETURN',
+      '-m comment --comment "Drop if no profiles matched" -j DROP',
+    ]);
+    // Egress is not selected: the fw chain has profiles only.
+    expect(save).not.toMatch(new RegExp(`-A cali-fw-${iface} .*cali-po-`));
+  });
+
+  it('default-deny ingress drops pod → pod; an allow rule by podSelector, namespaceSelector and port delivers', () => {
+    const c = modelCluster(spec());
+    c.apply([
+      np('deny', { podSelector: {}, policyTypes: ['Ingress'] }),
+      np('allow', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: 'y' } }, podSelector: { matchLabels: { pod: 'b' } } }], ports: [{ port: 80 }] }] }),
+    ]);
+    const m = matrix(c.state, { port: 80, protocol: 'TCP', namespaces: ['x', 'y', 'z'] });
+    const d = dataplaneMatrix(c.state, m, c.world());
+    const at = (s: string, t: string) => d.cells[m.pods.findIndex((p) => `${p.namespace}/${p.name}` === s)]![m.pods.findIndex((p) => `${p.namespace}/${p.name}` === t)]!;
+    expect(at('y/b', 'x/a').delivered).toBe(true);
+    expect(at('y/a', 'x/a')).toMatchObject({ delivered: false, code: 'denied' });
+    expect(at('x/b', 'x/c')).toMatchObject({ delivered: false, code: 'denied' });
+    expect(at('x/a', 'y/a').delivered).toBe(true);
+    expect(d.disagreements).toEqual([]);
+    // Port 81 is not in the rule.
+    const m81 = matrix(c.state, { port: 81, protocol: 'TCP', namespaces: ['x', 'y'] });
+    const d81 = dataplaneMatrix(c.state, m81, c.world());
+    expect(d81.cells[m81.pods.findIndex((p) => p.namespace === 'y' && p.name === 'b')]![0]!.delivered).toBe(false);
+    expect(d81.disagreements).toEqual([]);
+  });
+
+  it('removing the policies removes their chains and restores delivery', () => {
+    const c = modelCluster(spec());
+    c.apply([np('deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] })]);
+    c.clear();
+    const { node } = hostIfOf(c.state, 'x/a');
+    expect(iptablesSave(c.state.hosts[node]!.namespaces['root']!.netfilter)).not.toContain('cali-pi-');
+    const m = matrix(c.state, { port: 80, protocol: 'TCP', namespaces: ['x'] });
+    expect(dataplaneMatrix(c.state, m, c.world()).cells.flat().every((x) => x.delivered)).toBe(true);
+  });
+
+  it('the engine agrees with the API on random small policies (named ports, ipBlock except, endPort, both directions)', () => {
+    const c = modelCluster(spec());
+    const ips = podIps(c.state);
+    for (let seed = 1; seed <= 6; seed++) {
+      c.clear();
+      c.apply(randomPolicies(seed, ips, 3));
+      for (const [port, protocol] of [[80, 'TCP'], [81, 'UDP']] as const) {
+        const m = matrix(c.state, { port, protocol, namespaces: ['x', 'y', 'z'] });
+        const d = dataplaneMatrix(c.state, m, c.world());
+        expect({ seed, port, disagreements: d.disagreements }).toEqual({ seed, port, disagreements: [] });
+      }
+    }
+  });
+});
