@@ -15,6 +15,8 @@ export interface DnsExchange {
   answers: string[];
   /** Answer TTL CoreDNS gives (seconds). */
   ttl: number;
+  /** False when no reply came back (dropped, refused): then rcode/answers/ttl mean nothing. */
+  answered?: boolean;
 }
 
 export interface HttpExchange {
