@@ -21,7 +21,7 @@ const podIps = (state: ReturnType<typeof modelCluster>['state']) =>
   Object.fromEntries(
     Object.entries(state.objects)
       .filter(([k]) => /^Pod\/[xyz]\//.test(k))
-      .map(([k, o]) => [k.slice(4), (o as { status: { podIP: string } }).status.podIP]),
+      .map(([k, o]) => [k.slice(4), (o as unknown as { status: { podIP: string } }).status.podIP]),
   );
 
 function hostIfOf(state: ReturnType<typeof modelCluster>['state'], pod: string): { node: string; iface: string } {
