@@ -5,7 +5,8 @@ import { KubewireError } from '../../errors.ts';
 import { ROOT_NS } from '../../node-state/types.ts';
 import { currentLab, DEFAULT_RUN_DIR, labDown, labNamespaces, labUp, rootCheck, stateHash, type LabRecord } from '../../lab/lab.node.ts';
 import { formatLabDiff, labDiff } from '../../lab/diff.node.ts';
-import { labCommand } from '../../lab/exec.node.ts';
+import { labCommand, runBounded } from '../../lab/exec.node.ts';
+import { labCapture, parseCapturePoint, writeCapture } from '../../lab/capture.node.ts';
 import { BUSYBOX_APPLETS, NODE_TOOLS } from '../../lab/exec.ts';
 import { openSession } from '../session.ts';
 import { parseIntOpt } from './_common.ts';
@@ -146,5 +147,38 @@ export function register(program: Command): void {
       const s = openSession(cmd);
       staleWarning(rec, s.stored.state);
       runIn(labCommand(s.stored.state, rec, runDirOf(cmd), { pod, namespace: opts.namespace }, command).argv, opts.timeout);
+    });
+
+  lab
+    .command('capture')
+    .description('run real tcpdump on lab interfaces around a command: capture -i NODE:DEV [-i POD:DEV ...] -w FILE [-r] -- exec POD -- wget ...')
+    .argument('<command...>', 'after --: exec POD -- CMD..., or ssh NODE -- CMD...')
+    .requiredOption('-i, --interface <target:dev>', 'NODE:DEV or POD:DEV (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .requiredOption('-w, --write <file>', 'capture file: pcap for one interface, pcapng (one interface block per -i) for several')
+    .option('-r, --read', 'print the captured packets afterwards, as `tcpdump -n -r FILE` does (real tcpdump)')
+    .option('-n, --namespace <ns>', 'namespace of POD names', 'default')
+    .option('--timeout <seconds>', 'kill the command after this long', parseIntOpt('--timeout', 1, 600), 30)
+    .action(async (command: string[], opts: { interface: string[]; write: string; read?: boolean; namespace: string; timeout: number }, cmd: Command) => {
+      needRoot();
+      const runDir = runDirOf(cmd);
+      const rec = needLab(runDir);
+      const s = openSession(cmd);
+      staleWarning(rec, s.stored.state);
+      const [verb, target, ...rest] = command;
+      const argv = rest[0] === '--' ? rest.slice(1) : rest;
+      if ((verb !== 'exec' && verb !== 'ssh') || !target || !argv.length) throw new KubewireError(`lab capture: after -- give "exec POD -- CMD..." or "ssh NODE -- CMD...", not "${command.join(' ')}"`);
+      const c = labCommand(s.stored.state, rec, runDir, verb === 'ssh' ? { node: target } : { pod: target, namespace: opts.namespace }, argv);
+      const points = opts.interface.map(parseCapturePoint);
+      const r = await labCapture(s.stored.state, rec, points, () => runBounded(c.argv, opts.timeout * 1000), { runDir, namespace: opts.namespace });
+      process.stdout.write(r.result.stdout);
+      process.stderr.write(r.result.stderr);
+      if (r.result.timedOut) process.stderr.write(`kubewire: ${argv[0]} stopped after ${opts.timeout}s\n`);
+      writeCapture(opts.write, r.file);
+      for (const t of r.tcpdump) process.stderr.write(`${t.name}: ${t.stderr.split('\n').filter((l) => /packets? captured/.test(l)).join('') || t.stderr.split('\n').pop()}\n`);
+      if (opts.read) {
+        const p = spawnSync('tcpdump', ['-n', '-r', opts.write], { encoding: 'utf8', timeout: 30_000 });
+        process.stdout.write(p.stdout ?? '');
+      }
+      if (r.result.exitCode !== 0) process.exitCode = r.result.exitCode;
     });
 }
