@@ -9,6 +9,8 @@ import type { KObject } from '../k8s/types.ts';
 import { createCluster, applyObjects, deleteObjects } from '../control-plane/cluster.ts';
 import { defaultClusterSpec, DEFAULT_CLUSTER_YAML, parseClusterFile } from '../inputs/cluster-file.ts';
 import { pluginsFor } from '../cni/index.ts';
+import { migrateToCalico, type MigrationReport } from '../control-plane/migration.ts';
+import { migrateSettings } from '../inputs/calico-migrate.ts';
 import { loadState, saveState, stateDir, stateExists, STATE_FORMAT, type Operation, type StoredState } from './state-store.ts';
 import { stateOpt } from './commands/_common.ts';
 
@@ -48,12 +50,19 @@ export interface OperationResult {
   state: ClusterState;
   /** What happened to each named object ("created", "configured", "unchanged", "deleted"). */
   results: Array<{ kind: string; namespace?: string; name: string; action: string }>;
+  /** What `cni migrate` did and the caveats that now apply. */
+  migration?: MigrationReport;
 }
 
 /** Runs one operation on a copy of `state` (the input is never modified, so a failure changes nothing). */
 export function runOperation(state: ClusterState, op: Operation): OperationResult {
   const next = structuredClone(state);
   const plugins = pluginsFor(next.spec);
+  if (op.op === 'cni-migrate') {
+    const s = migrateSettings(next.spec, op.options as Record<string, string>);
+    const migration = migrateToCalico(next, { ...s, keepAwsConflist: op.options.keepAwsConflist === true }, plugins);
+    return { state: next, results: [], migration };
+  }
   if (op.op === 'apply') {
     return { state: next, results: applyObjects(next, op.objects as KObject[], plugins) };
   }

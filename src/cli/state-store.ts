@@ -14,7 +14,8 @@ export const STATE_FILE = 'state.json';
 /** One user operation, replayable. */
 export type Operation =
   | { op: 'apply'; source: string; objects: unknown[] }
-  | { op: 'delete'; source: string; refs: Array<{ kind: string; namespace?: string; name: string }> };
+  | { op: 'delete'; source: string; refs: Array<{ kind: string; namespace?: string; name: string }> }
+  | { op: 'cni-migrate'; source: string; target: 'calico-vxlan'; options: Record<string, string | boolean | undefined> };
 
 export interface StoredState {
   format: number;

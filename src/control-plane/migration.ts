@@ -24,12 +24,15 @@ import { ROOT_NS } from '../node-state/types.ts';
 export interface MigrationRecord {
   /** Logical clock when the migration ran. */
   clock: number;
+  from: 'vpc-cni';
   install: CalicoInstall;
   settings: CalicoSettings;
   /** Every node's network state just before aws-node was deleted (for `cni diff`). */
   before: Record<string, Host>;
   /** Pods that kept their VPC CNI wiring, by "<namespace>/<name>" → IP. */
   vpcPods: Record<string, string>;
+  /** Pod network namespaces in the snapshot → "<namespace>/<name>". */
+  podNetns: Record<string, string>;
   /** The custom resources applied (Installation, APIServer, IPPool), as the user would see them. */
   customResources: KObject[];
 }
@@ -78,7 +81,12 @@ function migrate(state: ClusterState, input: MigrateInput, vpcPlugins: Plugins):
   const snapshot = JSON.parse(JSON.stringify(state.hosts)) as Record<string, Host>;
   const ks = kubeletState(state);
   const vpcPods: Record<string, string> = {};
-  for (const [key, sb] of Object.entries(ks.sandboxes)) if (sb.netns && sb.ready) vpcPods[key] = sb.ips[0] ?? '';
+  const podNetns: Record<string, string> = {};
+  for (const [key, sb] of Object.entries(ks.sandboxes)) {
+    if (!sb.netns) continue;
+    podNetns[sb.netns] = key;
+    if (sb.ready) vpcPods[key] = sb.ips[0] ?? '';
+  }
 
   // 1. The guide's first step, with the VPC CNI still the nodes' CNI.
   deleteObjects(state, [{ kind: 'DaemonSet', namespace: 'kube-system', name: 'aws-node' }], vpcPlugins);
@@ -118,7 +126,7 @@ function migrate(state: ClusterState, input: MigrateInput, vpcPlugins: Plugins):
   }
   applyObjects(state, objects, calicoPlugins);
 
-  const record: MigrationRecord = { clock: state.clock, install: input.install, settings: { ...c }, before: snapshot, vpcPods, customResources: crs };
+  const record: MigrationRecord = { clock: state.clock, from: 'vpc-cni', install: input.install, settings: { ...c }, before: snapshot, vpcPods, podNetns, customResources: crs };
   (state.pluginState as Record<string, unknown>)['cni-migration'] = record;
   return { steps, warnings: input.warnings ?? [], caveats: caveats(state, record, !!input.keepAwsConflist) };
 }

@@ -26,17 +26,17 @@ export function restartPatch(state: ClusterState, ref: WorkloadRef): KObject {
   const o = getObject<KObject>(state, ref.kind, ref.namespace, ref.name);
   if (!o) throw new KubewireError(notFoundMessage(ref.kind, ref.name));
   if (!['Deployment', 'DaemonSet', 'StatefulSet'].includes(ref.kind)) {
-    throw new KubewireError(`error: ${pluralRef(ref.kind)} "${ref.name}" restarting is not supported`);
+    throw new KubewireError(`${pluralRef(ref.kind)} "${ref.name}" restarting is not supported`);
   }
   const next = clone(o) as KObject & { spec?: { paused?: boolean; template?: { metadata?: { annotations?: Record<string, string> } } } };
   if (ref.kind === 'Deployment' && next.spec?.paused) {
-    throw new KubewireError(`error: ${pluralRef(ref.kind)} "${ref.name}" can't restart paused deployment (run rollout resume first)`);
+    throw new KubewireError(`${pluralRef(ref.kind)} "${ref.name}" can't restart paused deployment (run rollout resume first)`);
   }
   const at = rfc3339(state.clock + 1);
   const tmpl = next.spec!.template!;
   const ann = (tmpl.metadata ??= {}).annotations ?? {};
   if (ann[RESTARTED_AT] === at) {
-    throw new KubewireError(`error: failed to create patch for ${ref.name}: if restart has already been triggered within the past second, please wait before attempting to trigger another`);
+    throw new KubewireError(`failed to create patch for ${ref.name}: if restart has already been triggered within the past second, please wait before attempting to trigger another`);
   }
   tmpl.metadata.annotations = { ...ann, [RESTARTED_AT]: at };
   return next;

@@ -1,4 +1,67 @@
-// Placeholder registration; filled in by the work on this command this session.
+// kubewire cni migrate calico-vxlan | cni diff: switch a running VPC CNI cluster to Calico VXLAN
+// the way the Calico EKS guide does, and show per node what it changed.
 import type { Command } from 'commander';
+import { KubewireError } from '../../errors.ts';
+import { findNode } from '../../k8s/lookup.ts';
+import { cniDiff, renderCniDiff } from '../../control-plane/node-diff.ts';
+import type { MigrationReport } from '../../control-plane/migration.ts';
+import { commitOperation, openSession } from '../session.ts';
 
-export function register(_program: Command): void {}
+export interface MigrateCliOptions {
+  poolCidr?: string;
+  blockSize?: string;
+  vxlanMode?: string;
+  ipipMode?: string;
+  natOutgoing?: string;
+  mtu?: string;
+  calicoVersion?: string;
+  install?: string;
+  keepAwsConflist?: boolean;
+}
+
+/** The report as the command prints it: what was done on stdout, warnings on stderr. */
+export function renderMigration(r: MigrationReport): { stdout: string; stderr: string } {
+  let stdout = r.steps.join('\n') + '\n';
+  stdout += '\nEKS caveats now in effect:\n';
+  for (const c of r.caveats) stdout += `  - ${c}\n`;
+  const stderr = r.warnings.map((w) => `Warning: ${w}\n`).join('');
+  return { stdout, stderr };
+}
+
+export function register(program: Command): void {
+  const cni = program.command('cni').description('change the cluster\'s CNI on a running cluster and see what changed on the nodes');
+
+  cni
+    .command('migrate')
+    .description('migrate a running VPC CNI cluster to Calico VXLAN as the Calico EKS guide does: delete aws-node, install Calico, remove 10-aws.conflist; running pods keep their VPC IPs until recreated')
+    .argument('<cni>', 'the CNI to migrate to: calico-vxlan')
+    .option('--install <path>', 'operator (Tigera operator, the default on EKS) or manifest (calico-vxlan.yaml)')
+    .option('--pool-cidr <cidr>', 'IP pool CIDR (operator default 172.16.0.0/16, manifest 192.168.0.0/16)')
+    .option('--block-size <n>', 'IPAM block size, 20-32 (default 26)')
+    .option('--vxlan-mode <mode>', 'Always, CrossSubnet or Never (operator default Always, manifest CrossSubnet)')
+    .option('--ipip-mode <mode>', 'Never (IPIP needs BGP, disabled on EKS)')
+    .option('--nat-outgoing <bool>', 'true or false (default true)')
+    .option('--mtu <n>', 'VXLAN/pod MTU (default: host MTU - 50)')
+    .option('--calico-version <v>', 'Calico release, v3.26 or newer (default the newest modelled, v3.32.1)')
+    .option('--keep-aws-conflist', 'leave /etc/cni/net.d/10-aws.conflist on the nodes (containerd keeps using aws-cni, so new pods fail)')
+    .action((target: string, opts: MigrateCliOptions, cmd: Command) => {
+      if (target !== 'calico-vxlan') throw new KubewireError(`unsupported CNI "${target}" for cni migrate (supported: calico-vxlan)`);
+      const s = openSession(cmd);
+      const { keepAwsConflist, ...rest } = opts;
+      const r = commitOperation(s, { op: 'cni-migrate', source: 'cni migrate', target: 'calico-vxlan', options: { ...rest, keepAwsConflist: !!keepAwsConflist } });
+      const out = renderMigration(r.migration!);
+      process.stderr.write(out.stderr);
+      process.stdout.write(out.stdout);
+    });
+
+  cni
+    .command('diff')
+    .description('per node, what changed since the migration: ip addr, ip route, ip rule, ip neigh, bridge fdb, iptables-save and MTUs, as unified diffs')
+    .argument('[nodes...]', 'node names, short forms or IPs (default: every node)')
+    .action((nodes: string[], _o: unknown, cmd: Command) => {
+      const s = openSession(cmd);
+      const state = s.stored.state;
+      const names = nodes.map((n) => findNode(state, n).name);
+      process.stdout.write(renderCniDiff(cniDiff(state, names)));
+    });
+}

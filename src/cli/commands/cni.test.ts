@@ -1,0 +1,80 @@
+// kubewire cni migrate / cni diff as a user runs them: bin/kubewire on a temp --state dir.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const BIN = resolve(__dirname, '..', '..', '..', 'bin', 'kubewire');
+let dir: string;
+function kw(...args: string[]): { stdout: string; stderr: string; code: number } {
+  const r = spawnSync(BIN, ['--state', join(dir, 'state'), ...args], { cwd: dir, encoding: 'utf8' });
+  return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? -1 };
+}
+const stateFile = () => readFileSync(join(dir, 'state', 'state.json'));
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kw-cni-'));
+  expect(kw('cluster', 'create').code).toBe(0);
+  expect(kw('create', 'deployment', 'nginx', '--image=nginx', '--replicas=3', '--port=80').code).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('kubewire cni', () => {
+  it('rejects bad values naming the option, and leaves the state unchanged', () => {
+    const before = stateFile();
+    const bad: [string[], RegExp][] = [
+      [['calico-vxlan', '--pool-cidr', '10.0.0.0/33'], /--pool-cidr: invalid CIDR address: 10.0.0.0\/33/],
+      [['calico-vxlan', '--block-size', '19'], /--block-size: 19 .*between 20 and 32/],
+      [['calico-vxlan', '--pool-cidr', '10.9.0.0/24', '--block-size', '20'], /IP pool size \(\/24\) is too small for the block size \/20/],
+      [['calico-vxlan', '--vxlan-mode', 'Sometimes'], /--vxlan-mode: "Sometimes"/],
+      [['calico-vxlan', '--ipip-mode', 'Always', '--vxlan-mode', 'Never'], /--ipip-mode: Always needs BGP/],
+      [['calico-vxlan', '--nat-outgoing', 'yes'], /--nat-outgoing: "yes"/],
+      [['calico-vxlan', '--mtu', '9500'], /--mtu: 9500/],
+      [['calico-vxlan', '--install', 'helm'], /--install: "helm"/],
+      [['calico-vxlan', '--calico-version', '3.x'], /--calico-version: "3.x"/],
+      [['cilium'], /unsupported CNI "cilium"/],
+    ];
+    for (const [args, re] of bad) {
+      const r = kw('cni', 'migrate', ...args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr).toMatch(re);
+      expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+    }
+    expect(stateFile().equals(before)).toBe(true);
+    expect(kw('cni', 'diff').stderr).toMatch(/no CNI migration recorded/);
+  });
+
+  it('migrates: prints the guide steps and the EKS caveats; pods keep VPC IPs', () => {
+    const r = kw('cni', 'migrate', 'calico-vxlan');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('daemonset.apps "aws-node" deleted');
+    expect(r.stdout).toContain('installation.operator.tigera.io/default created');
+    expect(r.stdout).toContain('daemonset.apps/calico-node created');
+    expect(r.stdout).toMatch(/control plane .* cannot open connections to pods in 172\.16\.0\.0\/16/);
+    expect(r.stdout).toMatch(/kubelet keeps the max pods .*29 on m5\.large/);
+    expect(r.stdout).toMatch(/MTU: pods wired by Calico get 8951/);
+    const pods = kw('get', 'pods', '-o', 'wide').stdout;
+    expect(pods.match(/ 192\.168\.\d+\.\d+ /g)).toHaveLength(3);
+    expect(kw('get', 'ds', '-A').stdout).toMatch(/calico-system\s+calico-node\s+3/);
+    expect(kw('cni', 'migrate', 'calico-vxlan').stderr).toMatch(/already runs Calico/);
+  });
+
+  it('cni diff shows every section per node as unified diffs', () => {
+    const all = kw('cni', 'diff');
+    expect(all.code).toBe(0);
+    expect(all.stdout.match(/^=== ip-/gm)).toHaveLength(3);
+    const node = all.stdout.match(/^=== (ip-[^ ]+) ===/m)![1]!;
+    const one = kw('cni', 'diff', node.split('.')[0]!).stdout;
+    expect(one).toContain(`=== ${node} ===`);
+    for (const h of ['ip addr', 'ip route', 'ip neigh', 'bridge fdb', 'iptables-save', 'MTU']) expect(one).toContain(`+++ ${h} (now)`);
+    expect(one).toContain('ip rule: unchanged'); // the VPC CNI's rules stay
+    expect(one).toMatch(/^\+\d+: vxlan\.calico: .* mtu 8951 /m);
+    expect(one).toMatch(/^\+blackhole 172\.16\.\d+\.\d+\/26 proto 80 $/m);
+    expect(one).toMatch(/^\+.* dev vxlan\.calico lladdr 66:[0-9a-f:]+ PERMANENT/m);
+    expect(one).toMatch(/^\+-A cali-INPUT /m);
+    expect(one).toMatch(/^\+vxlan\.calico mtu 8951$/m);
+    expect(one).toMatch(/^@@ -\d+(,\d+)? \+\d+(,\d+)? @@$/m);
+    expect(kw('cni', 'diff', 'ip-1-2-3-4').stderr).toMatch(/node "ip-1-2-3-4" not found/);
+  });
+});
