@@ -1,4 +1,79 @@
-// Placeholder registration; filled in by the work on this command this session.
+// kubewire exec [-n NS] [-c CONTAINER] POD -- COMMAND...: a command in a pod, as `kubectl exec`
+// runs it. iproute2 / bridge / iptables-save print the pod's network namespace (src/render/shell.ts);
+// the client programs busybox ships (wget, nslookup, ping) run through the packet engine
+// (src/engine/apps), printing what busybox prints and exiting with its status. --trace appends
+// the hop-by-hop trace of every packet exchange the program made, in order.
 import type { Command } from 'commander';
+import { KubewireError } from '../../errors.ts';
+import { runShellCommand } from '../../render/shell.ts';
+import { findPodNetns, simulatedDate } from '../../k8s/lookup.ts';
+import { renderTraceText } from '../../engine/index.ts';
+import { ExecError, runPodCommand, type AppFlow, type AppRun } from '../../engine/apps/index.ts';
+import { ipsetsOf } from '../../cni/index.ts';
+import { openSession } from '../session.ts';
+import { emit, parseIntOpt } from './_common.ts';
 
-export function register(_program: Command): void {}
+/** Programs answered from the namespace's state rather than run. */
+const STATE_PROGRAMS = new Set(['ip', 'bridge', 'iptables-save', 'iptables-nft-save', 'ip6tables-save', 'ip6tables-nft-save']);
+
+function seconds(us: number): string {
+  return `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')}s`;
+}
+
+/** One line naming what a flow is: "DNS A nginx.default.svc.cluster.local → 10.100.0.10:53". */
+export function flowHeading(f: AppFlow): string {
+  const p = f.probe;
+  const to = p.protocol === 'ICMP' ? p.dst : `${p.dst}:${p.dport}`;
+  if (f.kind === 'dns' && f.dns) return `DNS ${f.dns.qtype} ${f.dns.name} → ${to} (id ${f.dns.id}, from udp/${p.sport})`;
+  if (f.kind === 'http' && f.http) return `HTTP ${f.http.method} http://${f.http.host}${f.http.path} → ${to} (from tcp/${p.sport})`;
+  if (f.kind === 'icmp') return `ICMP echo request → ${to} (id ${p.sport})`;
+  return `${p.protocol} → ${to}`;
+}
+
+export function renderAppTrace(run: AppRun): string {
+  let s = '';
+  run.flows.forEach((f, i) => {
+    s += `\n=== flow ${i + 1}/${run.flows.length} at +${seconds(f.startUs)}: ${flowHeading(f)}\n`;
+    s += renderTraceText(f.trace);
+  });
+  return s;
+}
+
+export function register(program: Command): void {
+  program
+    .command('exec')
+    .description("run a command in a pod: ip|bridge|iptables-save show its network namespace; busybox wget, nslookup and ping run through the simulated network")
+    .argument('<pod>')
+    .argument('<command...>', 'the command, after --')
+    .option('-n, --namespace <ns>', 'namespace', 'default')
+    .option('-c, --container <name>', 'container (default: the pod\'s default container)')
+    .option('--trace', 'append the hop-by-hop trace of every packet exchange the program made')
+    .option('--seed <n>', 'seed for the random choices (ports, DNS ids, Service endpoints); default: the cluster\'s', parseIntOpt('--seed', 0, 2 ** 31 - 1))
+    .option('-o, --output <format>', 'text (default) or json (the whole run: output, exit status, flows with their traces)')
+    .action((pod: string, command: string[], opts: { namespace: string; container?: string; trace?: boolean; seed?: number; output?: string }, cmd: Command) => {
+      if (opts.output !== undefined && opts.output !== 'text' && opts.output !== 'json') {
+        throw new KubewireError(`invalid -o "${opts.output}" (must be text or json)`);
+      }
+      const s = openSession(cmd);
+      const state = s.stored.state;
+      const prog = (command[0] ?? '').split('/').pop()!;
+      if (STATE_PROGRAMS.has(prog)) {
+        const where = findPodNetns(state, opts.namespace, pod);
+        emit(runShellCommand(state.hosts[where.node], where.netns, command, simulatedDate(state)));
+        return;
+      }
+      let run: AppRun;
+      try {
+        run = runPodCommand(state, { namespace: opts.namespace, pod }, command, { seed: opts.seed ?? s.stored.seed, ipsets: ipsetsOf(state), container: opts.container });
+      } catch (e) {
+        if (!(e instanceof ExecError)) throw e;
+        throw new KubewireError(e.message.startsWith('pods "') ? `Error from server (NotFound): ${e.message}` : e.message);
+      }
+      if (opts.output === 'json') {
+        process.stdout.write(JSON.stringify(run, null, 2) + '\n');
+        if (run.exitCode !== 0) process.exitCode = run.exitCode;
+        return;
+      }
+      emit({ stdout: run.stdout + (opts.trace ? renderAppTrace(run) : ''), stderr: run.stderr, exitCode: run.exitCode });
+    });
+}

@@ -1,9 +1,9 @@
-// Read-only views: get, describe, and the node/pod shells (ssh NODE -- ..., exec POD -- ...).
+// Read-only views: get, describe, and the node shell (ssh NODE -- ...); `exec POD` is in exec.ts.
 import type { Command } from 'commander';
 import { KubewireError } from '../../errors.ts';
 import { renderGet, renderDescribe } from '../../render/kubectl/index.ts';
 import { runShellCommand } from '../../render/shell.ts';
-import { findNode, findPodNetns, simulatedDate } from '../../k8s/lookup.ts';
+import { findNode, simulatedDate } from '../../k8s/lookup.ts';
 import { openSession } from '../session.ts';
 import { emit } from './_common.ts';
 
@@ -56,17 +56,5 @@ export function register(program: Command): void {
       const s = openSession(cmd);
       const n = findNode(s.stored.state, node);
       emit(runShellCommand(s.stored.state.hosts[n.name], 'root', command, simulatedDate(s.stored.state)));
-    });
-
-  program
-    .command('exec')
-    .description("run a networking command in a pod's network namespace (ip addr|route|neigh ...)")
-    .argument('<pod>')
-    .argument('<command...>', 'the command, after --')
-    .option('-n, --namespace <ns>', 'namespace', 'default')
-    .action((pod: string, command: string[], opts: { namespace: string }, cmd: Command) => {
-      const s = openSession(cmd);
-      const where = findPodNetns(s.stored.state, opts.namespace, pod);
-      emit(runShellCommand(s.stored.state.hosts[where.node], where.netns, command, simulatedDate(s.stored.state)));
     });
 }

@@ -7,7 +7,7 @@ import type { ClusterState } from '../../control-plane/types.ts';
 import { seededRng } from '../packet.ts';
 import type { WalkWorld } from '../index.ts';
 import type { AppRun } from './types.ts';
-import { podResolv } from './resolv.ts';
+import { podResolv, type PodResolv } from './resolv.ts';
 import { imagePrograms, podView, type PodView } from './workloads.ts';
 import type { AppContext } from './transport.ts';
 import { runWget, type ProgramResult } from './wget.ts';
@@ -64,6 +64,45 @@ export function notFoundMessage(program: string, rng: () => number): string {
   );
 }
 
+// Common busybox applets (present in the image, but not modelled here).
+const BUSYBOX_APPLETS = new Set<string>(
+  ('sh ash ls echo env sleep ps top df du cp mv rm mkdir touch head tail grep sed awk sort uniq wc date hostname id ' +
+    'nc telnet traceroute ifconfig route arp netstat nslookup wget ping ping6 ip ipaddr iproute tftp ftpget httpd udhcpc ' +
+    'vi less more find xargs tar gzip gunzip kill killall mount umount uname whoami tee true false test printf ' +
+    'chmod chown ln readlink realpath dirname basename expr seq yes watch free uptime dmesg'
+  ).split(' '),
+);
+
+/** kubelet's /etc/resolv.conf text (containerd writes search, nameserver, options in that order). */
+export function resolvConfText(r: PodResolv): string {
+  let s = '';
+  if (r.search.length) s += `search ${r.search.join(' ')}\n`;
+  for (const n of r.nameservers) s += `nameserver ${n}\n`;
+  const opts = [...(r.policy === 'ClusterFirst' || r.ndots !== 1 ? [`ndots:${r.ndots}`] : []), ...Object.entries(r.options).map(([k, v]) => (v === undefined ? k : `${k}:${v}`))];
+  if (opts.length) s += `options ${opts.join(' ')}\n`;
+  return s;
+}
+
+/** kubelet's managed /etc/hosts (the node's own file for hostNetwork pods is not modelled). */
+export function hostsFileText(pod: PodView): string {
+  let s = '# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n';
+  const h = pod.hostname ?? pod.name;
+  if (pod.ip) s += pod.subdomain ? `${pod.ip}\t${h}.${pod.subdomain}.${pod.namespace}.svc.cluster.local\t${h}\n` : `${pod.ip}\t${h}\n`;
+  return s;
+}
+
+function catFiles(pod: PodView, resolv: PodResolv, argv: string[]): ProgramResult {
+  let stdout = '';
+  let stderr = '';
+  let exitCode = 0;
+  for (const f of argv.slice(1)) {
+    if (f === '/etc/resolv.conf') stdout += resolvConfText(resolv);
+    else if (f === '/etc/hosts' && !pod.hostNetwork) stdout += hostsFileText(pod);
+    else throw new ExecError(`kubewire models only /etc/resolv.conf and /etc/hosts of a pod's files, not ${f}`);
+  }
+  return { stdout, stderr, exitCode };
+}
+
 export function runPodCommand(cluster: ClusterState, where: { namespace: string; pod: string }, argv: string[], opts: RunOptions = {}): AppRun {
   const pod = podView(cluster, where.namespace, where.pod);
   if (!pod) throw new ExecError(`pods "${where.pod}" not found`);
@@ -83,13 +122,23 @@ export function runPodCommand(cluster: ClusterState, where: { namespace: string;
   const image = container.image ?? '';
   const has = imagePrograms(image);
   if (has === undefined) throw new ExecError(`kubewire does not know which programs image "${image}" contains (modelled: busybox, alpine, nginx)`);
+  const resolv = podResolv(cluster, pod.namespace, pod);
+  if (has === 'busybox' && program === 'cat' && argv.length > 1) {
+    const r = catFiles(pod, resolv, argv);
+    run.stdout += r.stdout;
+    run.stderr += r.stderr;
+    run.exitCode = r.exitCode;
+    return run;
+  }
+  if (has === 'busybox' && !isAppProgram(program) && BUSYBOX_APPLETS.has(program)) {
+    throw new ExecError(`kubewire runs wget, nslookup, ping, cat (of /etc/resolv.conf, /etc/hosts) and ip in pods; busybox's ${program} is not modelled`);
+  }
   if (has === 'none' || !isAppProgram(program)) {
     run.stderr += notFoundMessage(argv[0] ?? '', rng);
     run.exitCode = 1;
     return run;
   }
   const ctx: AppContext = { state: cluster, from: { pod: pod.name, namespace: pod.namespace }, rng, ipsets: opts.ipsets, nowUs: 0, flows: run.flows };
-  const resolv = podResolv(cluster, pod.namespace, pod);
   let r: ProgramResult;
   if (program === 'wget') r = runWget(ctx, pod, resolv, argv);
   else if (program === 'nslookup') r = runNslookup(ctx, resolv, argv);
