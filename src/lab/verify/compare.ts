@@ -129,7 +129,7 @@ function fieldDiffs(exp: WirePacket, got: WirePacket, free: WireEvent['free'] = 
   cmp('protocol', exp.proto, got.proto);
   cmp('source', exp.src, got.src);
   cmp('destination', exp.dst, got.dst);
-  if (!free.includes('sport') && !(prefix === '' && exp.vxlan && free.includes('outerSport'))) cmp('source port', exp.sport, got.sport);
+  if (!free.includes('sport')) cmp('source port', exp.sport, got.sport);
   if (!free.includes('dport')) cmp('destination port', exp.dport, got.dport);
   cmp('ICMP type', exp.icmpType, got.icmpType);
   cmp('ICMP code', exp.icmpCode, got.icmpCode);
@@ -138,7 +138,8 @@ function fieldDiffs(exp: WirePacket, got: WirePacket, free: WireEvent['free'] = 
   if (!!exp.vxlan !== !!got.vxlan) out.push(`${prefix}encapsulation kernel ${got.vxlan ? `VXLAN vni ${got.vxlan.vni}` : 'none'}, simulator ${exp.vxlan ? `VXLAN vni ${exp.vxlan.vni}` : 'none'}`);
   else if (exp.vxlan && got.vxlan) {
     cmp('VXLAN VNI', exp.vxlan.vni, got.vxlan.vni);
-    out.push(...fieldDiffs(exp.vxlan.inner, got.vxlan.inner, free.filter((f) => f !== 'outerSport'), `${prefix}inner `));
+    const innerFree = free.flatMap((f) => (f === 'innerSport' ? ['sport' as const] : f === 'innerDport' ? ['dport' as const] : []));
+    out.push(...fieldDiffs(exp.vxlan.inner, got.vxlan.inner, innerFree, `${prefix}inner `));
   }
   return out;
 }

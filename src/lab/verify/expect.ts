@@ -41,7 +41,7 @@ export interface WireEvent {
   leg: 'request' | 'reply';
   pkt: WirePacket;
   /** Which fields the kernel chooses by itself and cannot be predicted (e.g. a --random-fully port). */
-  free?: Array<'sport' | 'dport' | 'outerSport'>;
+  free?: Array<'sport' | 'dport' | 'innerSport' | 'innerDport'>;
 }
 
 /** Interface key "node|netns|iface". */
@@ -67,6 +67,19 @@ export interface ExpectOptions {
   /** IP total length of the request's first packet as the client sends it (and of the reply's, as the server sends it). */
   requestLength?: number;
   replyLength?: number;
+  /** Ports chosen at random by NAT (default: those of the leg itself). */
+  randomPorts?: number[];
+}
+
+/** Source ports NAT chose at random on a leg (`--random-fully`, or a clash the kernel resolves at random). */
+export function randomPorts(leg: TraceLeg): number[] {
+  const out: number[] = [];
+  for (const s of leg.steps) {
+    if (s.kind !== 'nat' || !/random/.test(s.detail ?? '') || s.decidedBy?.kind !== 'nat') continue;
+    const m = /:(\d+)$/.exec(s.decidedBy.to);
+    if (m) out.push(Number(m[1]));
+  }
+  return out;
 }
 
 /** Wire events of one leg, in order. */
@@ -78,7 +91,9 @@ export function legEvents(leg: TraceLeg, which: 'request' | 'reply', opts: Expec
   // TTL the fabric took from the packet now on top, and from the outer packet while encapsulated.
   let ttlAdj = 0;
   const stack: Array<{ vni: number; inner: Headers; savedAdj: number }> = [];
-  let randomSport = false;
+  // Ports the kernel picks at random (SNAT/MASQUERADE --random-fully): the simulator's stand-in
+  // value cannot be compared, wherever it appears (source on the way there, destination back).
+  const random = new Set(opts.randomPorts ?? randomPorts(leg));
   const wire = (p: Packet): WirePacket => {
     const h = headers(p);
     h.ttl -= ttlAdj;
@@ -92,9 +107,16 @@ export function legEvents(leg: TraceLeg, which: 'request' | 'reply', opts: Expec
   };
   const push = (s: Step, dir: 'out' | 'in', iface: string, node = s.node, netns = s.netns, p = s.packet) => {
     const pkt = wire(p);
-    const free: WireEvent['free'] = [];
-    if (randomSport) free.push(which === 'request' ? 'sport' : 'dport');
-    if (pkt.vxlan) free.push('outerSport');
+    const free: NonNullable<WireEvent['free']> = [];
+    if (pkt.vxlan) {
+      // The outer source port is a hash of the inner flow with a per-boot secret.
+      free.push('sport');
+      if (pkt.vxlan.inner.sport !== undefined && random.has(pkt.vxlan.inner.sport)) free.push('innerSport');
+      if (pkt.vxlan.inner.dport !== undefined && random.has(pkt.vxlan.inner.dport)) free.push('innerDport');
+    } else {
+      if (p.sport !== undefined && random.has(p.sport)) free.push('sport');
+      if (p.dport !== undefined && random.has(p.dport)) free.push('dport');
+    }
     out.push({ node, netns, iface, dir, leg: which, pkt, ...(free.length ? { free } : {}) });
   };
   /** The first step of the receiving side: where and on which interface the packet arrived. */
@@ -107,7 +129,6 @@ export function legEvents(leg: TraceLeg, which: 'request' | 'reply', opts: Expec
   };
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i];
-    if (s.kind === 'nat' && /random/.test(s.detail ?? '')) randomSport = true;
     if (s.kind === 'device' && s.iface && s.iface !== 'lo') {
       push(s, 'out', s.iface);
       const a = arrival(i);
@@ -141,7 +162,8 @@ export function legEvents(leg: TraceLeg, which: 'request' | 'reply', opts: Expec
 
 /** Every wire event of a branch: the request leg, then the reply leg when the simulator walked one. */
 export function branchEvents(b: TraceBranch, opts: ExpectOptions = {}): WireEvent[] {
-  return [...legEvents(b.forward, 'request', opts), ...(b.reply ? legEvents(b.reply, 'reply', opts) : [])];
+  const rp = [...randomPorts(b.forward), ...(b.reply ? randomPorts(b.reply) : [])];
+  return [...legEvents(b.forward, 'request', { ...opts, randomPorts: rp }), ...(b.reply ? legEvents(b.reply, 'reply', { ...opts, randomPorts: rp }) : [])];
 }
 
 /** The interfaces a trace touches (every branch, both legs), for the captures. */
