@@ -1,14 +1,17 @@
-// IPv4 routing decisions as the kernel takes them (net/ipv4/fib_rules.c, fib_trie.c, route.c,
-// fib_frontend.c): policy rules by priority, per-table longest-prefix match, route types, source
-// address selection (inet_select_addr), the input path (local / forward / martian / no route) and
-// reverse-path validation (fib_validate_source with rp_filter, accept_local, src_valid_mark).
-// Pure functions over a NetNs; nothing here mutates state.
+// The engine's IPv4 routing decisions (net/ipv4/route.c, fib_frontend.c): the output route of a
+// locally generated packet with its source address, the input path (local / forward / martian /
+// no route, the ICMP the kernel answers with), reverse-path validation (fib_validate_source with
+// rp_filter, accept_local, src_valid_mark) and address types. The FIB itself (policy rules,
+// per-table longest-prefix match, inet_select_addr) is node-state's (src/node-state/fib.ts); this
+// adds the deciding rule and route as text for the trace. Pure functions over a NetNs.
 
 import type { NetNs, Route, Rule } from '../node-state/types.ts';
 import { TABLE_LOCAL } from '../node-state/types.ts';
+import { fibRules4, fibTableLookup4, hasCustomRules4, selectSource4, type FibQuery4 } from '../node-state/fib.ts';
+import { devMaxConf, devOrConf, forwardingEnabled } from '../node-state/inet-conf.ts';
+import { scopeNum } from '../node-state/ops.ts';
 import { routeLine, ruleLine } from '../render/iproute2/route.ts';
-import { scopeNum } from '../render/iproute2/common.ts';
-import { inPrefix4, ip4, prefixLen4 } from './packet.ts';
+import { ip4 } from './packet.ts';
 
 /** What a lookup is keyed on (struct flowi4, the parts kubewire models). */
 export interface Flow {
@@ -61,118 +64,19 @@ function ruleRef(r: Rule): RuleRef {
   return { priority: r.priority, text: ruleLine(r) };
 }
 
-function linkUp(ns: NetNs, dev: string | undefined): boolean {
-  if (!dev) return true;
-  const l = ns.links.find((x) => x.name === dev);
-  return !!l && l.up;
-}
-
-/**
- * fib_table_lookup: the longest matching prefix; among routes of one prefix, a TOS-specific route
- * for that TOS first, then the lowest metric, then insertion order. Routes through a device that is
- * administratively down are dead; with `oif`, only routes out of that device count.
- */
-export function tableLookup(ns: NetNs, table: number, dst: string, opts: { oif?: string; tos?: number } = {}): Route | undefined {
-  let best: Route | undefined;
-  let bestLen = -1;
-  let bestTos = false;
-  for (const r of ns.routes) {
-    if (r.family !== 4 || r.table !== table) continue;
-    if (!inPrefix4(dst, r.dst)) continue;
-    if (r.tos && r.tos !== (opts.tos ?? 0)) continue;
-    if (r.dev && !linkUp(ns, r.dev)) continue;
-    if (opts.oif && r.dev && r.dev !== opts.oif) continue;
-    const len = prefixLen4(r.dst);
-    const tosHit = !!r.tos;
-    if (len > bestLen) {
-      best = r;
-      bestLen = len;
-      bestTos = tosHit;
-      continue;
-    }
-    if (len < bestLen || !best) continue;
-    if (tosHit && !bestTos) {
-      best = r;
-      bestTos = true;
-      continue;
-    }
-    if (tosHit === bestTos && (r.metric ?? 0) < (best.metric ?? 0)) best = r;
-  }
-  return best;
-}
-
-const DEFAULT_RULES = new Set(['0:255', '32766:254', '32767:253']);
-
-/** fib4_has_custom_rules: any IPv4 rule besides the three the kernel starts with. */
-export function hasCustomRules(ns: NetNs): boolean {
-  return ns.rules.some((r) => r.family === 4 && !DEFAULT_RULES.has(`${r.priority}:${r.table ?? 254}`));
-}
-
-function ruleMatches(r: Rule, f: Flow): boolean {
-  let m = true;
-  if (r.from && !inPrefix4(f.src ?? '0.0.0.0', r.from)) m = false;
-  if (m && r.to && !inPrefix4(f.dst, r.to)) m = false;
-  if (m && r.iif && r.iif !== (f.iif ?? 'lo')) m = false;
-  if (m && r.oif && r.oif !== f.oif) m = false;
-  if (m && (r.fwmark !== undefined || r.fwmask !== undefined)) {
-    const mask = r.fwmask ?? 0xffffffff;
-    if ((((r.fwmark ?? 0) ^ (f.mark ?? 0)) & mask) >>> 0 !== 0) m = false;
-  }
-  if (m && r.tos && r.tos !== (f.tos ?? 0)) m = false;
-  return r.not ? !m : m;
-}
-
-const TYPE_ERROR: Partial<Record<Route['type'], FibError>> = {
-  blackhole: 'EINVAL',
-  unreachable: 'EHOSTUNREACH',
-  prohibit: 'EACCES',
-};
-
-/** fib_lookup through the policy rules (fib_rules_lookup + fib4_rule_action + suppress). */
+/** fib_lookup through the policy rules (node-state's FIB), with the deciding rule and route as text. */
 export function fibLookup(ns: NetNs, f: Flow): FibResult {
-  const rules = ns.rules.filter((r) => r.family === 4).sort((a, b) => a.priority - b.priority);
-  let i = 0;
-  let steps = 0;
-  while (i < rules.length) {
-    const r = rules[i];
-    if (++steps > 10000) break;
-    if (!ruleMatches(r, f)) {
-      i++;
-      continue;
-    }
-    const action = r.action ?? 'table';
-    if (action === 'goto') {
-      const target = rules.findIndex((x) => x.priority === r.gotoPriority);
-      // An unresolved goto (no rule with that priority) is skipped.
-      if (target < 0 || target <= i) {
-        i++;
-        continue;
-      }
-      i = target;
-      continue;
-    }
-    if (action === 'nop') {
-      i++;
-      continue;
-    }
-    if (action === 'blackhole') return { ok: false, error: 'EINVAL', rule: ruleRef(r), reason: `ip rule ${r.priority} is a blackhole rule` };
-    if (action === 'unreachable') return { ok: false, error: 'ENETUNREACH', rule: ruleRef(r), reason: `ip rule ${r.priority} is an unreachable rule` };
-    if (action === 'prohibit') return { ok: false, error: 'EACCES', rule: ruleRef(r), reason: `ip rule ${r.priority} is a prohibit rule` };
-    const table = r.table ?? 254;
-    const route = tableLookup(ns, table, f.dst, { oif: f.oif, tos: f.tos });
-    if (!route || route.type === 'throw') {
-      i++;
-      continue;
-    }
-    if (r.suppressPrefixlength !== undefined && prefixLen4(route.dst) <= r.suppressPrefixlength) {
-      i++;
-      continue;
-    }
-    const err = TYPE_ERROR[route.type];
-    if (err) return { ok: false, error: err, route, table, rule: ruleRef(r), ref: routeRef(route), reason: `${route.type} route` };
-    return { ok: true, route, table, rule: ruleRef(r), ref: routeRef(route) };
-  }
-  return { ok: false, error: 'ENETUNREACH', reason: 'no route matched in any table the rules selected' };
+  const q: FibQuery4 = { dst: f.dst, iif: f.iif ?? 'lo', mark: f.mark, tos: f.tos };
+  if (f.src !== undefined) q.src = f.src;
+  if (f.oif !== undefined) q.oif = f.oif;
+  const d = fibRules4(ns, q);
+  if (d.ok) return { ok: true, route: d.route, table: d.table, rule: ruleRef(d.rule), ref: routeRef(d.route) };
+  // The lookup itself never fails the reverse-path check (EXDEV is validate_source's).
+  const error = d.errno as FibError;
+  const rule = d.rule ? ruleRef(d.rule) : undefined;
+  if (d.route) return { ok: false, error, route: d.route, table: d.table, rule, ref: routeRef(d.route), reason: `${d.route.type} route` };
+  if (d.rule) return { ok: false, error, rule, reason: `ip rule ${d.rule.priority} is ${d.rule.action === 'unreachable' ? 'an' : 'a'} ${d.rule.action} rule` };
+  return { ok: false, error, reason: 'no route matched in any table the rules selected' };
 }
 
 /** Address types as inet_addr_type / inet_dev_addr_type report them. */
@@ -188,10 +92,11 @@ export function addrType(ns: NetNs, addr: string, dev?: string): AddrType {
   if (v === undefined) return 'UNICAST';
   if (v >>> 24 === 0 || v === 0xffffffff) return 'BROADCAST';
   if (v >>> 28 === 0xe) return 'MULTICAST';
-  const r = tableLookup(ns, TABLE_LOCAL, addr);
-  if (!r) return 'UNICAST';
-  if (dev !== undefined && r.dev !== dev) return 'UNICAST';
-  return r.type.toUpperCase() as AddrType;
+  // An error or throw route (or none) in table local: RTN_UNICAST, as __inet_dev_addr_type.
+  const r = fibTableLookup4(ns, TABLE_LOCAL, addr);
+  if (!('route' in r) || 'errno' in r) return 'UNICAST';
+  if (dev !== undefined && r.route.dev !== dev) return 'UNICAST';
+  return r.route.type.toUpperCase() as AddrType;
 }
 
 /** Is `addr` one of this namespace's own addresses (local table type local)? */
@@ -199,60 +104,10 @@ export function isLocalAddress(ns: NetNs, addr: string): boolean {
   return addrType(ns, addr) === 'LOCAL';
 }
 
-function sysctl(ns: NetNs, key: string, fallback = '0'): string {
-  return ns.sysctls[key] ?? fallback;
-}
+export { devConf, devOrConf, devMaxConf, forwardingEnabled } from '../node-state/inet-conf.ts';
 
-/** IN_DEV_CONF for per-device IPv4 settings: the device's value (or conf.default when unknown). */
-export function devConf(ns: NetNs, dev: string, name: string): number {
-  return Number(ns.sysctls[`net.ipv4.conf.${dev.replace(/\./g, '/')}.${name}`] ?? sysctl(ns, `net.ipv4.conf.default.${name}`));
-}
-
-/** IN_DEV_ORCONF: conf.all OR conf.<dev>. */
-export function devOrConf(ns: NetNs, dev: string, name: string): boolean {
-  return Number(sysctl(ns, `net.ipv4.conf.all.${name}`)) !== 0 || devConf(ns, dev, name) !== 0;
-}
-
-/** IN_DEV_MAXCONF: the larger of conf.all and conf.<dev> (rp_filter). */
-export function devMaxConf(ns: NetNs, dev: string, name: string): number {
-  return Math.max(Number(sysctl(ns, `net.ipv4.conf.all.${name}`)), devConf(ns, dev, name));
-}
-
-/** IN_DEV_FORWARD: conf.<dev>.forwarding (net.ipv4.ip_forward writes every device's). */
-export function forwardingEnabled(ns: NetNs, dev: string): boolean {
-  return devConf(ns, dev, 'forwarding') !== 0;
-}
-
-/**
- * inet_select_addr(dev, dst, scope): the first primary address of `dev` whose scope is within
- * `scope`, preferring one whose subnet holds `dst`; else the first non-link-scope primary address
- * of any device (loopback first, then ifindex order).
- */
-export function selectSourceAddress(ns: NetNs, dev: string | undefined, dst: string | undefined, scope: number): string | undefined {
-  const localnet = dev && devOrConf(ns, dev, 'route_localnet') ? 253 : 255;
-  let addr: string | undefined;
-  if (dev) {
-    for (const a of ns.addresses) {
-      if (a.family !== 4 || a.dev !== dev || a.flags.includes('secondary')) continue;
-      if (Math.min(scopeNum(a.scope), localnet) > scope) continue;
-      if (!dst || inPrefix4(dst, `${a.local}/${a.prefixlen}`)) {
-        addr = a.local;
-        break;
-      }
-      addr ??= a.local;
-    }
-    if (addr) return addr;
-  }
-  const links = [...ns.links].sort((a, b) => (a.kind === 'loopback' ? -1 : b.kind === 'loopback' ? 1 : a.ifindex - b.ifindex));
-  for (const l of links) {
-    for (const a of ns.addresses) {
-      if (a.family !== 4 || a.dev !== l.name || a.flags.includes('secondary')) continue;
-      const s = scopeNum(a.scope);
-      if (s !== 253 && s <= scope) return a.local;
-    }
-  }
-  return undefined;
-}
+/** inet_select_addr (node-state's): the source address for `dst` out of `dev` within `scope`. */
+export const selectSourceAddress = selectSource4;
 
 /** The preferred source of a route (fib_result_prefsrc): its `src`, else inet_select_addr. */
 export function routePrefSrc(ns: NetNs, r: Route): string | undefined {
@@ -372,7 +227,7 @@ export function validateSource(ns: NetNs, src: string, dst: string, iif: string,
   if (!rpf) {
     if (acceptLocal) return { ok: true };
     const customLocal = ns.routes.some((r) => r.family === 4 && r.table === TABLE_LOCAL && r.proto !== 'kernel');
-    if (!hasCustomRules(ns) && !customLocal) {
+    if (!hasCustomRules4(ns) && !customLocal) {
       if (isLocalAddress(ns, src) && iif !== 'lo') return { ok: false, reason: `source ${src} is a local address (accept_local=0)` };
       return { ok: true };
     }

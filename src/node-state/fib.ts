@@ -2,10 +2,13 @@
 // policy rules in priority order (fib_rules_lookup / fib4_rule_match), longest-prefix match in
 // each table (fib_table_lookup: TOS, metric order, nexthop device filters), error codes of
 // blackhole/unreachable/prohibit routes and rules, and source address selection
-// (fib_result_prefsrc / inet_select_addr). Pure and browser-safe: the packet simulator and
-// `ip route get` both use it.
+// (fib_result_prefsrc / inet_select_addr). Pure and browser-safe: the one FIB of the model, used
+// by `ip route get` and by the packet engine (src/engine/route.ts builds its input/output routing
+// decisions on fibRules4, fibTableLookup4 and selectSource4).
 
 import { maskOf, parseAddr, parsePrefix, formatIpv4 } from './addr.ts';
+import { devConf, devMaxConf, devOrConf } from './inet-conf.ts';
+import { scopeNum } from './ops.ts';
 import type { Address, NetNs, Route, RouteType, Rule } from './types.ts';
 
 export interface FibQuery4 {
@@ -85,7 +88,15 @@ function ruleMatches(ns: NetNs, r: Rule, q: { dst: bigint; src: bigint; mark: nu
 
 const TYPE_ERRNO: Partial<Record<RouteType, FibErrno>> = { blackhole: 'EINVAL', unreachable: 'EHOSTUNREACH', prohibit: 'EACCES' };
 
-type TableResult = { route: Route } | { errno: FibErrno; route: Route } | { again: true };
+/** One table's answer: a usable route, an error route (blackhole, unreachable, prohibit), or none (throw, or no match: EAGAIN). */
+export type TableResult = { route: Route } | { errno: FibErrno; route: Route } | { again: true };
+
+/** fib_table_lookup of `dst` in one table (no policy rules): what addrtype and the rules consult. */
+export function fibTableLookup4(ns: NetNs, table: number, dst: string, opts: { tos?: number; oif?: string; minScope?: number } = {}): TableResult {
+  const d = v4(dst);
+  if (d === undefined) return { again: true };
+  return tableLookup(ns, table, d, opts.tos ?? 0, opts.oif, opts.minScope ?? 0);
+}
 
 /** fib_table_lookup for output (scope universe). */
 function tableLookup(ns: NetNs, table: number, dst: bigint, tos: number, oif?: string, minScope = 0): TableResult {
@@ -111,24 +122,23 @@ function primaries(ns: NetNs, dev: string): Address[] {
   return ns.addresses.filter((a) => a.dev === dev && a.family === 4 && !a.flags.includes('secondary'));
 }
 
-function scopeNum(s: Route['scope'] | Address['scope']): number {
-  if (typeof s === 'number') return s;
-  return s === 'host' ? 254 : s === 'link' ? 253 : s === 'site' ? 200 : s === 'nowhere' ? 255 : 0;
-}
-
-/** inet_select_addr(dev, dst, scope). */
-export function selectSource4(ns: NetNs, dev: string, dst: string | undefined, scope: number): string | undefined {
-  const localnet = ns.sysctls[`net.ipv4.conf.${dev.replace(/\./g, '/')}.route_localnet`] === '1' ? 253 : 254;
+/**
+ * inet_select_addr(dev, dst, scope): the first primary address of `dev` whose scope is within
+ * `scope`, preferring one whose subnet holds `dst`; else the first primary address of any device
+ * (loopback first, then ifindex order) that is not link-scoped.
+ */
+export function selectSource4(ns: NetNs, dev: string | undefined, dst: string | undefined, scope: number): string | undefined {
+  // RT_SCOPE_HOST, or RT_SCOPE_LINK with route_localnet (127/8 usable beyond the host).
+  const localnet = dev !== undefined && devOrConf(ns, dev, 'route_localnet') ? 253 : 254;
   const d = dst === undefined ? undefined : v4(dst);
   let addr: string | undefined;
-  for (const a of primaries(ns, dev)) {
+  for (const a of dev === undefined ? [] : primaries(ns, dev)) {
     if (Math.min(scopeNum(a.scope), localnet) > scope) continue;
     if (d === undefined || d === 0n || inPrefix(`${a.local}/${a.prefixlen}`, d)) return a.local;
     if (!addr) addr = a.local;
   }
   if (addr) return addr;
-  // Any device (lo first): the first primary address that is not link-scoped.
-  for (const l of [...ns.links].sort((x, y) => x.ifindex - y.ifindex)) {
+  for (const l of [...ns.links].sort((x, y) => (x.kind === 'loopback' ? -1 : y.kind === 'loopback' ? 1 : x.ifindex - y.ifindex))) {
     for (const a of primaries(ns, l.name)) {
       const sc = scopeNum(a.scope);
       if (sc !== 253 && sc <= scope) return a.local;
@@ -173,9 +183,22 @@ function defaultRulesOnly(ns: NetNs): boolean {
   return rs.length === 3 && rs.every((r, i) => r.priority === want[i][0] && r.table === want[i][1] && (r.action ?? 'table') === 'table' && !r.from && !r.to && !r.iif && !r.oif && r.fwmark === undefined && !r.not && !r.tos && r.suppressPrefixlength === undefined);
 }
 
-function rulesLookup(ns: NetNs, q: FibQuery4, dst: bigint, srcGiven: bigint, minScope = 0): FibResult4 {
-  const fq = { dst, src: srcGiven, mark: (q.mark ?? 0) >>> 0, iif: q.iif ?? 'lo', oif: q.oif, tos: q.tos ?? 0 };
-  const rules = ns.rules.filter((r) => r.family === 4);
+/** What the policy rules decided: the route and the table it came from (as stored), or an errno. */
+export type FibDecision4 = { ok: true; route: Route; table: number; rule: Rule } | { ok: false; errno: FibErrno; rule?: Rule; route?: Route; table?: number };
+
+/**
+ * fib_lookup through the policy rules (fib_rules_lookup + fib4_rule_action + fib4_rule_suppress),
+ * in priority order: goto, nop and the blackhole/unreachable/prohibit actions; each table's
+ * longest match, where a throw route or no match goes on to the next rule; suppress_prefixlength
+ * only for a usable route (an error route ends the lookup first, as fib_rules_lookup does).
+ */
+export function fibRules4(ns: NetNs, q: FibQuery4, minScope = 0): FibDecision4 {
+  const dst = v4(q.dst);
+  const src = q.src === undefined ? 0n : v4(q.src);
+  if (dst === undefined || src === undefined) return { ok: false, errno: 'EINVAL' };
+  const fq = { dst, src, mark: (q.mark ?? 0) >>> 0, iif: q.iif ?? 'lo', oif: q.oif, tos: q.tos ?? 0 };
+  // The kernel keeps rules sorted by priority (equal priorities in insertion order).
+  const rules = ns.rules.filter((r) => r.family === 4).sort((a, b) => a.priority - b.priority);
   let i = 0;
   while (i < rules.length) {
     const rule = rules[i];
@@ -193,6 +216,7 @@ function rulesLookup(ns: NetNs, q: FibQuery4, dst: bigint, srcGiven: bigint, min
       continue;
     }
     if (action === 'goto') {
+      // Only forward; a goto whose target does not exist is skipped.
       const target = rules.findIndex((r) => r.priority === rule.gotoPriority);
       i = target > i ? target : i + 1;
       continue;
@@ -203,15 +227,22 @@ function rulesLookup(ns: NetNs, q: FibQuery4, dst: bigint, srcGiven: bigint, min
       i++;
       continue;
     }
-    if ('errno' in res) return { ok: false, errno: res.errno, rule, route: res.route };
-    const r = res.route;
-    if (rule.suppressPrefixlength !== undefined && prefixLen(r.dst) <= rule.suppressPrefixlength) {
+    if ('errno' in res) return { ok: false, errno: res.errno, rule, route: res.route, table };
+    if (rule.suppressPrefixlength !== undefined && prefixLen(res.route.dst) <= rule.suppressPrefixlength) {
       i++;
       continue;
     }
-    return finish(ns, r, table === 255 && defaultRulesOnly(ns) ? 254 : table, rule, q, dst);
+    return { ok: true, route: res.route, table, rule };
   }
   return { ok: false, errno: 'ENETUNREACH' };
+}
+
+function rulesLookup(ns: NetNs, q: FibQuery4, dst: bigint, srcGiven: bigint, minScope = 0): FibResult4 {
+  const qq: FibQuery4 = { ...q, dst: formatIpv4(Number(dst)) };
+  if (srcGiven !== 0n || q.src !== undefined) qq.src = formatIpv4(Number(srcGiven));
+  const res = fibRules4(ns, qq, minScope);
+  if (!res.ok) return { ok: false, errno: res.errno, rule: res.rule, route: res.route };
+  return finish(ns, res.route, res.table === 255 && defaultRulesOnly(ns) ? 254 : res.table, res.rule, q, dst);
 }
 
 function finish(ns: NetNs, r: Route, table: number, rule: Rule, q: FibQuery4, dst: bigint): FibResult4 {
@@ -255,20 +286,17 @@ export type FibInputResult4 =
     }
   | { ok: false; errno: FibErrno; reason: string; rule?: Rule; route?: Route };
 
-function sysctlOf(ns: NetNs, dev: string, key: string): number {
-  const v = ns.sysctls[`net.ipv4.conf.${dev.replace(/\./g, '/')}.${key}`];
-  return Number(v ?? '0');
-}
-
-function confAllOr(ns: NetNs, dev: string, key: string): number {
-  return Math.max(Number(ns.sysctls[`net.ipv4.conf.all.${key}`] ?? '0'), sysctlOf(ns, dev, key));
+/** IN_DEV_TX_REDIRECTS: send_redirects (conf.all OR conf.<dev>; the kernel's default is 1). */
+function txRedirects(ns: NetNs, dev: string): boolean {
+  return Math.max(Number(ns.sysctls['net.ipv4.conf.all.send_redirects'] ?? '1'), Number(ns.sysctls[`net.ipv4.conf.${dev.replace(/\./g, '/')}.send_redirects`] ?? '1')) === 1;
 }
 
 function isLocalAddr(ns: NetNs, a: bigint): boolean {
   return ns.addresses.some((x) => x.family === 4 && v4(x.local) === a);
 }
 
-function customRules(ns: NetNs): boolean {
+/** fib4_has_custom_rules: any IPv4 rule besides the three a namespace starts with. */
+export function hasCustomRules4(ns: NetNs): boolean {
   return !defaultRulesOnly(ns);
 }
 
@@ -289,13 +317,12 @@ function lookupRaw(ns: NetNs, dst: bigint, src: bigint, iif: string, mark: numbe
  * the source is directly connected through the input device (the kernel's positive return).
  */
 function validateSource(ns: NetNs, src: bigint, dst: bigint, iif: string, oif: string | undefined, mark: number, tos: number): { errno?: FibErrno; onlink: boolean } {
-  const rpf = confAllOr(ns, iif, 'rp_filter');
-  const acceptLocal = sysctlOf(ns, iif, 'accept_local') === 1;
-  const srcValidMark = confAllOr(ns, iif, 'src_valid_mark') === 1;
-  const txRedirects = Math.max(Number(ns.sysctls['net.ipv4.conf.all.send_redirects'] ?? '1'), Number(ns.sysctls[`net.ipv4.conf.${iif.replace(/\./g, '/')}.send_redirects`] ?? '1')) === 1;
-  if (!rpf && (iif !== oif || !txRedirects)) {
+  const rpf = devMaxConf(ns, iif, 'rp_filter');
+  const acceptLocal = devOrConf(ns, iif, 'accept_local');
+  const srcValidMark = devOrConf(ns, iif, 'src_valid_mark');
+  if (!rpf && (iif !== oif || !txRedirects(ns, iif))) {
     if (acceptLocal) return { onlink: false };
-    if (!customLocalRoutes(ns) && !customRules(ns)) return isLocalAddr(ns, src) ? { errno: 'EINVAL', onlink: false } : { onlink: false };
+    if (!customLocalRoutes(ns) && !hasCustomRules4(ns)) return isLocalAddr(ns, src) ? { errno: 'EINVAL', onlink: false } : { onlink: false };
   }
   const m = srcValidMark ? mark : 0;
   const noAddr = !ns.addresses.some((a) => a.family === 4 && a.dev === iif);
@@ -328,11 +355,11 @@ export function fibLookupInput4(ns: NetNs, q: FibInputQuery4): FibInputResult4 {
   if (dst === lbcast || (src === 0n && dst === 0n)) return { ok: true, type: 'broadcast', table: 0, dev: 'lo' };
   if (src >> 24n === 0n) return { ok: false, errno: 'EINVAL', reason: 'martian source' };
   if (dst >> 24n === 0n) return { ok: false, errno: 'EINVAL', reason: 'martian destination' };
-  const localnet = confAllOr(ns, q.iif, 'route_localnet') === 1;
+  const localnet = devOrConf(ns, q.iif, 'route_localnet');
   if (dst >> 24n === 127n) {
     if (!localnet) return { ok: false, errno: 'EINVAL', reason: 'martian destination' };
   } else if (src >> 24n === 127n && !localnet) return { ok: false, errno: 'EINVAL', reason: 'martian source' };
-  const forward = sysctlOf(ns, q.iif, 'forwarding') === 1;
+  const forward = devConf(ns, q.iif, 'forwarding') === 1;
   const res = lookupRaw(ns, dst, src, q.iif, mark, tos);
   if (!res.ok) return { ok: false, errno: forward ? res.errno : 'EHOSTUNREACH', reason: forward ? 'no route' : `no route, and forwarding is off on ${q.iif}`, rule: res.rule, route: res.route };
   const table = res.table;
@@ -349,8 +376,7 @@ export function fibLookupInput4(ns: NetNs, q: FibInputQuery4): FibInputResult4 {
   const out: FibInputResult4 = { ok: true, type: 'unicast', route: res.route, table, rule: res.rule, dev: res.dev };
   if (res.via) out.via = res.via;
   // __mkroute_input: same device out as in, source on-link (shared_media defaults to 1).
-  const txRedirects = Math.max(Number(ns.sysctls['net.ipv4.conf.all.send_redirects'] ?? '1'), Number(ns.sysctls[`net.ipv4.conf.${res.dev.replace(/\./g, '/')}.send_redirects`] ?? '1')) === 1;
-  if (res.dev === q.iif && v.onlink && txRedirects) out.redirect = true;
+  if (res.dev === q.iif && v.onlink && txRedirects(ns, res.dev)) out.redirect = true;
   return out;
 }
 
