@@ -10,6 +10,8 @@ import { type L4Proto, type Packet, PROTO_NUM, packetSummary, seededRng } from '
 import type { NfChoice } from './netfilter/types.ts';
 import { renderConntrack } from './conntrack.ts';
 import { replyPacket, walkFrom, type Branch, type DecidedBy, type Disposition, type Step, type WalkWorld } from './walk.ts';
+import { vpcPolicyAgent } from '../cni/vpc-cni/policy-agent.ts';
+import { calicoPolicyExplainer } from '../cni/calico/policy-trace.ts';
 
 export interface Probe {
   from: { pod: string; namespace: string } | { node: string };
@@ -70,6 +72,8 @@ export function clusterWorld(state: ClusterState): WalkWorld {
     hosts: state.hosts,
     vpc: state.vpc,
     instanceNode,
+    // The VPC CNI's network policy agent at the pods' host veths (Calico enforces in its iptables chains).
+    policyAt: vpcPolicyAgent(state),
     listening(node, netns, proto, port) {
       const list = ports.get(`${node}/${netns}`);
       if (list?.some((p) => p.proto === proto && p.port === port)) return true;
@@ -129,13 +133,17 @@ export function tracePacket(cluster: ClusterState, probe: Probe, opts: TraceOpti
   }
   const walkOpts = { enumerate, rng };
   const fwd = walkFrom(world, { node: source.node, netns: source.netns }, pkt, walkOpts);
+  // Felix's policy chains read back as the policies and rules they render.
+  const explain = cluster.spec.cni.type === 'calico-vxlan' ? calicoPolicyExplainer(cluster) : undefined;
   const branches: TraceBranch[] = [];
   for (const b of fwd) {
     const d = b.disposition;
+    explain?.(b.steps, b.disposition);
     if (d.code === 'delivered' || d.code === 'accepted') {
       const rp = replyPacket(b.final);
       const replies = walkFrom(world, { node: d.node, netns: d.netns }, rp, walkOpts, b.state);
       for (const r of replies) {
+        explain?.(r.steps, r.disposition);
         branches.push({
           probability: b.probability * r.probability,
           choices: [...b.choices, ...r.choices],
@@ -180,6 +188,8 @@ function decidedText(d: DecidedBy | undefined): string {
       return `bridge fdb ${d.mac} dev ${d.dev}${d.dst ? ` dst ${d.dst}` : ' (none)'}`;
     case 'socket':
       return `${d.proto}/${d.port} ${d.listening === true ? 'listening' : d.listening === 'assumed' ? 'listener assumed' : 'closed'}`;
+    case 'netpol':
+      return `${d.enforcer}: ${d.direction} of ${d.pod} ${d.text}`;
   }
 }
 
@@ -205,6 +215,7 @@ function legText(leg: TraceLeg, indent: string): string {
         s += `${indent}            matched ${m.chain} #${m.rule}: ${m.text}\n`;
       }
     }
+    if (st.kind === 'hook' && st.decidedBy?.kind !== 'netpol') for (const p of st.policy ?? []) s += `${indent}            policy: ${p.direction} of ${p.pod} ${p.text}\n`;
     if (st.detail) s += `${indent}            (${st.detail})\n`;
     if (st.kind === 'nat' || st.kind === 'forward' || st.kind === 'originate') s += `${indent}            packet ${packetSummary(st.packet)}\n`;
   }
@@ -238,7 +249,7 @@ export function renderTraceText(trace: Trace): string {
 }
 
 export { walkFrom, walkArriving, replyPacket, newWalkState } from './walk.ts';
-export type { Branch, Step, Disposition, DispositionCode, DecidedBy, WalkWorld, WalkOptions, WalkState } from './walk.ts';
+export type { Branch, Step, Disposition, DispositionCode, DecidedBy, PolicyDecision, WalkWorld, WalkOptions, WalkState } from './walk.ts';
 export { evalTable, HOOK_TABLES } from './netfilter/eval.ts';
 export { renderConntrack } from './conntrack.ts';
 export { traceNodeIngress, renderNodeIngressText } from './netfilter/node-ingress.ts';

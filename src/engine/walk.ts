@@ -6,7 +6,7 @@
 // Probabilistic netfilter branches (Service endpoints) are enumerated with their probabilities,
 // or one is chosen with the caller's seeded RNG.
 
-import type { Host, NetNs } from '../node-state/types.ts';
+import { ROOT_NS, type Host, type NetNs } from '../node-state/types.ts';
 import type { VpcState, Eni } from '../aws/types.ts';
 import type { TableName } from '../netfilter/types.ts';
 import { evalTable, type CtMatchView, type IpSet, type NfEnv, type RecentTables } from './netfilter/eval.ts';
@@ -43,7 +43,25 @@ export type DecidedBy =
   | { kind: 'eni'; eniId: string; check?: 'source' | 'destination' }
   | { kind: 'link'; dev: string; state: string }
   | { kind: 'fdb'; dev: string; mac: string; dst?: string }
-  | { kind: 'socket'; proto: string; port: number; listening: boolean | 'assumed' };
+  | { kind: 'socket'; proto: string; port: number; listening: boolean | 'assumed' }
+  | ({ kind: 'netpol' } & PolicyDecision);
+
+/** A NetworkPolicy verdict of the CNI's enforcement, in the trace's words. */
+export interface PolicyDecision {
+  /** Who enforced it ("calico", "aws-network-policy-agent"). */
+  enforcer: string;
+  direction: 'ingress' | 'egress';
+  /** The pod whose policies decided ("namespace/name"). */
+  pod: string;
+  allowed: boolean;
+  /** The policy and rule (0-based index into spec.ingress / spec.egress) that allowed it. */
+  policy?: { namespace: string; name: string };
+  rule?: number;
+  /** Policies selecting the pod for this direction (for a denial: none of them allowed it). */
+  selectedBy: string[];
+  /** One line: "allowed by x/web spec.ingress[0]", "denied: no policy allowed it (selected by x/deny)". */
+  text: string;
+}
 
 export interface Step {
   node: string;
@@ -63,6 +81,8 @@ export interface Step {
   detail?: string;
   /** Headers after the step. */
   packet: Packet;
+  /** NetworkPolicy verdicts the step's rules stand for (Calico's policy chains). */
+  policy?: PolicyDecision[];
   /** Frames this step puts on or takes off a device, as a capture there shows them (src/capture). */
   wire?: WireFrame[];
 }
@@ -149,6 +169,12 @@ export interface WalkWorld {
   listening?: (node: string, netns: string, proto: number, port: number) => boolean | undefined;
   /** ipsets by namespace, for `-m set`. */
   ipsets?: (node: string, netns: string) => Record<string, IpSet> | undefined;
+  /**
+   * A network policy agent at a pod's host-side veth (the VPC CNI's eBPF agent): its verdict on a
+   * packet leaving the pod (egress, tc ingress of the host veth) or entering it (ingress, tc egress).
+   * `established`: the flow is known to the host's conntrack (replies pass). undefined: not enforced.
+   */
+  policyAt?: (at: { node: string; podNs: string; hostIf: string; direction: 'ingress' | 'egress'; pkt: Packet; established: boolean }) => PolicyDecision | undefined;
 }
 
 export interface WalkOptions {
@@ -520,6 +546,8 @@ function transmit(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: strin
     if (n.lladdr !== peer.mac && n.lladdr !== 'ff:ff:ff:ff:ff:ff') {
       return end(cur, { code: 'wrong-mac', node, netns: peerNsName, iface: peer.name, reason: `destination MAC ${n.lladdr} is not ${peer.name}'s ${peer.mac} (PACKET_OTHERHOST, dropped by ip_rcv)` });
     }
+    const denied = vethPolicy(ctx, cur, node, netns, dev, peerNsName, peer.name);
+    if (denied) return denied;
     // dev_forward_skb scrubs the skb when it changes namespace: the mark does not cross.
     cur.pkt = { ...cur.pkt, mark: 0 };
     return ingress(ctx, cur, node, peerNsName, peer.name);
@@ -528,6 +556,22 @@ function transmit(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: strin
   if (link.kind === 'vxlan' && link.vxlan) return vxlanEncap(ctx, cur, node, netns, link, n.lladdr);
   step(cur, { node, netns, iface: dev, kind: 'device', what: `${link.kind} ${dev}` });
   return end(cur, { code: 'insufficient-info', node, netns, iface: dev, reason: `transmission over a ${link.kind} device is not modelled by the walk` });
+}
+
+/** The network policy agent's tc hook on a pod's host veth, when the packet crosses it; a denial ends the walk. */
+function vethPolicy(ctx: Ctx, cur: Cursor, node: string, from: string, dev: string, to: string, peerDev: string): Branch[] | undefined {
+  const at = ctx.world.policyAt;
+  if (!at || (from === ROOT_NS) === (to === ROOT_NS)) return undefined;
+  const direction = from === ROOT_NS ? 'ingress' : 'egress';
+  const hostIf = from === ROOT_NS ? dev : peerDev;
+  const ct = ctLookup(ctTable(cur, node, ROOT_NS), cur.pkt);
+  const established = !ct.fresh && (ct.dir === 'REPLY' || ct.state === 'ESTABLISHED' || ct.state === 'RELATED');
+  const d = at({ node, podNs: from === ROOT_NS ? to : from, hostIf, direction, pkt: cur.pkt, established });
+  if (!d) return undefined;
+  const decidedBy: DecidedBy = { kind: 'netpol', ...d };
+  step(cur, { node, netns: ROOT_NS, iface: hostIf, kind: 'hook', what: `${d.enforcer} (tc ${direction === 'egress' ? 'ingress' : 'egress'} on ${hostIf}): ${d.text}`, verdict: d.allowed ? 'ACCEPT' : 'DROP', decidedBy, policy: [d] });
+  if (d.allowed) return undefined;
+  return end(cur, { code: 'denied', node, netns: ROOT_NS, iface: hostIf, reason: `${direction} of ${d.pod} ${d.text}`, decidedBy });
 }
 
 /** The frames inside the current packet's tunnels, outermost first (the encap stack is innermost last). */

@@ -481,7 +481,7 @@ const VPC_CNI_CONFIG_KEYS = new Set([
   'readinessProbe', 'resources', 'tolerations', 'affinity', 'nodeSelector', 'podAnnotations', 'podLabels', 'priorityClassName',
   'updateStrategy', 'minReadySeconds', 'windowsAffinity',
 ]);
-function parseVpcCniConfig(ctx: Ctx, text: string, path: PathSeg[]): Record<string, string> {
+function parseVpcCniConfig(ctx: Ctx, text: string, path: PathSeg[], flags: { enableNetworkPolicy?: boolean } = {}): Record<string, string> {
   const schemaErr = (detail: string): never =>
     ctx.fail(path, `ConfigurationValue provided in request is not supported: Json schema validation failed with error: [${detail}]`);
   let value: unknown;
@@ -496,6 +496,12 @@ function parseVpcCniConfig(ctx: Ctx, text: string, path: PathSeg[]): Record<stri
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(value as Obj)) {
     if (!VPC_CNI_CONFIG_KEYS.has(k)) schemaErr(`$.${k}: is not defined in the schema and the schema does not allow additional properties`);
+    if (k === 'enableNetworkPolicy') {
+      // A string in the add-on's schema ("true"/"false"), as the EKS user guide passes it.
+      if (typeof v !== 'string') schemaErr(`$.enableNetworkPolicy: ${typeof v === 'boolean' ? 'boolean' : jsonKind(v)} found, string expected`);
+      if (v !== 'true' && v !== 'false') schemaErr(`$.enableNetworkPolicy: does not match pattern '^(true|false)$'`);
+      flags.enableNetworkPolicy = v === 'true';
+    }
     if (k !== 'env') continue;
     if (!isObj(v)) schemaErr(`$.env: ${jsonKind(v)} found, object expected`);
     for (const [name, x] of Object.entries(v as Obj)) {
@@ -674,6 +680,7 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
   // add-ons
   let vpcCniEnv: Record<string, string> = {};
   let vpcCniVersion = DEFAULT_VPC_CNI_VERSION;
+  const vpcCniFlags: { enableNetworkPolicy?: boolean } = {};
   const addonNames = new Set<string>();
   (Array.isArray(cfg.addons) ? (cfg.addons as unknown[]) : []).forEach((raw, i) => {
     const a = isObj(raw) ? raw : {};
@@ -689,7 +696,7 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
       if (!/-eksbuild\.\d+$/.test(vpcCniVersion)) vpcCniVersion += '-eksbuild.1';
     }
     if (typeof a.configurationValues === 'string' && a.configurationValues.trim() !== '')
-      vpcCniEnv = parseVpcCniConfig(ctx, a.configurationValues, ['addons', i, 'configurationValues']);
+      vpcCniEnv = parseVpcCniConfig(ctx, a.configurationValues, ['addons', i, 'configurationValues'], vpcCniFlags);
   });
 
   const calico = cni === 'calico-vxlan' ? parseCalico(ctx, isObj(kw.calico) ? kw.calico : undefined) : undefined;
@@ -711,7 +718,7 @@ export function parseClusterFile(text: string, file: string): ClusterSpec {
     nodeGroups: groups,
     cni: {
       type: cni,
-      vpcCni: { env: vpcCniEnv, version: vpcCniVersion },
+      vpcCni: { env: vpcCniEnv, version: vpcCniVersion, ...(vpcCniFlags.enableNetworkPolicy ? { enableNetworkPolicy: true } : {}) },
       ...(calico ? { calico } : {}),
     },
     source: file,

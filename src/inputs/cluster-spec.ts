@@ -31,6 +31,8 @@ export interface VpcCniSettings {
   /** aws-node container env from addons[vpc-cni].configurationValues.env. */
   env: Record<string, string>;
   version: string;
+  /** configurationValues.enableNetworkPolicy: the network policy agent (aws-node's second container) enforces NetworkPolicies. */
+  enableNetworkPolicy?: boolean;
 }
 
 export interface CalicoSettings {

@@ -14,6 +14,8 @@ import { knpChainName, knpPolicyId } from './policy.ts';
 import { parseCalicoVersion } from './version.ts';
 import { calicoState } from './plugin.ts';
 import { DEFAULT_CALICO } from './plugin.ts';
+import { renderTraceText, tracePacket } from '../../engine/index.ts';
+import { ipsetsOf } from '../index.ts';
 
 const spec = () => parseClusterFile(readFileSync(new URL('../../../examples/cluster-calico.yaml', import.meta.url), 'utf8'), 'examples/cluster-calico.yaml');
 
@@ -106,6 +108,28 @@ describe('Calico enforces NetworkPolicies in the engine', () => {
     const d81 = dataplaneMatrix(c.state, m81, c.world());
     expect(d81.cells[m81.pods.findIndex((p) => p.namespace === 'y' && p.name === 'b')]![0]!.delivered).toBe(false);
     expect(d81.disagreements).toEqual([]);
+  });
+
+  it('traces name the deciding policy and rule, or say that no policy allowed it', () => {
+    const c = modelCluster(spec());
+    c.apply([
+      np('deny', { podSelector: {}, policyTypes: ['Ingress'] }),
+      np('web', { podSelector: { matchLabels: { pod: 'b' } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'c' } } }], ports: [{ port: 81 }] }, { from: [{ namespaceSelector: { matchLabels: { ns: 'y' } } }], ports: [{ port: 80 }] }] }),
+    ]);
+    const ip = (c.state.objects['Pod/x/b'] as unknown as { status: { podIP: string } }).status.podIP;
+    const opts = { ipsets: ipsetsOf(c.state) as never };
+    const denied = tracePacket(c.state, { from: { pod: 'a', namespace: 'x' }, dst: ip, dport: 80, protocol: 'TCP' }, opts);
+    const d = denied.branches[0]!.forward.disposition;
+    expect(d.code).toBe('denied');
+    expect(d.decidedBy).toMatchObject({ kind: 'rule', table: 'filter' });
+    expect((d.decidedBy as { chain: string }).chain).toMatch(/^cali-tw-cali/);
+    expect(d.reason).toContain('ingress of x/b denied: no policy allowed it (selected by x/deny, x/web)');
+    const allowed = tracePacket(c.state, { from: { pod: 'a', namespace: 'y' }, dst: ip, dport: 80, protocol: 'TCP' }, opts);
+    expect(allowed.branches[0]!.forward.disposition.code).toBe('delivered');
+    const text = renderTraceText(allowed);
+    expect(text).toMatch(/policy: ingress of x\/b allowed by x\/web spec\.ingress\[1\] \(cali-pi-\S+ #\d+\)/);
+    const step = allowed.branches[0]!.forward.steps.find((x) => x.policy?.length);
+    expect(step?.policy?.[0]).toMatchObject({ enforcer: 'calico', direction: 'ingress', pod: 'x/b', allowed: true, policy: { namespace: 'x', name: 'web' }, rule: 1 });
   });
 
   it('removing the policies removes their chains and restores delivery', () => {
