@@ -47,7 +47,7 @@ describe.skipIf(!!skip)(`lab workloads with real clients (${skip || 'root'})`, (
   const outDir = mkdtempSync(join(tmpdir(), 'kw-labwork-out-'));
   let state: ClusterState;
   let lab: Lab;
-  const svc = (ns: string, n: string) => (state.objects[`Service/${ns}/${n}`] as { spec: { clusterIP: string } }).spec.clusterIP;
+  const svc = (ns: string, n: string) => (state.objects[`Service/${ns}/${n}`] as unknown as { spec: { clusterIP: string } }).spec.clusterIP;
   const exec = (argv: string[]) => labExec(state, lab.record, { pod: 'busybox' }, argv, { runDir, timeoutMs: 20_000 });
 
   beforeAll(async () => {
@@ -91,7 +91,7 @@ describe.skipIf(!!skip)(`lab workloads with real clients (${skip || 'root'})`, (
   });
 
   it('ping -c 2 reaches a pod on another node', async () => {
-    const ip = (Object.entries(state.objects).find(([k, o]) => k.startsWith('Pod/default/nginx-') && (o as { spec: { nodeName: string } }).spec.nodeName !== (state.objects['Pod/default/busybox'] as { spec: { nodeName: string } }).spec.nodeName)![1] as {
+    const ip = (Object.entries(state.objects).find(([k, o]) => k.startsWith('Pod/default/nginx-') && (o as unknown as { spec: { nodeName: string } }).spec.nodeName !== (state.objects['Pod/default/busybox'] as unknown as { spec: { nodeName: string } }).spec.nodeName)![1] as unknown as {
       status: { podIP: string };
     }).status.podIP;
     const r = await exec(['ping', '-c', '2', ip]);
@@ -100,7 +100,7 @@ describe.skipIf(!!skip)(`lab workloads with real clients (${skip || 'root'})`, (
   });
 
   it('lab capture: tcpdump on the pod and its node writes a pcapng tshark reads, with the DNS question and the HTTP request', async () => {
-    const node = (state.objects['Pod/default/busybox'] as { spec: { nodeName: string } }).spec.nodeName;
+    const node = (state.objects['Pod/default/busybox'] as unknown as { spec: { nodeName: string } }).spec.nodeName;
     const c = await labCapture(state, lab.record, [{ target: 'busybox', dev: 'eth0' }, { target: node, dev: 'ens5' }], () => exec(['wget', '-qO-', 'http://nginx:8080/']), { runDir });
     expect(c.result.stdout).toBe(NGINX_INDEX_HTML);
     expect(c.format).toBe('pcapng');

@@ -32,7 +32,7 @@ import { WORKLOAD_PY } from './workload-py.ts';
 import { dnsTable, imageName, nginxErrorPage, nginxResponses, nginxVersionOf, podWorkloads, vpcResolver, workloadKind } from './workloads.ts';
 
 const state = labWorkloadCluster();
-const svcIp = (ns: string, name: string) => (state.objects[`Service/${ns}/${name}`] as { spec: { clusterIP: string } }).spec.clusterIP;
+const svcIp = (ns: string, name: string) => (state.objects[`Service/${ns}/${name}`] as unknown as { spec: { clusterIP: string } }).spec.clusterIP;
 
 // A headless Service over the nginx pods, with a named port.
 const headless = {
@@ -44,7 +44,7 @@ const headless = {
 applyObjects(state, [admitObject(headless)], pluginsFor(state.spec));
 const nginxPodIps = Object.entries(state.objects)
   .filter(([k]) => k.startsWith('Pod/default/nginx-'))
-  .map(([, o]) => (o as { status: { podIP: string } }).status.podIP)
+  .map(([, o]) => (o as unknown as { status: { podIP: string } }).status.podIP)
   .sort();
 
 describe('clusterDns / coreDnsAnswer (CoreDNS kubernetes plugin, EKS Corefile)', () => {
