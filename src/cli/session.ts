@@ -11,6 +11,7 @@ import { defaultClusterSpec, DEFAULT_CLUSTER_YAML, parseClusterFile } from '../i
 import { pluginsFor } from '../cni/index.ts';
 import { migrateToCalico, type MigrationReport } from '../control-plane/migration.ts';
 import { migrateSettings } from '../inputs/calico-migrate.ts';
+import { cleanupAwsNode, type CleanupResult } from '../control-plane/aws-node-cleanup.ts';
 import { loadState, saveState, stateDir, stateExists, STATE_FORMAT, type Operation, type StoredState } from './state-store.ts';
 import { stateOpt } from './commands/_common.ts';
 
@@ -52,6 +53,8 @@ export interface OperationResult {
   results: Array<{ kind: string; namespace?: string; name: string; action: string }>;
   /** What `cni migrate` did and the caveats that now apply. */
   migration?: MigrationReport;
+  /** What `cni cleanup-aws-node` removed per node. */
+  cleanup?: CleanupResult[];
 }
 
 /** Runs one operation on a copy of `state` (the input is never modified, so a failure changes nothing). */
@@ -62,6 +65,10 @@ export function runOperation(state: ClusterState, op: Operation): OperationResul
     const s = migrateSettings(next.spec, op.options as Record<string, string>);
     const migration = migrateToCalico(next, { ...s, keepAwsConflist: op.options.keepAwsConflist === true }, plugins);
     return { state: next, results: [], migration };
+  }
+  if (op.op === 'cni-cleanup') {
+    next.clock += 1;
+    return { state: next, results: [], cleanup: cleanupAwsNode(next, op.nodes) };
   }
   if (op.op === 'apply') {
     return { state: next, results: applyObjects(next, op.objects as KObject[], plugins) };

@@ -15,7 +15,8 @@ export const STATE_FILE = 'state.json';
 export type Operation =
   | { op: 'apply'; source: string; objects: unknown[] }
   | { op: 'delete'; source: string; refs: Array<{ kind: string; namespace?: string; name: string }> }
-  | { op: 'cni-migrate'; source: string; target: 'calico-vxlan'; options: Record<string, string | boolean | undefined> };
+  | { op: 'cni-migrate'; source: string; target: 'calico-vxlan'; options: Record<string, string | boolean | undefined> }
+  | { op: 'cni-cleanup'; source: string; nodes: string[] };
 
 export interface StoredState {
   format: number;

@@ -17,6 +17,9 @@ import { calicoState, VXLAN_IF } from '../cni/calico/plugin.ts';
 import { ROOT_NS } from '../node-state/types.ts';
 import type { ClusterState } from './types.ts';
 import { ERR_IPAMD_GONE } from './cni-switch.ts';
+import { cleanupAwsNode } from './aws-node-cleanup.ts';
+import { deleteObjects } from './cluster.ts';
+import { tracePacket } from '../engine/index.ts';
 
 function vpcCluster(): ClusterState {
   const spec = defaultClusterSpec();
@@ -134,5 +137,41 @@ describe('cni migrate calico-vxlan on a running VPC CNI cluster', () => {
     const before = JSON.stringify(state);
     expect(() => migrateToCalico(state, migrateSettings(state.spec, {}), pluginsFor(state.spec))).toThrow(/already runs Calico/);
     expect(JSON.stringify(state)).toBe(before);
+  });
+
+  it("aws-node's leftover AWS-SNAT-CHAIN-0 breaks cross-node pool traffic until it is cleaned up", () => {
+    const state = migrated();
+    const plugins = pluginsFor(state.spec);
+    restartWorkload(state, { kind: 'Deployment', namespace: 'default', name: 'nginx' }, plugins);
+    restartWorkload(state, { kind: 'Deployment', namespace: 'kube-system', name: 'coredns' }, plugins);
+    deleteObjects(state, [{ kind: 'Pod', namespace: 'default', name: 'busybox' }], plugins);
+    applyObjects(state, [admitObject(generatePod({ name: 'busybox', image: 'busybox', namespace: 'default', args: ['sleep', '3600'] }))], plugins);
+    const bb = pods(state, 'default/busybox')[0]!;
+    const target = pods(state, 'default/nginx-').find((p) => p.node !== bb.node)!;
+    const probe = { from: { pod: 'busybox', namespace: 'default' }, dst: target.ip, dport: 80, protocol: 'TCP' as const };
+    const broken = tracePacket(state, probe, { enumerate: false, ipsets: ipsetsOf(state) }).branches[0]!;
+    // SNATed to the node IP by AWS-SNAT-CHAIN-0 (the pool is outside the VPC CIDR) ...
+    expect(JSON.stringify(broken.forward.steps)).toContain('AWS-SNAT-CHAIN-0');
+    // ... so the reply leaves the other node unencapsulated from a pool address: dropped by the ENI check.
+    expect(broken.reply?.disposition.code).toBe('source-dest-check');
+
+    expect(() => cleanupAwsNode(vpcCluster(), [])).toThrow(/not migrated/);
+    const done = cleanupAwsNode(state, []);
+    expect(done).toHaveLength(3);
+    expect(done.flatMap((d) => d.commands).join('\n')).toContain('-X AWS-SNAT-CHAIN-0');
+    for (const n of state.nodes) {
+      const root = state.hosts[n.name].namespaces[ROOT_NS];
+      expect(root.rules.filter((r) => r.family === 4).map((r) => r.priority).sort((a, b) => a - b)).toEqual([0, 32766, 32767]);
+      expect(root.netfilter.tables.flatMap((t) => t.chains.map((c) => c.name)).some((c) => c.startsWith('AWS-'))).toBe(false);
+    }
+    const fixed = tracePacket(state, probe, { enumerate: false, ipsets: ipsetsOf(state) }).branches[0]!;
+    expect(fixed.forward.disposition.code).toBe('delivered');
+    expect(fixed.reply?.disposition.code).toBe('delivered');
+    expect(JSON.stringify(fixed.forward.steps)).toContain(VXLAN_IF);
+  });
+
+  it('cleanup refuses while pods still use the VPC CNI wiring', () => {
+    const state = migrated();
+    expect(() => cleanupAwsNode(state, [])).toThrow(/still runs \d+ pod\(s\) wired by the VPC CNI/);
   });
 });

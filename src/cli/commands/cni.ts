@@ -5,6 +5,7 @@ import { KubewireError } from '../../errors.ts';
 import { findNode } from '../../k8s/lookup.ts';
 import { cniDiff, renderCniDiff } from '../../control-plane/node-diff.ts';
 import type { MigrationReport } from '../../control-plane/migration.ts';
+import type { CleanupResult } from '../../control-plane/aws-node-cleanup.ts';
 import { commitOperation, openSession } from '../session.ts';
 
 export interface MigrateCliOptions {
@@ -26,6 +27,10 @@ export function renderMigration(r: MigrationReport): { stdout: string; stderr: s
   for (const c of r.caveats) stdout += `  - ${c}\n`;
   const stderr = r.warnings.map((w) => `Warning: ${w}\n`).join('');
   return { stdout, stderr };
+}
+
+export function renderCleanup(r: CleanupResult[]): string {
+  return r.map((n) => `# ${n.node}\n${n.commands.map((c) => `$ ${c}\n`).join('') || '(nothing left by aws-node)\n'}`).join('');
 }
 
 export function register(program: Command): void {
@@ -52,6 +57,17 @@ export function register(program: Command): void {
       const out = renderMigration(r.migration!);
       process.stderr.write(out.stderr);
       process.stdout.write(out.stdout);
+    });
+
+  cni
+    .command('cleanup-aws-node')
+    .description("remove what aws-node left on the nodes after a migration (its ip rules, AWS-SNAT-CHAIN-0/AWS-CONNMARK-CHAIN-0 and their hooks), as replacing the nodes would; refuses while a node still runs pods wired by the VPC CNI")
+    .argument('[nodes...]', 'node names, short forms or IPs (default: every node)')
+    .action((nodes: string[], _o: unknown, cmd: Command) => {
+      const s = openSession(cmd);
+      const names = nodes.map((n) => findNode(s.stored.state, n).name);
+      const r = commitOperation(s, { op: 'cni-cleanup', source: 'cni cleanup-aws-node', nodes: names });
+      process.stdout.write(renderCleanup(r.cleanup!));
     });
 
   cni
