@@ -160,12 +160,17 @@ function compareBranch(b: TraceBranch, i: number, k: KernelObservation, opts: Co
     const sim = `${d.code.toUpperCase()} at ${d.node} ${d.netns}${d.iface ? ` ${d.iface}` : ''} (${d.reason})${b.reply ? `, reply ${b.reply.disposition.code}` : ''}`;
     mismatches.push(`outcome: kernel ${k.outcome} (${k.detail}), simulator ${expected.join(' or ')}: ${sim}`);
   }
+  // No answer anywhere while the simulator has one: one line, not one per interface.
+  const answers = (ps: CapturedFlowPacket[]) => ps.filter((p) => p.leg === 'reply' && p.replyKind === 'answer');
+  const replyIfaces = new Set(events.filter((e) => e.leg === 'reply' && ifaceKey(e) in k.captures).map(ifaceKey));
+  const noReplyAtAll = !!b.reply && replyIfaces.size > 0 && Object.values(k.captures).every((ps) => answers(ps).length === 0);
+  if (noReplyAtAll) mismatches.push(`the simulator's reply passes ${replyIfaces.size} captured interfaces; the kernel sent no answer on any`);
   for (const [key, got] of Object.entries(k.captures)) {
     const [node, netns, iface] = key.split('|');
     const where = label({ node, netns, iface });
     for (const leg of ['request', 'reply'] as const) {
       // Replies are compared where the simulator walked one (a refusal's RST or ICMP error is not in the trace).
-      if (leg === 'reply' && !b.reply) continue;
+      if (leg === 'reply' && (!b.reply || noReplyAtAll)) continue;
       const exp = distinctEvents(events.filter((e) => ifaceKey(e) === key && e.leg === leg));
       const seen = distinct(got.filter((p) => p.leg === leg && (leg === 'request' || p.replyKind === 'answer')));
       const n = Math.max(exp.length, seen.length);
