@@ -3,6 +3,8 @@
 // printing the way Go's net.IP.String does (IPv4 dotted quad, IPv4-mapped IPv6 printed as IPv4,
 // other IPv6 in RFC 5952 form). Browser-safe.
 
+import { compressIpv6Groups } from '../node-state/addr.ts';
+
 export type IpFamily = 'IPv4' | 'IPv6';
 
 export interface ParsedIp {
@@ -75,27 +77,9 @@ function parseV6Groups(s: string): number[] | undefined {
   return [...left, ...tail];
 }
 
-function formatV6(groups: number[]): string {
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) return groups.map((g) => g.toString(16)).join(':');
-  const left = groups.slice(0, bestStart).map((g) => g.toString(16)).join(':');
-  const right = groups.slice(bestStart + bestLen).map((g) => g.toString(16)).join(':');
-  return `${left}::${right}`;
-}
+// Go prints IPv6 with RFC 5952 zero compression and no embedded dotted quad (IPv4-mapped
+// addresses are IPv4 to Go and never reach this).
+const formatV6 = compressIpv6Groups;
 
 /**
  * Fast path of parseIpSloppy(s)?.text for IPv4 text: returns `s` itself when it is already a

@@ -61,33 +61,56 @@ export function parseIpv6(s: string): bigint | undefined {
   return v;
 }
 
-export function formatIpv6(v: bigint): string {
-  const g: number[] = [];
-  for (let i = 7; i >= 0; i--) g.push(Number((v >> BigInt(i * 16)) & 0xffffn));
-  // IPv4-mapped and IPv4-compatible forms, as glibc prints them.
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && (g[5] === 0xffff || (g[5] === 0 && (g[6] !== 0 || g[7] > 1)))) {
-    const v4 = formatIpv4(Number(v & 0xffffffffn));
-    return g[5] === 0xffff ? `::ffff:${v4}` : `::${v4}`;
-  }
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+/** The longest run of two or more zero groups (the first on a tie), or none: RFC 5952 §4.2. */
+function longestZeroRun(g: readonly number[]): { start: number; len: number } {
+  let start = -1;
+  let len = 0;
+  for (let i = 0; i < g.length; ) {
     if (g[i] !== 0) {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
+    while (j < g.length && g[j] === 0) j++;
+    if (j - i > len) {
+      start = i;
+      len = j - i;
     }
     i = j;
   }
-  if (bestLen < 2) return g.map((x) => x.toString(16)).join(':');
-  const l = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const r = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
+  return len < 2 ? { start: -1, len: 0 } : { start, len };
+}
+
+/**
+ * Eight 16-bit groups in hex with the longest zero run compressed to "::" — the part of the text
+ * form that glibc's inet_ntop and Go's net.IP.String agree on.
+ */
+export function compressIpv6Groups(g: readonly number[]): string {
+  const { start, len } = longestZeroRun(g);
+  if (start < 0) return g.map((x) => x.toString(16)).join(':');
+  const l = g.slice(0, start).map((x) => x.toString(16)).join(':');
+  const r = g.slice(start + len).map((x) => x.toString(16)).join(':');
   return `${l}::${r}`;
+}
+
+/**
+ * glibc inet_ntop of eight groups: compressed, and with the last 32 bits as a dotted quad when the
+ * zero run is exactly the first six groups (IPv4-compatible, ::a.b.c.d) or the first five
+ * followed by ffff (IPv4-mapped, ::ffff:a.b.c.d).
+ */
+export function formatIpv6Groups(g: readonly number[]): string {
+  const { start, len } = longestZeroRun(g);
+  if (start === 0 && (len === 6 || (len === 5 && g[5] === 0xffff))) {
+    const v4 = `${g[6] >> 8}.${g[6] & 255}.${g[7] >> 8}.${g[7] & 255}`;
+    return len === 5 ? `::ffff:${v4}` : `::${v4}`;
+  }
+  return compressIpv6Groups(g);
+}
+
+export function formatIpv6(v: bigint): string {
+  const g: number[] = [];
+  for (let i = 7; i >= 0; i--) g.push(Number((v >> BigInt(i * 16)) & 0xffffn));
+  return formatIpv6Groups(g);
 }
 
 export interface ParsedAddr {

@@ -2,6 +2,7 @@
 // big-endian field access. Browser-safe (Uint8Array/DataView only).
 
 import { KubewireError } from '../errors.ts';
+import { formatIpv6Groups } from '../node-state/addr.ts';
 
 /** Throws a KubewireError unless `need` bytes are available at `offset`. */
 export function need(bytes: Uint8Array, offset: number, len: number, what: string): void {
@@ -117,33 +118,11 @@ export function ipv6ToBytes(s: string): Uint8Array {
   return out;
 }
 
-/** 16 bytes -> RFC 5952 text (as inet_ntop prints it: longest zero run of >= 2 groups, first on tie). */
+/** 16 bytes -> text as inet_ntop prints it (node-state's formatter). */
 export function bytesToIpv6(b: Uint8Array, off = 0): string {
   const g: number[] = [];
   for (let i = 0; i < 8; i++) g.push(u16(b, off + i * 2));
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  // IPv4-mapped / compatible forms as inet_ntop writes them.
-  if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) {
-    return (bestLen === 5 ? '::ffff:' : '::') + bytesToIpv4(b, off + 12);
-  }
-  if (bestLen < 2) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
-  return `${head}::${tail}`;
+  return formatIpv6Groups(g);
 }
 
 /** "aa:bb:cc:dd:ee:ff" (or with '-') -> 6 bytes. */
