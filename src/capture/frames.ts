@@ -161,6 +161,8 @@ function tcpPlan(state: ClusterState, flow: AppFlow, b: TraceBranch, fwd: WireFr
       ? nginxReplySegments(nowSec, { body: h.body !== undefined ? new TextEncoder().encode(h.body) : undefined, version: h.server?.replace(/^nginx\//, '') })
       : undefined,
     synOnly: !answered,
+    // nginx closes a `Connection: close` (busybox wget) connection right after its response.
+    closer: h?.status !== undefined ? 'server' : 'client',
   });
   return { segments };
 }
@@ -188,9 +190,11 @@ export function flowFrames(state: ClusterState, flows: readonly AppFlow[], opts:
     let t = Math.max(opts.startUs + flow.startUs, free);
     let prev: Segment | undefined;
     plan.segments.forEach((seg, si) => {
-      // A segment answers what arrived from the other side (its send time follows that arrival),
-      // or follows the same side's previous one.
-      if (prev && prev.from !== seg.from) t += prev.from === 'client' ? dFwd.total : dRev.total;
+      // Each segment is sent after the previous one has reached its receiver: an answer follows
+      // what it answers, and on every device the frames of one connection then come in the order
+      // the ends sent them (a capture file holding several devices stays one consistent stream
+      // to a reader that keys connections on addresses and ports alone, as tshark does).
+      if (prev) t += prev.from === 'client' ? dFwd.total : dRev.total;
       t += seg.gapUs;
       prev = seg;
       const path = seg.from === 'client' ? fwd : rev;

@@ -159,6 +159,10 @@ export interface HttpSegmentsParams {
   response?: Uint8Array[];
   /** Only the SYN (nothing answered). */
   synOnly?: boolean;
+  /** Who closes first (default the client). A server that answers `Connection: close` (nginx for
+   *  busybox wget) closes right after its response: its FIN follows the last data segment, the
+   *  client ACKs the data, then closes with a FIN that ACKs the server's. */
+  closer?: 'client' | 'server';
 }
 
 /** A Linux client's TCP connection to a Linux server: handshake with Linux options, request,
@@ -205,6 +209,19 @@ export function httpSegments(c: HttpSegmentsParams): Segment[] {
       cRemaining -= total;
       cOut(60, TCP_ACK, none);
     }
+  }
+  if (c.closer === 'server' && c.response?.length) {
+    // The server's FIN goes out right behind its data, before the client's ACK of it comes back.
+    const ack = out.pop()!;
+    sIn(20, TCP_FIN | TCP_ACK, none);
+    sSeq = (sSeq + 1) >>> 0;
+    out.push(ack);
+    cTs = (cTs + 1) >>> 0;
+    cOut(150, TCP_FIN | TCP_ACK, none);
+    cSeq = (cSeq + 1) >>> 0;
+    sTs = (sTs + 1) >>> 0;
+    sIn(20, TCP_ACK, none);
+    return out;
   }
   cTs = (cTs + 1) >>> 0;
   cOut(200, TCP_FIN | TCP_ACK, none);
