@@ -1,10 +1,14 @@
 // busybox 1.36 nslookup (FEATURE_NSLOOKUP_BIG: its own resolver, networking/nslookup.c):
 // - queries: A then AAAA (or the -type= asked); a HOST without a dot is asked once per search
 //   domain of resolv.conf and never bare, a HOST with a dot only as given (no ndots rule);
-// - all queries go out back to back from one UDP socket per server; every reply is printed as it
-//   arrives: the "Server:/Address:" header before the first, then "** server can't find NAME:
-//   RCODE" or the answers ("Non-authoritative answer:" when AA is clear, "Name:\tN\nAddress: A",
-//   "*** Can't find NAME: No answer" for none), each followed by an empty line;
+// - all queries go out back to back from one connected UDP socket per server; every reply is
+//   printed as it arrives: the "Server:/Address:" header before the first, then "** server can't
+//   find NAME: RCODE", or the answers ("Non-authoritative answer:" when AA is clear, "Name:\tN\n
+//   Address: A"; nothing for NODATA), each followed by an empty line;
+// - an ICMP port unreachable for the first query (kube-proxy's REJECT, nothing on udp/53) comes
+//   back before the next write() on the same host path, which then fails: "nslookup: write to
+//   'SERVER': Connection refused", and that server is given up (checked against busybox 1.35 over
+//   a veth pair);
 // - SERVFAIL is retried at once (2 × queries retries in all); unanswered queries are resent
 //   every timeout/retry (5 s / 2); no reply at all within 5 s → the next server, and after the
 //   last: ";; connection timed out; no servers could be reached" (stdout, status 1);
@@ -76,16 +80,25 @@ export function runNslookup(ctx: AppContext, resolv: PodResolv, argv: string[]):
       servfailRetry = 2 * queries.length;
       // Every unanswered query goes out; replies come back in the order sent.
       const pending: Array<{ q: Query; at: number; r: DnsResult }> = [];
-      let refused = false;
+      let refused: DnsResult | undefined;
       for (const q of queries) {
         if (q.done) continue;
         const sentAt = ctx.nowUs;
         const r = askDns(ctx, server, sport, seed, { name: q.name.replace(/\.$/, ''), qtype: q.qtype, id: q.id });
         ctx.nowUs += jitter(ctx, 8);
         if (r.kind === 'answer') pending.push({ q, at: sentAt + r.rttUs, r });
-        if (r.kind === 'error') refused = true;
+        if (r.kind === 'error') {
+          // The error is queued on the socket before the next write(), which returns it.
+          refused = r;
+          ctx.nowUs += r.afterUs;
+          break;
+        }
       }
-      if (refused) stderr += `nslookup: read: ${ERRNO_TEXT.ECONNREFUSED}\n`;
+      if (refused?.kind === 'error') {
+        stderr += `nslookup: write to '${server}': ${ERRNO_TEXT[refused.errno]}\n`;
+        replies = -1;
+        break;
+      }
       let last = ctx.nowUs;
       for (let i = 0; i < pending.length; i++) {
         const { q, r } = pending[i];
@@ -111,7 +124,6 @@ export function runNslookup(ctx: AppContext, resolv: PodResolv, argv: string[]):
           const owner = q.name.replace(/\.$/, '');
           if (a.cname) stdout += `${owner}\tcanonical name = ${a.cname}\n`;
           for (const addr of a.answers) stdout += `Name:\t${owner}\nAddress: ${addr}\n`;
-          if (!a.cname && a.answers.length === 0) stdout += `*** Can't find ${q.name}: No answer\n`;
         }
         stdout += '\n';
       }
