@@ -42,7 +42,10 @@ function waitFor(p: ChildProcess, re: RegExp, ms: number, what: string): Promise
 
 /** tcpdump on `iface` of namespace `real`, writing `file`; resolves once it listens. Killed after `maxMs` whatever happens. */
 export async function startCapture(key: string, real: string, iface: string, file: string, maxMs = 60_000): Promise<Capture> {
-  const p = spawn('ip', ['netns', 'exec', real, 'tcpdump', '--immediate-mode', '-U', '-n', '-s', '0', '-Z', 'root', '-i', iface, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // timeout(1) bounds tcpdump even if this process dies without stopping it; it passes our SIGINT on.
+  const secs = String(Math.ceil(maxMs / 1000));
+  const argv = ['netns', 'exec', real, 'timeout', '--signal=INT', '--kill-after=2', secs, 'tcpdump', '--immediate-mode', '-U', '-n', '-s', '0', '-Z', 'root', '-i', iface, '-w', file];
+  const p = spawn('ip', argv, { stdio: ['ignore', 'ignore', 'pipe'] });
   const killer = setTimeout(() => p.kill('SIGKILL'), maxMs);
   killer.unref();
   try {
