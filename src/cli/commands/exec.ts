@@ -26,7 +26,7 @@ export function flowHeading(f: AppFlow): string {
   const to = p.protocol === 'ICMP' ? p.dst : `${p.dst}:${p.dport}`;
   if (f.kind === 'dns' && f.dns) return `DNS ${f.dns.qtype} ${f.dns.name} → ${to} (id ${f.dns.id}, from udp/${p.sport})`;
   if (f.kind === 'http' && f.http) return `HTTP ${f.http.method} http://${f.http.host}${f.http.path} → ${to} (from tcp/${p.sport})`;
-  if (f.kind === 'icmp') return `ICMP echo request → ${to} (id ${p.sport})`;
+  if (f.kind === 'icmp') return `ICMP echo request → ${to} (id ${p.sport}, seq ${f.icmpSeq ?? 0})`;
   return `${p.protocol} → ${to}`;
 }
 

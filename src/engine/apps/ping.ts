@@ -90,7 +90,7 @@ export function runPing(ctx: AppContext, pod: PodView, resolv: PodResolv, argv: 
     const at = start + Math.round(seq * intervalS * 1_000_000);
     if (at >= deadlineUs) break;
     ctx.nowUs = at;
-    const { branch } = traceFlow(ctx, { kind: 'icmp' }, { dst: ip, dport: 0, protocol: 'ICMP', sport: id }, seed);
+    const { branch } = traceFlow(ctx, { kind: 'icmp', icmpSeq: seq, icmpDataLen: datalen }, { dst: ip, dport: 0, protocol: 'ICMP', sport: id }, seed);
     const f = branch.forward.disposition;
     if (f.signal?.startsWith('connect(): ')) {
       sendErr = (Object.entries(ERRNO_TEXT).find(([, t]) => t === f.signal!.slice(11))?.[0] as Errno | undefined) ?? 'ENETUNREACH';

@@ -43,6 +43,10 @@ export interface AppFlow {
   http?: HttpExchange;
   /** Simulated time the flow started, microseconds from the run's start (monotonic across flows). */
   startUs: number;
+  /** ICMP echo sequence number (ping), for kind 'icmp'. */
+  icmpSeq?: number;
+  /** Data bytes after the ICMP echo header (ping -s, default 56), for kind 'icmp'. */
+  icmpDataLen?: number;
 }
 
 export interface AppRun {
