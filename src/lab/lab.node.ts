@@ -18,7 +18,7 @@ import { iptablesSave } from '../netfilter/save.ts';
 import type { Host } from '../node-state/types.ts';
 import { LAB_PREFIX, labNsRe, planLab, validPrefix, type LabPlan, type NodeNames } from './plan.ts';
 import { RELAY_MARKER_PREFIX, RELAY_PY } from './relay.ts';
-import { NFACCT_PY, nfacctNames } from './nfacct.ts';
+import { NFACCT_PY, nfacctArgv, nfacctNames } from './nfacct.ts';
 import { clusterIpsets, ipsetRestoreText, type IpsetSource } from './ipsets.ts';
 import { startWorkloads } from './workloads.node.ts';
 
@@ -164,14 +164,44 @@ function run(argv: string[], input?: string, what?: string): string {
   return r.stdout;
 }
 
-function runStep(real: string, s: BatchStep): void {
+/** Like spawnSync, without blocking the event loop (nodes are built concurrently). */
+function spawnAsync(argv: string[], input?: string, timeoutMs = 30_000): Promise<{ stdout: string; stderr: string; status: number | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(t);
+      resolve({ stdout, stderr: stderr || e.message, status: null });
+    });
+    child.on('close', (status) => {
+      clearTimeout(t);
+      resolve({ stdout, stderr, status });
+    });
+    if (input !== undefined) {
+      child.stdin!.on('error', () => {});
+      child.stdin!.end(input);
+    }
+  });
+}
+
+async function runAsync(argv: string[], input?: string, what?: string): Promise<string> {
+  const r = await spawnAsync(argv, input);
+  if (r.status !== 0) throw new KubewireError(`${what ?? argv.join(' ')} failed: ${r.stderr.trim()}${input ? `\n${input}` : ''}`);
+  return r.stdout;
+}
+
+async function runStep(real: string, s: BatchStep): Promise<void> {
   if (!s.lines.length) return;
   if (s.tool === 'sysctl') {
-    run(['ip', 'netns', 'exec', real, 'sysctl', '-qw', ...s.lines], undefined, `sysctl in ${real}`);
+    await runAsync(['ip', 'netns', 'exec', real, 'sysctl', '-qw', ...s.lines], undefined, `sysctl in ${real}`);
     return;
   }
   const argv = s.tool === 'bridge' ? ['bridge', '-n', real, '-batch', '-'] : s.tool === 'ip6' ? ['ip', '-6', '-n', real, '-batch', '-'] : ['ip', '-n', real, '-batch', '-'];
-  run(argv, s.lines.join('\n') + '\n', `${argv[0]} -batch in ${real}`);
+  await runAsync(argv, s.lines.join('\n') + '\n', `${argv[0]} -batch in ${real}`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -182,34 +212,49 @@ export function nsExec(real: string, argv: string[], opts: { timeoutMs?: number;
   return { stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error.message) : ''), exitCode: r.status ?? -1 };
 }
 
-async function startRelay(lab: Lab, node: NodeNames, pairs: Array<[string, string]>, ttl: number): Promise<void> {
+interface RelayHandle {
+  /** Tells the relay the taps exist and waits until it holds them. */
+  go(): Promise<void>;
+  /** Ends a relay that was never told to go. */
+  cancel(): void;
+}
+
+/** Starts a node's relay, waiting for "go" (src/lab/relay.ts); recorded before anything else. */
+function spawnRelay(lab: Lab, node: NodeNames, pairs: Array<[string, string]>, ttl: number): RelayHandle {
   const marker = `${RELAY_MARKER_PREFIX}${lab.record.prefix}-${lab.id}:n${node.index}`;
   // The relay's stdout and stderr go to a log file; "ready" in it says the taps are held.
   // (No pipe: the lab outlives the process that brought it up.)
   const logPath = join(lab.runDir, `lab-${lab.id}-relay-n${node.index}.log`);
   const logFd = openSync(logPath, 'w');
   const child = spawn('ip', ['netns', 'exec', node.ns.root, 'python3', '-c', RELAY_PY, marker, `/run/netns/${lab.record.fabricNs}`, String(ttl), ...pairs.map(([a, b]) => `${a}:${b}`)], {
-    stdio: ['ignore', logFd, logFd],
+    stdio: ['pipe', logFd, logFd],
     detached: true,
   });
   closeSync(logFd);
+  child.stdin!.on('error', () => {});
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));
   if (child.pid !== undefined) {
     lab.record.relays.push({ pid: child.pid, marker });
     writeRecord(lab.runDir, lab.record);
   }
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const text = readFileSync(logPath, 'utf8');
-    if (/^ready$/m.test(text)) break;
-    if (exited !== undefined || Date.now() > deadline) {
-      throw new KubewireError(`ENI relay of node ${node.node} ${exited !== undefined ? `exited (${exited})` : 'did not start'}: ${text.trim()}`);
-    }
-    await sleep(10);
-  }
-  child.removeAllListeners('exit');
-  child.unref();
+  return {
+    cancel: () => child.stdin!.end(),
+    go: async () => {
+      child.stdin!.end('go\n');
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const text = readFileSync(logPath, 'utf8');
+        if (/^ready$/m.test(text)) break;
+        if (exited !== undefined || Date.now() > deadline) {
+          throw new KubewireError(`ENI relay of node ${node.node} ${exited !== undefined ? `exited (${exited})` : 'did not start'}: ${text.trim()}`);
+        }
+        await sleep(10);
+      }
+      child.removeAllListeners('exit');
+      child.unref();
+    },
+  };
 }
 
 function addNs(lab: Lab, name: string): void {
@@ -218,26 +263,76 @@ function addNs(lab: Lab, name: string): void {
   run(['ip', 'netns', 'add', name]);
 }
 
-/** Waits until IPv6 DAD and carrier changes have settled in every namespace of a host (max 6 s). */
-async function settle(host: Host, names: Record<string, string>, timeoutMs = 6000): Promise<void> {
+/** Waits until IPv6 DAD and carrier changes have settled in every namespace of the lab (max 6 s). */
+async function settle(state: ClusterState, nodes: NodeNames[], timeoutMs = 6000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const checks = nodes.flatMap((nn) =>
+    Object.entries(state.hosts[nn.node].namespaces).map(([m, ns]) => ({
+      real: nn.ns[m],
+      want: ns.addresses.filter((a) => a.family === 6 && a.flags.includes('tentative')).length,
+      wantAll: ns.addresses.filter((a) => a.family === 6).length,
+      wantNc: ns.links.filter((l) => l.up && !l.carrier).length,
+    })),
+  );
   let stable = 0;
   for (;;) {
-    let pending = false;
-    for (const [m, ns] of Object.entries(host.namespaces)) {
-      const real = names[m];
-      const want = ns.addresses.filter((a) => a.family === 6 && a.flags.includes('tentative')).length;
-      const got = (nsExec(real, ['ip', '-6', 'addr', 'show', 'tentative']).stdout.match(/ tentative /g) ?? []).length;
-      const wantAll = ns.addresses.filter((a) => a.family === 6).length;
-      const gotAll = (nsExec(real, ['ip', '-6', 'addr']).stdout.match(/^ {4}inet6 /gm) ?? []).length;
-      const wantNc = ns.links.filter((l) => l.up && !l.carrier).length;
-      const gotNc = (nsExec(real, ['ip', 'link']).stdout.match(/NO-CARRIER/g) ?? []).length;
-      if (got !== want || gotAll !== wantAll || gotNc !== wantNc) pending = true;
-    }
-    stable = pending ? 0 : stable + 1;
+    const pending = await Promise.all(
+      checks.map(async (c) => {
+        const [addr, link] = await Promise.all([spawnAsync(['ip', '-n', c.real, '-6', '-o', 'addr']), spawnAsync(['ip', '-n', c.real, '-o', 'link'])]);
+        const lines = addr.stdout.split('\n').filter((l) => / inet6 /.test(l));
+        const got = lines.filter((l) => / tentative /.test(l)).length;
+        const gotNc = (link.stdout.match(/NO-CARRIER/g) ?? []).length;
+        return got !== c.want || lines.length !== c.wantAll || gotNc !== c.wantNc;
+      }),
+    );
+    stable = pending.some(Boolean) ? 0 : stable + 1;
     if (stable >= 2 || Date.now() > deadline) return;
-    await sleep(pending ? 100 : 250);
+    await sleep(pending.some(Boolean) ? 100 : 150);
   }
+}
+
+/** One node: its ip-batch plan step by step (relay when its ENI taps exist), then its netfilter. */
+async function buildNode(
+  lab: Lab,
+  state: ClusterState,
+  nn: NodeNames,
+  early: { relay?: RelayHandle; nfacct: Promise<unknown>; netfilter: Record<string, { v4: string; v6: string }> },
+  opts: LabOptions,
+  log: (l: string) => void,
+  step: (w: string) => void,
+): Promise<void> {
+  const host = state.hosts[nn.node];
+  log(`lab ${lab.id}: node ${nn.node} → ${nn.ns.root} (${Object.keys(nn.ns).length - 1} pod namespaces)`);
+  step(`namespaces ${nn.node}`);
+  const batch = hostToBatch(host, { names: nn.ns });
+  const tapsNs = new Set(batch.taps.map((t) => t.ns));
+  let relayed = false;
+  for (const s of batch.steps) {
+    await runStep(nn.ns[s.ns], s);
+    if (s.holdTaps && tapsNs.has(s.ns) && !relayed && early.relay) {
+      await early.relay.go();
+      relayed = true;
+    }
+    if (s.waitAfterMs) await sleep(s.waitAfterMs);
+    if (s.waitReady) await waitReady(nn.ns[s.ns], s.waitReady);
+    step(`batch ${nn.node} ${s.ns} ${s.tool}`);
+  }
+  if (!relayed && early.relay) await early.relay.go();
+  const ipsets = opts.ipsets ?? clusterIpsets(state);
+  await early.nfacct;
+  await Promise.all(
+    Object.keys(host.namespaces).map(async (m) => {
+      const real = nn.ns[m];
+      const { v4, v6 } = early.netfilter[real];
+      const sets = ipsetRestoreText(ipsets(nn.node, m) ?? {});
+      if (sets) await runAsync(['ip', 'netns', 'exec', real, 'ipset', 'restore'], sets, `ipset restore in ${real}`);
+      await Promise.all([
+        v4 ? runAsync(['ip', 'netns', 'exec', real, 'iptables-restore'], v4, `iptables-restore in ${real}`) : undefined,
+        v6 ? runAsync(['ip', 'netns', 'exec', real, 'ip6tables-restore'], v6, `ip6tables-restore in ${real}`) : undefined,
+      ]);
+    }),
+  );
+  step(`netfilter ${nn.node}`);
 }
 
 /**
@@ -293,59 +388,63 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
     run(['ip', 'netns', 'exec', plan.fabricNs, 'sysctl', '-qw', ...plan.fabricSysctls]);
     run(['ip', '-n', plan.fabricNs, '-batch', '-'], plan.enis.map((e) => `tuntap add mode tap name ${e.fabricDev}`).join('\n') + '\n', 'fabric taps');
     step('fabric');
+    // Every namespace is recorded first, then made by one `ip -batch`.
+    const all = plan.nodes.flatMap((nn) => Object.values(nn.ns));
+    record.namespaces.push(...all);
+    writeRecord(runDir, record);
+    await runAsync(['ip', '-batch', '-'], all.map((n) => `netns add ${n}`).join('\n') + '\n', 'ip netns add');
+    // Python start-ups overlap the build: each node's relay (it waits for "go"), the nfacct objects
+    // of every namespace (iptables-restore waits for them) and the pods' servers (sockets bound to
+    // 0.0.0.0 in the pod namespaces work once the addresses exist).
+    const ttl = opts.ttlSeconds ?? 4 * 3600;
+    const relays = new Map<string, RelayHandle>();
     for (const nn of plan.nodes) {
-      const host = state.hosts[nn.node];
-      log(`lab ${id}: node ${nn.node} → ${nn.ns.root} (${Object.keys(nn.ns).length - 1} pod namespaces)`);
-      for (const real of Object.values(nn.ns)) addNs(lab, real);
-      step(`namespaces ${nn.node}`);
-      const batch = hostToBatch(host, { names: nn.ns });
       const pairs: Array<[string, string]> = plan.enis.filter((e) => e.node === nn.node).map((e) => [e.dev, e.fabricDev]);
-      const tapsNs = new Set(batch.taps.map((t) => t.ns));
-      let relayed = false;
-      for (const s of batch.steps) {
-        runStep(nn.ns[s.ns], s);
-        if (s.holdTaps && tapsNs.has(s.ns) && !relayed) {
-          await startRelay(lab, nn, pairs, opts.ttlSeconds ?? 4 * 3600);
-          relayed = true;
-        }
-        if (s.waitAfterMs) await sleep(s.waitAfterMs);
-        if (s.waitReady) await waitReady(nn.ns[s.ns], s.waitReady);
-        step(`batch ${nn.node} ${s.ns} ${s.tool}`);
-      }
-      if (!relayed && pairs.length) await startRelay(lab, nn, pairs, opts.ttlSeconds ?? 4 * 3600);
-      for (const [m, ns] of Object.entries(host.namespaces)) {
-        const real = nn.ns[m];
-        const v4 = ns.netfilter.tables.length ? iptablesSave(ns.netfilter, { family: 4 }) : '';
-        const v6 = ns.netfilter6.tables.length ? iptablesSave(ns.netfilter6, { family: 6 }) : '';
-        const sets = ipsetRestoreText((opts.ipsets ?? clusterIpsets(state))(nn.node, m) ?? {});
-        if (sets) run(['ip', 'netns', 'exec', real, 'ipset', 'restore'], sets, `ipset restore in ${real}`);
-        const acct = nfacctNames(v4 + v6);
-        if (acct.length) run(['ip', 'netns', 'exec', real, 'python3', '-c', NFACCT_PY, ...acct], undefined, `nfacct objects in ${real}`);
-        if (v4) run(['ip', 'netns', 'exec', real, 'iptables-restore'], v4, `iptables-restore in ${real}`);
-        if (v6) run(['ip', 'netns', 'exec', real, 'ip6tables-restore'], v6, `ip6tables-restore in ${real}`);
-      }
-      step(`netfilter ${nn.node}`);
+      if (pairs.length) relays.set(nn.node, spawnRelay(lab, nn, pairs, ttl));
     }
+    const netfilter: Record<string, { v4: string; v6: string }> = {};
+    for (const nn of plan.nodes) {
+      for (const [m, ns] of Object.entries(state.hosts[nn.node].namespaces)) {
+        netfilter[nn.ns[m]] = {
+          v4: ns.netfilter.tables.length ? iptablesSave(ns.netfilter, { family: 4 }) : '',
+          v6: ns.netfilter6.tables.length ? iptablesSave(ns.netfilter6, { family: 6 }) : '',
+        };
+      }
+    }
+    const acct = nfacctArgv(Object.entries(netfilter).map(([real, t]) => [`/run/netns/${real}`, nfacctNames(t.v4 + t.v6)]));
+    const nfacct = acct.length ? runAsync(['python3', '-c', NFACCT_PY, ...acct], undefined, 'nfacct objects') : Promise.resolve('');
+    nfacct.catch(() => {});
+    const workloads =
+      (opts.workloads ?? true)
+        ? startWorkloads(state, {
+            runDir,
+            id,
+            prefix,
+            fabricNs: plan.fabricNs,
+            nodes: plan.nodes,
+            ttlSeconds: ttl,
+            onSpawn: (w) => {
+              (record.workloads ??= []).push(w);
+              writeRecord(runDir, record);
+            },
+          })
+        : undefined;
+    workloads?.catch(() => {});
+    // Nodes are independent: build them concurrently; wait for all before failing, so nothing is
+    // still being made while the lab is removed.
+    const built = await Promise.allSettled(plan.nodes.map((nn) => buildNode(lab, state, nn, { relay: relays.get(nn.node), nfacct, netfilter }, opts, log, step)));
+    for (const r of relays.values()) r.cancel();
+    const failed = built.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     run(['ip', '-n', plan.fabricNs, '-batch', '-'], plan.fabricIp.join('\n') + '\n', 'fabric routes');
     run(['ip', 'netns', 'exec', plan.fabricNs, 'iptables-restore'], plan.fabricIptables, 'fabric source/dest check');
     step('fabric routes');
-    if (opts.workloads ?? true) {
-      record.workloads = [];
-      await startWorkloads(state, {
-        runDir,
-        id,
-        prefix,
-        nodes: plan.nodes,
-        ttlSeconds: opts.ttlSeconds ?? 4 * 3600,
-        onSpawn: (w) => {
-          record.workloads!.push(w);
-          writeRecord(runDir, record);
-        },
-      });
+    if (workloads) {
+      await workloads;
       step('workloads');
     }
     log(`lab ${id}: waiting for IPv6 DAD and carrier`);
-    for (const nn of plan.nodes) await settle(state.hosts[nn.node], nn.ns);
+    await settle(state, plan.nodes);
     record.complete = true;
     writeRecord(runDir, record);
     log(`lab ${id}: up (${record.namespaces.length} namespaces)`);
@@ -370,10 +469,10 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
 async function waitReady(real: string, dev: string): Promise<void> {
   // Only a device with carrier gets its ff00::/8 route; a veth whose peer is still down (pod
   // namespaces come up first) has nothing to wait for yet. Carrier itself is set synchronously.
-  if (/NO-CARRIER/.test(nsExec(real, ['ip', 'link', 'show', 'dev', dev]).stdout)) return;
+  if (/NO-CARRIER/.test((await spawnAsync(['ip', '-n', real, 'link', 'show', 'dev', dev])).stdout)) return;
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline) {
-    if (nsExec(real, ['ip', '-6', 'route', 'show', 'table', 'local', 'dev', dev]).stdout.includes('multicast ff00::/8')) return;
+    if ((await spawnAsync(['ip', '-n', real, '-6', 'route', 'show', 'table', 'local', 'dev', dev])).stdout.includes('multicast ff00::/8')) return;
     await sleep(20);
   }
 }

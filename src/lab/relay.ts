@@ -3,7 +3,8 @@
 // process holds a queue. This relay is that process: it runs inside the node's namespace, holds
 // one queue of each ENI tap, enters the fabric namespace, opens the fabric-side tap of each ENI,
 // and copies Ethernet frames both ways. It exits by itself after `ttl` seconds (a forgotten lab
-// goes quiet) and on SIGTERM.
+// goes quiet) and on SIGTERM. It is started early (Python's start-up overlaps the node's build) and
+// waits for "go" on stdin, sent once the node's ENI taps exist; EOF instead means give up.
 //
 // argv: MARKER (kubewire-relay:<prefix>-<id>:n<i>) FABRIC_NETNS_PATH TTL_SECONDS nodeDev:fabricDev ...
 
@@ -22,6 +23,8 @@ signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
 signal.signal(signal.SIGINT, lambda *a: sys.exit(0))
 fabric, ttl = sys.argv[2], float(sys.argv[3])
 pairs = [a.split(':') for a in sys.argv[4:]]
+if sys.stdin.readline().strip() != 'go':
+    sys.exit(0)
 node_fds = [tap(n, True) for n, _ in pairs]
 libc = ctypes.CDLL(None, use_errno=True)
 nsfd = os.open(fabric, os.O_RDONLY)

@@ -1,11 +1,11 @@
-// The pods' servers in the lab (python3, standard library only): one process per node. It enters
-// each pod's network namespace in turn (setns), opens that pod's sockets there (a socket stays in
-// the namespace it was made in), returns to the node's namespace, and serves them all from
-// threads. Every byte it sends comes from TypeScript (src/lab/workloads.ts): nginx's responses
+// The pods' servers in the lab (python3, standard library only): one process for the lab. It
+// enters each pod's network namespace in turn (setns), opens that pod's sockets there (a socket
+// stays in the namespace it was made in), returns to the namespace it was started in (the
+// fabric's), and serves them all from threads. Every byte it sends comes from TypeScript (src/lab/workloads.ts): nginx's responses
 // (only the Date header is filled in) and CoreDNS's answers (only the id, flags and the question
 // as asked are filled in). It exits by itself after TTL seconds and on SIGTERM.
 //
-// argv: MARKER (kubewire-workload:<prefix>-<id>:n<i>) CONFIG_JSON_PATH
+// argv: MARKER (kubewire-workload:<prefix>-<id>:lab) CONFIG_JSON_PATH
 // Test modes (no sockets): --dns CONFIG QUERY_HEX udp|tcp → reply hex (or "drop");
 // --http CONFIG VERSION REQUEST_HEX → the response hex for one request.
 
@@ -245,7 +245,13 @@ def main():
             else:
                 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
                 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(('0.0.0.0', l['port']))
+            try:
+                s.bind(('0.0.0.0', l['port']))
+            except OSError as e:
+                # Two hostNetwork pods declaring one port (the scheduler would not allow it): keep the first.
+                print('%s: %s/%d: %s' % (pod['pod'], l['proto'], l['port'], e), flush=True)
+                s.close()
+                continue
             if l['proto'] == 'tcp':
                 s.listen(511)
             servers.append((pod, l, s))
