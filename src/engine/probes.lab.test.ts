@@ -24,6 +24,7 @@ import { routeLine } from '../render/iproute2/route.ts';
 import { clusterWorld, tracePacket, type Probe } from './index.ts';
 import { walkFrom, type Branch, type DecidedBy, type Disposition } from './walk.ts';
 import { fibErrorText, type FibError } from './route.ts';
+import { parseSaveCounters } from '../testing/iptables-counters.ts';
 
 const root = rootCheck();
 const PREFIX = 'kwe';
@@ -128,14 +129,7 @@ function deciderText(d: DecidedBy): string {
 
 /** `iptables-save -c` packet counters of one namespace, keyed by table and rule text. */
 function counters(real: string): Map<string, number> {
-  const out = new Map<string, number>();
-  let table = '';
-  for (const l of nsExec(real, ['iptables-save', '-c']).stdout.split('\n')) {
-    if (l.startsWith('*')) table = l.slice(1);
-    const m = /^\[(\d+):\d+\] (-A .*)$/.exec(l);
-    if (m) out.set(`${table} ${m[2]}`, Number(m[1]));
-  }
-  return out;
+  return new Map(parseSaveCounters(nsExec(real, ['iptables-save', '-c']).stdout).map((c) => [`${c.table} ${c.text}`, c.packets]));
 }
 
 describe.skipIf(!root.ok)(`engine vs kernel: probes on the default cluster in the live lab (${root.reason || 'root'})`, () => {

@@ -2,10 +2,9 @@
 // burst, state, pkttype, mark negation, conntrack --ctproto/--ctdir, `! -p`, iprange, addrtype
 // --src-type) vs the kernel's per-rule counters after UDP, TCP SYN and ICMP echo packets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { NetnsLab, netnsUsable } from '../../testing/netns.node.ts';
-import { addAddress, addVethPair, bootLoopback, newHost, newNetns, setLinkUp } from '../../node-state/ops.ts';
-import { iptablesRestore } from '../../netfilter/restore.ts';
+import { buildNfScene, kernelCounters, nfScene } from '../../testing/nf-netns.node.ts';
+import { countMatched } from '../../testing/iptables-counters.ts';
 import type { Host } from '../../node-state/types.ts';
 import type { Packet } from '../packet.ts';
 import { ctConfirm, ctLookup, ctUpdate, ctView, newCtTable } from '../conntrack.ts';
@@ -34,16 +33,7 @@ COMMIT
 `;
 
 function model(): Host {
-  const h = newHost('b');
-  newNetns(h, 'a');
-  bootLoopback(h, 'a');
-  addVethPair(h, 'a', 'va0', 'root', 'vb0', { macA: '02:00:00:00:09:01', macB: '02:00:00:00:09:02' });
-  setLinkUp(h, 'a', 'va0');
-  setLinkUp(h, 'root', 'vb0');
-  addAddress(h.namespaces.a, 'va0', '10.7.0.1/24');
-  addAddress(h.namespaces.root, 'vb0', '10.7.0.2/24');
-  h.namespaces.root.netfilter = iptablesRestore(h.namespaces.root.netfilter, RULES);
-  return h;
+  return nfScene({ rules: RULES, macByte: 9 });
 }
 
 const PACKETS: Packet[] = [
@@ -79,37 +69,25 @@ describe.skipIf(!netnsUsable().ok)('match modules vs the real kernel', () => {
   let host: Host;
   beforeAll(async () => {
     host = model();
-    await lab.build(host);
-    const r = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'iptables-restore'], { input: RULES, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
-    const c = spawnSync('ip', ['netns', 'exec', lab.realName('a'), 'python3', '-c', SENDER], { encoding: 'utf8', timeout: 10000 });
-    if (c.status !== 0) throw new Error(c.stderr);
+    await buildNfScene(lab, host, RULES, SENDER);
   }, 30000);
   afterAll(() => lab.cleanup());
 
   it('per-rule counts equal', () => {
-    const saved = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'iptables-save', '-c', '-t', 'filter'], { encoding: 'utf8' }).stdout;
-    const real: Record<number, number> = {};
-    let n = 0;
-    for (const line of saved.split('\n')) {
-      const m = /^\[(\d+):\d+\] -A INPUT /.exec(line);
-      if (!m) continue;
-      n++;
-      if (Number(m[1]) > 0) real[n] = Number(m[1]);
-    }
+    const real = kernelCounters(lab, 'filter');
     const ns = host.namespaces.root;
-    const ours: Record<number, number> = {};
+    const ours: Record<string, number> = {};
     const ct = newCtTable();
     const nth = {};
     for (const pkt of PACKETS) {
       const r = ctLookup(ct, pkt);
       if (r.entry && !r.fresh) ctUpdate(r.entry, r.dir, pkt);
       const [o] = evalTable(ns.netfilter, 'filter', 'INPUT', pkt, { ns, hook: 'INPUT', iif: 'vb0', ct: ctView(r), nth, now: 0 });
-      for (const m of o.matched) ours[m.rule] = (ours[m.rule] ?? 0) + 1;
+      countMatched(ours, o.matched);
       if (r.entry) ctConfirm(ct, r.entry);
     }
     expect(ours).toEqual(real);
     // The limit bucket let only the first two UDP datagrams through.
-    expect(real[5]).toBe(2);
+    expect(real['filter/INPUT#5']).toBe(2);
   });
 });

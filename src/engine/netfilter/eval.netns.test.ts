@@ -4,10 +4,9 @@
 // addrtype with and without --limit-iface-in, ctstate NEW/UNTRACKED, ctorigdst/ctorigdstport,
 // statistic nth, recent --set/--rcheck, iprange, interface wildcards and CT --notrack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { NetnsLab, netnsUsable } from '../../testing/netns.node.ts';
-import { addAddress, addRoute, addVethPair, bootLoopback, newHost, newNetns, setLinkUp } from '../../node-state/ops.ts';
-import { iptablesRestore } from '../../netfilter/restore.ts';
+import { buildNfScene, kernelCounters, nfScene } from '../../testing/nf-netns.node.ts';
+import { countMatched } from '../../testing/iptables-counters.ts';
 import type { Host } from '../../node-state/types.ts';
 import type { TableName } from '../../netfilter/types.ts';
 import type { Packet } from '../packet.ts';
@@ -64,21 +63,7 @@ COMMIT
 `;
 
 function model(): Host {
-  const h = newHost('b');
-  newNetns(h, 'a');
-  bootLoopback(h, 'a');
-  addVethPair(h, 'a', 'va0', 'root', 'vb0', { macA: '02:00:00:00:07:01', macB: '02:00:00:00:07:02' });
-  setLinkUp(h, 'a', 'va0');
-  setLinkUp(h, 'root', 'vb0');
-  addAddress(h.namespaces.a, 'va0', '10.7.0.1/24');
-  addAddress(h.namespaces.root, 'vb0', '10.7.0.2/24');
-  addVethPair(h, 'root', 'vx0', 'root', 'vx1', { macA: '02:00:00:00:07:03', macB: '02:00:00:00:07:04' });
-  setLinkUp(h, 'root', 'vx0');
-  setLinkUp(h, 'root', 'vx1');
-  addAddress(h.namespaces.root, 'vx0', '10.7.1.1/24');
-  addRoute(h.namespaces.a, { dst: '10.7.1.0/24', via: '10.7.0.2', dev: 'va0' });
-  h.namespaces.root.netfilter = iptablesRestore(h.namespaces.root.netfilter, RULES);
-  return h;
+  return nfScene({ rules: RULES, macByte: 7, second: true });
 }
 
 const SENDS: Array<[number, number, string]> = [
@@ -104,7 +89,7 @@ function simulate(host: Host): Record<string, number> {
       const outs = evalTable(ns.netfilter, table, hook, pkt, { ...env0, hook, ct: ctView(r) }, r.entry?.mark);
       expect(outs).toHaveLength(1);
       const o = outs[0];
-      for (const m of o.matched) counts[`${m.table}/${m.chain}#${m.rule}`] = (counts[`${m.table}/${m.chain}#${m.rule}`] ?? 0) + 1;
+      countMatched(counts, o.matched);
       pkt = o.packet;
       if (r.entry && o.ctmark !== undefined) r.entry.mark = o.ctmark;
       return o.verdict;
@@ -121,32 +106,11 @@ function simulate(host: Host): Record<string, number> {
   return counts;
 }
 
-function realCounters(saved: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  let table = '';
-  const pos: Record<string, number> = {};
-  for (const line of saved.split('\n')) {
-    if (line.startsWith('*')) {
-      table = line.slice(1);
-      continue;
-    }
-    const m = /^\[(\d+):\d+\] -A (\S+)/.exec(line);
-    if (!m) continue;
-    const key = `${table}/${m[2]}`;
-    pos[key] = (pos[key] ?? 0) + 1;
-    if (Number(m[1]) > 0) out[`${key}#${pos[key]}`] = Number(m[1]);
-  }
-  return out;
-}
-
 describe.skipIf(!netnsUsable().ok)('rule counters vs the real kernel', () => {
   const lab = new NetnsLab();
   let host: Host;
   beforeAll(async () => {
     host = model();
-    await lab.build(host);
-    const r = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'iptables-restore'], { input: RULES, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
     const py = `
 import socket, time
 for sport, dport, dst in ${JSON.stringify(SENDS)}:
@@ -154,14 +118,12 @@ for sport, dport, dst in ${JSON.stringify(SENDS)}:
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(('10.7.0.1', sport)); s.sendto(b'x', (dst, dport)); s.close(); time.sleep(0.05)
 `;
-    const c = spawnSync('ip', ['netns', 'exec', lab.realName('a'), 'python3', '-c', py], { encoding: 'utf8', timeout: 10000 });
-    if (c.status !== 0) throw new Error(c.stderr);
+    await buildNfScene(lab, host, RULES, py);
   }, 30000);
   afterAll(() => lab.cleanup());
 
   it('every rule matched as often as on the kernel', () => {
-    const saved = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'iptables-save', '-c'], { encoding: 'utf8' }).stdout;
-    const real = realCounters(saved);
+    const real = kernelCounters(lab);
     const ours = simulate(host);
     expect(ours).toEqual(real);
     // The sequence exercises the interesting paths at all.
