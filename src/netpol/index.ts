@@ -2,4 +2,4 @@
 export type { AllowingRule, Connection, DirectionVerdict, Peer, PolicyInputs, PolicyRef, Protocol, Subject, Verdict } from './types.ts';
 export { cidrContains, compile, evaluate, evaluateCompiled, ipBlockContains, policyTypesOf, type Compiled } from './evaluate.ts';
 export { inputsOf, matrix, matrixOf, type Matrix, type MatrixOptions, type MatrixPod } from './matrix.ts';
-export { describeRule, enforcementNote, explain, renderExplain, renderMatrix, type ExplainEnd } from './render.ts';
+export { describeRule, enforced, enforcementNote, explain, renderExplain, renderMatrix, type ExplainEnd } from './render.ts';

@@ -10,6 +10,11 @@ export interface MatrixOptions {
   protocol: Protocol;
   /** Only pods of these namespaces (default: every namespace). */
   namespaces?: readonly string[];
+  /**
+   * Also take pods that have no IP (objects from files, not scheduled): selectors still see them; an
+   * ipBlock never matches them.
+   */
+  withoutIp?: boolean;
 }
 
 export interface MatrixPod {
@@ -60,8 +65,8 @@ export function matrixOf(inputs: PolicyInputs, opts: MatrixOptions, compiled: Co
     if (want && !want.has(namespace)) continue;
     const phase = p.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') skipped.push({ namespace, name, reason: 'Terminated' });
-    else if (!p.status?.podIP) skipped.push({ namespace, name, reason: 'NoPodIP' });
-    else pods.push({ namespace, name, ip: p.status.podIP, hostNetwork: p.spec?.hostNetwork === true });
+    else if (!p.status?.podIP && !opts.withoutIp) skipped.push({ namespace, name, reason: 'NoPodIP' });
+    else pods.push({ namespace, name, ip: p.status?.podIP ?? '', hostNetwork: p.spec?.hostNetwork === true });
   }
   const cells = pods.map((s) =>
     pods.map((d) =>

@@ -8,18 +8,26 @@ import type { AllowingRule, DirectionVerdict, PolicyRef, Verdict } from './types
 const ref = (p: PolicyRef) => `${p.namespace}/${p.name}`;
 const podName = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
-/** What enforces these verdicts on a cluster with this CNI (kubewire simulates no enforcement yet). */
-export function enforcementNote(cni: CniType): string {
+/**
+ * What enforces these verdicts on a cluster with this CNI: Calico's Felix (its iptables chains), the VPC
+ * CNI's network policy agent when the add-on turns it on (`enableNetworkPolicy`), or nothing.
+ */
+export function enforcementNote(cni: CniType, opts: { agent?: boolean } = {}): string {
   switch (cni) {
     case 'vpc-cni':
-      return (
-        'these are the verdicts the NetworkPolicy API specifies. This cluster runs the Amazon VPC CNI without ' +
-        'its network policy agent, so nothing enforces them: every connection is delivered whatever the policies say. ' +
-        'Simulating enforcement by a CNI is not implemented yet.'
-      );
+      return opts.agent
+        ? "these are the verdicts the NetworkPolicy API specifies. This cluster runs the Amazon VPC CNI with its network policy agent (enableNetworkPolicy), which enforces them at each pod's host veth; `kubewire trace` shows its verdicts."
+        : 'these are the verdicts the NetworkPolicy API specifies. This cluster runs the Amazon VPC CNI without ' +
+            'its network policy agent (the vpc-cni add-on\'s enableNetworkPolicy is not "true"), so nothing enforces them: ' +
+            'every connection is delivered whatever the policies say.';
     case 'calico-vxlan':
-      return 'these are the verdicts the NetworkPolicy API specifies; Calico would enforce them, but kubewire does not simulate its enforcement yet.';
+      return "these are the verdicts the NetworkPolicy API specifies; Calico's Felix enforces them in its iptables chains (cali-pi-/cali-po-), and `kubewire trace` names the deciding policy and rule.";
   }
+}
+
+/** Whether the cluster's CNI enforces NetworkPolicies. */
+export function enforced(cni: CniType, opts: { agent?: boolean } = {}): boolean {
+  return cni === 'calico-vxlan' || (cni === 'vpc-cni' && opts.agent === true);
 }
 
 /** Longest pod name used as a column heading; longer ones make numbered columns. */

@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseObjects } from '../../inputs/k8s-objects.ts';
 import { newCluster, runOperation } from '../session.ts';
-import { netpolExplainCommand, netpolMatrixCommand } from './netpol.ts';
+import { diffFiles, netpolDiffCommand, netpolExplainCommand, netpolMatrixCommand, netpolMatrixFromFiles } from './netpol.ts';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testSpec } from '../../control-plane/testing.ts';
 
 const pod = (ns: string, name: string) => `
 apiVersion: v1
@@ -68,22 +72,46 @@ describe('kubewire netpol matrix', () => {
     ]);
     expect(r.stdout).toContain('14/16 allowed');
     expect(r.stdout).toContain('NetworkPolicies: x/allow-ns-y-pod-b');
-    expect(r.stdout).toMatch(/note: .*Amazon VPC CNI without its network policy agent, so nothing enforces them/);
+    expect(r.stdout).toMatch(/note: .*Amazon VPC CNI without its network policy agent \(the vpc-cni add-on's enableNetworkPolicy is not "true"\), so nothing enforces them/);
   });
 
   it('port 81 is not the named port: x/a admits nobody but itself', () => {
     const r = netpolMatrixCommand(state, { port: 81, protocol: 'TCP', namespace: 'x,y' });
-    expect(JSON.parse(netpolMatrixCommand(state, { port: 81, protocol: 'TCP', namespace: 'x,y', output: 'json' }).stdout).rows).toEqual(['....', 'X...', 'X...', 'X...']);
+    const j = JSON.parse(netpolMatrixCommand(state, { port: 81, protocol: 'TCP', namespace: 'x,y', output: 'json' }).stdout);
+    expect(Object.values(j.matrix).map((row) => Object.values(row as Record<string, boolean>).map((v) => (v ? '.' : 'X')).join(''))).toEqual(['....', 'X...', 'X...', 'X...']);
     expect(r.stdout).toContain('13/16 allowed');
   });
 
-  it('-o json carries every verdict and says nothing enforces them', () => {
+  it('-o json is {port, protocol, matrix: {src: {dst: bool}}}; --explain adds every verdict', () => {
     const j = JSON.parse(netpolMatrixCommand(state, { port: 80, protocol: 'TCP', namespace: 'x,y', output: 'json' }).stdout);
-    expect(j.pods.map((p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`)).toEqual(['x/a', 'x/b', 'y/a', 'y/b']);
-    expect(j.rows).toEqual(['....', 'X...', 'X...', '....']);
-    expect(j.cells[0][0]).toMatchObject({ allowed: true, loopback: true, ingress: { code: 'Denied' } });
-    expect(j.enforced).toBe(false);
-    expect(j.cells[3][0].ingress).toMatchObject({ code: 'Allowed', by: { policy: { namespace: 'x', name: 'allow-ns-y-pod-b' }, rule: 0, peer: 0, port: 0 } });
+    expect(j).toMatchObject({ port: 80, protocol: 'TCP', enforced: false });
+    expect(j.matrix).toEqual({
+      'x/a': { 'x/a': true, 'x/b': true, 'y/a': true, 'y/b': true },
+      'x/b': { 'x/a': false, 'x/b': true, 'y/a': true, 'y/b': true },
+      'y/a': { 'x/a': false, 'x/b': true, 'y/a': true, 'y/b': true },
+      'y/b': { 'x/a': true, 'x/b': true, 'y/a': true, 'y/b': true },
+    });
+    expect(j.explain).toBeUndefined();
+    const e = JSON.parse(netpolMatrixCommand(state, { port: 80, protocol: 'TCP', namespace: 'x,y', output: 'json', explain: true }).stdout);
+    expect(e.explain['x/a']['x/a']).toMatchObject({ allowed: true, loopback: true, ingress: { code: 'Denied' } });
+    expect(e.explain['y/b']['x/a'].ingress).toMatchObject({ code: 'Allowed', by: { policy: { namespace: 'x', name: 'allow-ns-y-pod-b' }, rule: 0, peer: 0, port: 0 } });
+  });
+
+  it('--explain in the table names the deciding policy and rule of each direction per cell', () => {
+    const r = netpolMatrixCommand(state, { port: 80, protocol: 'TCP', namespace: 'x,y', explain: true });
+    expect(r.stdout).toContain('y/b -> x/a: ALLOWED: egress: not isolated (no policy selects it); ingress: allowed by x/allow-ns-y-pod-b: spec.ingress[0] (from[0], ports[0])\n');
+    expect(r.stdout).toContain('x/b -> x/a: DENIED: egress: not isolated (no policy selects it); ingress: denied: no policy allowed it (selected by x/allow-ns-y-pod-b)\n');
+    expect(r.stdout).toContain('x/a -> x/a: ALLOWED: allowed (a pod cannot block access to itself)\n');
+  });
+
+  it('-o csv (one line per ordered pair) and -o md (the truth table)', () => {
+    const csv = netpolMatrixCommand(state, { port: 80, protocol: 'TCP', namespace: 'x,y', output: 'csv' }).stdout.trim().split('\n');
+    expect(csv[0]).toBe('source,destination,port,protocol,allowed');
+    expect(csv).toHaveLength(17);
+    expect(csv).toContain('x/b,x/a,80,TCP,false');
+    expect(csv).toContain('y/b,x/a,80,TCP,true');
+    const md = netpolMatrixCommand(state, { port: 80, protocol: 'TCP', namespace: 'x,y', output: 'md' }).stdout.split('\n');
+    expect(md.slice(0, 6)).toEqual(['| TCP/80 | `x/a` | `x/b` | `y/a` | `y/b` |', '| --- | --- | --- | --- | --- |', '| `x/a` | . | . | . | . |', '| `x/b` | X | . | . | . |', '| `y/a` | X | . | . | . |', '| `y/b` | . | . | . | . |']);
   });
 
   it('-A includes every namespace (hostNetwork system pods among them)', () => {
@@ -94,7 +122,7 @@ describe('kubewire netpol matrix', () => {
 
   it('rejects a bad protocol and output', () => {
     expect(() => netpolMatrixCommand(state, { port: 80, protocol: 'ICMP', namespace: 'x' })).toThrow('invalid value for --protocol: "ICMP"');
-    expect(() => netpolMatrixCommand(state, { port: 80, protocol: 'TCP', namespace: 'x', output: 'yaml' })).toThrow('invalid value for --output');
+    expect(() => netpolMatrixCommand(state, { port: 80, protocol: 'TCP', namespace: 'x', output: 'yaml' })).toThrow('invalid value for --output: "yaml" (must be table, json, csv or md)');
   });
 });
 
@@ -142,6 +170,72 @@ describe('kubewire netpol explain', () => {
   });
 });
 
+describe('kubewire policy matrix -f / policy diff (files alone, no cluster)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kw-policy-files-'));
+  mkdirSync(join(dir, 'before'));
+  mkdirSync(join(dir, 'after'));
+  const model = [ns('x'), ns('y'), pod('x', 'a'), pod('x', 'b'), pod('y', 'a'), pod('y', 'b')].join('---\n');
+  writeFileSync(join(dir, 'before', 'model.yaml'), model);
+  writeFileSync(join(dir, 'after', 'model.yaml'), model);
+  writeFileSync(join(dir, 'after', 'policy.yaml'), policy);
+
+  it('computes the matrix from Namespaces, Pods (labels, containerPorts) and NetworkPolicies in files', () => {
+    const r = netpolMatrixFromFiles([join(dir, 'after')], { port: 80, protocol: 'TCP', output: 'json' });
+    const j = JSON.parse(r.stdout);
+    expect(j.matrix).toEqual({
+      'x/a': { 'x/a': true, 'x/b': true, 'y/a': true, 'y/b': true },
+      'x/b': { 'x/a': false, 'x/b': true, 'y/a': true, 'y/b': true },
+      'y/a': { 'x/a': false, 'x/b': true, 'y/a': true, 'y/b': true },
+      'y/b': { 'x/a': true, 'x/b': true, 'y/a': true, 'y/b': true },
+    });
+    // Port 81 is not the named port serve-80-tcp.
+    const j81 = JSON.parse(netpolMatrixFromFiles([join(dir, 'after')], { port: 81, protocol: 'TCP', output: 'json' }).stdout);
+    expect(j81.matrix['y/b']['x/a']).toBe(false);
+    expect(netpolMatrixFromFiles([join(dir, 'after')], { port: 80, protocol: 'TCP' }).stdout).toContain('note: from files alone');
+  });
+
+  it('diff lists the pairs whose outcome changed, with why', () => {
+    const r = netpolDiffCommand([join(dir, 'before')], [join(dir, 'after')], { port: 80, protocol: 'TCP' });
+    expect(r.stdout.split('\n')[0]).toBe('TCP/80: 2 of 16 pairs changed');
+    expect(r.stdout).toContain('x/b -> x/a: allowed -> denied\n');
+    expect(r.stdout).toContain('y/a -> x/a: allowed -> denied\n');
+    const j = JSON.parse(netpolDiffCommand([join(dir, 'before')], [join(dir, 'after')], { port: 80, protocol: 'TCP', output: 'json' }).stdout);
+    expect(j.changed.map((c: { src: string; dst: string; before: boolean; after: boolean }) => [c.src, c.dst, c.before, c.after])).toEqual([
+      ['x/b', 'x/a', true, false],
+      ['y/a', 'x/a', true, false],
+    ]);
+    expect(netpolDiffCommand([join(dir, 'after')], [join(dir, 'after')], { port: 80, protocol: 'TCP' }).stdout).toBe('TCP/80: 0 of 16 pairs changed\n');
+  });
+
+  it('-f and -f2 (also --filename, --filename2, -f=X) split into before and after; missing ones are errors', () => {
+    expect(diffFiles(['-f', 'a', '--filename', 'b', '-f2', 'c', '--filename2=d'])).toEqual({ before: ['a', 'b'], after: ['c', 'd'] });
+    expect(() => diffFiles(['-f', 'a'])).toThrow('policy diff: give the files after the change with -f2 FILE|DIR');
+    expect(() => diffFiles(['-f2', 'a'])).toThrow('policy diff: give the files before the change with -f FILE|DIR');
+    expect(() => diffFiles(['a'])).toThrow('policy diff: unexpected argument "a"');
+    expect(() => netpolMatrixFromFiles([join(dir, 'missing')], { port: 80, protocol: 'TCP' })).toThrow(`the path "${join(dir, 'missing')}" does not exist`);
+  });
+
+  it('an invalid policy in a file is the API server\'s error', () => {
+    writeFileSync(join(dir, 'bad.yaml'), 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: bad, namespace: x}\nspec:\n  podSelector: {}\n  ingress:\n  - ports: [{port: 0}]\n');
+    expect(() => netpolMatrixFromFiles([join(dir, 'bad.yaml')], { port: 80, protocol: 'TCP' })).toThrow('The NetworkPolicy "bad" is invalid: spec.ingress[0].ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive');
+    rmSync(join(dir, 'bad.yaml'));
+  });
+});
+
+describe('kubewire policy: what enforces the policies', () => {
+  it('VPC CNI with the network policy agent, and Calico, say they enforce', () => {
+    const agent = newCluster(undefined, '<embedded default>', 1);
+    agent.state.spec = testSpec({ cni: { type: 'vpc-cni', vpcCni: { env: {}, version: 'v1.19.2-eksbuild.1', enableNetworkPolicy: true } } });
+    const j = JSON.parse(netpolMatrixCommand(agent.state, { port: 80, protocol: 'TCP', namespace: 'default', output: 'json' }).stdout);
+    expect(j.enforced).toBe(true);
+    expect(j.enforcement).toContain('with its network policy agent (enableNetworkPolicy), which enforces them');
+    const calico = newCluster(undefined, '<embedded default>', 1);
+    calico.state.spec = { ...calico.state.spec, cni: { ...calico.state.spec.cni, type: 'calico-vxlan' } };
+    const c = netpolMatrixCommand(calico.state, { port: 80, protocol: 'TCP', namespace: 'default' });
+    expect(c.stdout).toContain("Calico's Felix enforces them");
+  });
+});
+
 // The seed's examples through the real binary: nginx behind a policy admitting only busybox, with the VPC CNI.
 describe('kubewire netpol (process, seed examples)', () => {
   it('matrix and explain on the persisted cluster', async () => {
@@ -170,6 +264,14 @@ describe('kubewire netpol (process, seed examples)', () => {
       expect(JSON.parse(d.stdout)).toMatchObject({ allowed: true, ingress: { code: 'NotIsolated' } });
       const bad = kw('netpol', 'explain', 'busybox', nginx, '--port', '81');
       expect(bad.stdout).toContain('TCP/81: DENIED');
+      // `policy` is the command's name (netpol an alias); diff takes -f and -f2 as the issue writes them.
+      expect(kw('policy', 'matrix', '--port', '80', '-o', 'csv').stdout).toContain(`default/busybox,default/${nginx},80,TCP,true`);
+      const diff = kw('policy', 'diff', '-f', join(root, 'examples', 'busybox.yaml'), '-f2', join(root, 'examples', 'busybox.yaml'), '-f2', join(root, 'examples', 'netpol-default-deny.yaml'));
+      expect(diff.code).toBe(0);
+      expect(diff.stdout).toBe('TCP/80: 0 of 1 pairs changed\n');
+      const none = kw('policy', 'diff', '-f', join(root, 'examples', 'busybox.yaml'));
+      expect(none.code).not.toBe(0);
+      expect(none.stderr).toContain('give the files after the change with -f2');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
