@@ -58,6 +58,7 @@ export function askDns(ctx: AppContext, server: string, sport: number, seed: num
     exchange.rcode = result.answer.rcode;
     exchange.answers = result.answer.answers;
     exchange.ttl = result.answer.answers.length ? result.answer.ttl : 0;
+    exchange.aa = result.answer.aa;
   }
   void trace;
   return result;

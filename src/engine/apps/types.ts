@@ -17,6 +17,8 @@ export interface DnsExchange {
   ttl: number;
   /** False when no reply came back (dropped, refused): then rcode/answers/ttl mean nothing. */
   answered?: boolean;
+  /** Authoritative answer (CoreDNS's own zone) or relayed from the VPC resolver (AA clear). */
+  aa?: boolean;
 }
 
 export interface HttpExchange {
