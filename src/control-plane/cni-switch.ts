@@ -17,10 +17,9 @@ import type { ClusterState } from './types.ts';
 import { delNetns } from '../node-state/ops.ts';
 import { createCalicoVxlan, calicoState } from '../cni/calico/plugin.ts';
 import { podSandbox } from './kubelet.ts';
+import { ERR_IPAMD_GONE } from '../cni/vpc-cni/plugin.ts';
 
-/** aws-cni's answer when ipamd (gRPC on 127.0.0.1:50051) is gone: the well-known EKS sandbox error. */
-export const ERR_IPAMD_GONE =
-  'plugin type="aws-cni" name="aws-cni" failed (add): add cmd: Error received from AddNetwork gRPC call: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:50051: connect: connection refused"';
+export { ERR_IPAMD_GONE };
 
 export interface CniConfDir {
   /** File names in /etc/cni/net.d per node, sorted as containerd reads them. */

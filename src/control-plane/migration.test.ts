@@ -174,4 +174,16 @@ describe('cni migrate calico-vxlan on a running VPC CNI cluster', () => {
     const state = migrated();
     expect(() => cleanupAwsNode(state, [])).toThrow(/still runs \d+ pod\(s\) wired by the VPC CNI/);
   });
+
+  it('deleting aws-node alone (no Calico yet): new pods fail in aws-cni, running pods keep working', () => {
+    const state = vpcCluster();
+    const plugins = pluginsFor(state.spec);
+    deleteObjects(state, [{ kind: 'DaemonSet', namespace: 'kube-system', name: 'aws-node' }], plugins);
+    restartWorkload(state, { kind: 'Deployment', namespace: 'default', name: 'nginx' }, plugins);
+    const ev = state.events.filter((e) => e.reason === 'FailedCreatePodSandBox');
+    expect(ev.length).toBeGreaterThan(0);
+    expect(ev.every((e) => e.message.includes('dial tcp 127.0.0.1:50051: connect: connection refused'))).toBe(true);
+    // The rolling update keeps old pods while new ones are not ready.
+    expect(pods(state, 'default/nginx-').length).toBeGreaterThanOrEqual(2);
+  });
 });

@@ -246,6 +246,13 @@ export function awsNodeSync(ctx: PluginContext): void {
 /** Error text of a failed CNI ADD as containerd reports it (kubelet puts it in FailedCreatePodSandBox). */
 export const ERR_ASSIGN_IP = `plugin type="${CNI_NETWORK_NAME}" name="${CNI_NETWORK_NAME}" failed (add): add cmd: failed to assign an IP address to container`;
 
+/**
+ * aws-cni's ADD when ipamd (gRPC on 127.0.0.1:50051, in the aws-node pod) is gone, e.g. after
+ * `kubectl delete daemonset -n kube-system aws-node` while 10-aws.conflist is still the node's config.
+ */
+export const ERR_IPAMD_GONE =
+  'plugin type="aws-cni" name="aws-cni" failed (add): add cmd: Error received from AddNetwork gRPC call: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:50051: connect: connection refused"';
+
 export function createVpcCni(): CniPlugin {
   return {
     name: 'vpc-cni',
@@ -293,6 +300,8 @@ export function createVpcCni(): CniPlugin {
 
     podAdd(ctx: PluginContext, pod: V1Pod): CniAddResult {
       const { cluster, node, host } = ctx;
+      // A cluster whose aws-node DaemonSet was deleted has no ipamd (the binary and its config remain).
+      if (cluster.objects['Namespace//kube-system'] && !cluster.objects['DaemonSet/kube-system/aws-node']) return { ok: false, error: ERR_IPAMD_GONE };
       const cfg = config(cluster);
       const n = getIpamdNode(cluster, node.name);
       const { key, namespace, name } = podKeyOf(pod);
