@@ -108,7 +108,7 @@ export function runNslookup(ctx: AppContext, resolv: PodResolv, argv: string[]):
         const a = r.answer;
         if (a.rcode === 'SERVFAIL' && servfailRetry > 0) {
           servfailRetry--;
-          ctx.nowUs = at;
+          ctx.nowUs = Math.max(ctx.nowUs, at);
           const again = askDns(ctx, server, sport, seed, { name: q.name.replace(/\.$/, ''), qtype: q.qtype, id: q.id });
           if (again.kind === 'answer') pending.push({ q, at: at + again.rttUs, r: again });
           continue;

@@ -4,7 +4,8 @@
 // - coredns images: the EKS Corefile's `.:53` (udp and tcp), metrics :9153, health :8080, ready :8181.
 // - any other image: whatever its declared containerPorts say (kubewire cannot know more).
 // Client programs: the busybox image (glibc variant by default since 1.36) and alpine carry
-// busybox's wget, nslookup and ping applets; the nginx image (Debian slim) carries none of them.
+// busybox's wget, nslookup and ping applets; the nginx image (Debian slim) and CoreDNS
+// (distroless) carry none of them.
 
 import type { ClusterState } from '../../control-plane/types.ts';
 import { podSandbox } from '../../control-plane/kubelet.ts';
@@ -111,6 +112,8 @@ export function podListens(pod: PodView, proto: 'tcp' | 'udp', port: number): bo
 export function imagePrograms(image: string): 'busybox' | 'none' | undefined {
   const { repo } = imageName(image);
   if (repo === 'busybox' || repo === 'alpine') return 'busybox';
+  // CoreDNS ships as a distroless image: the binary and nothing else.
+  if (repo === 'coredns') return 'none';
   if (repo.startsWith('nginx') && !imageName(image).tag.includes('alpine')) return 'none';
   if (repo.startsWith('nginx')) return 'busybox';
   return undefined;
