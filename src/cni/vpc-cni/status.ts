@@ -44,6 +44,10 @@ export function ipamdStatus(cluster: ClusterState, nodeName?: string): NodeStatu
   if (cluster.spec.cni.type !== 'vpc-cni') {
     throw new KubewireError(`the cluster runs ${cluster.spec.cni.type}, not the Amazon VPC CNI`);
   }
+  if (cluster.objects['Namespace//kube-system'] && !cluster.objects['DaemonSet/kube-system/aws-node']) {
+    // ipamd runs in the aws-node pods; with the DaemonSet gone its introspection endpoint is too.
+    throw new KubewireError('aws-node is not running (its DaemonSet was deleted): no ipamd to ask on :61679');
+  }
   const cfg = parseAwsNodeEnv(cluster.spec.cni.vpcCni.env ?? {});
   const all = awsNodeState(cluster).nodes;
   const names = nodeName ? [nodeName] : cluster.nodes.map((n) => n.name).filter((n) => all[n]);
