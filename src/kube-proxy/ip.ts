@@ -3,7 +3,7 @@
 // printing the way Go's net.IP.String does (IPv4 dotted quad, IPv4-mapped IPv6 printed as IPv4,
 // other IPv6 in RFC 5952 form). Browser-safe.
 
-import { compressIpv6Groups } from '../node-state/addr.ts';
+import { compressIpv6Groups, ipv6Groups } from '../node-state/addr.ts';
 
 export type IpFamily = 'IPv4' | 'IPv6';
 
@@ -38,43 +38,7 @@ function parseV4Bytes(s: string): number[] | undefined {
 }
 
 function parseV6Groups(s: string): number[] | undefined {
-  if (!/^[0-9a-fA-F:.]+$/.test(s)) return undefined;
-  let head = s;
-  let tail: number[] = [];
-  if (s.includes('.')) {
-    const lastColon = s.lastIndexOf(':');
-    if (lastColon < 0) return undefined;
-    const v4 = parseV4Bytes(s.slice(lastColon + 1));
-    if (!v4) return undefined;
-    tail = [(v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]];
-    head = s.slice(0, lastColon + 1);
-    if (head.endsWith('::')) {
-      // "::1.2.3.4" / "::ffff:1.2.3.4" keep their "::"
-    } else if (head.endsWith(':')) {
-      head = head.slice(0, -1);
-    }
-  }
-  const halves = head.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (p: string): number[] | undefined => {
-    if (p === '') return [];
-    const out: number[] = [];
-    for (const g of p.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const left = groups(halves[0]);
-  const right = halves.length === 2 ? groups(halves[1]) : [];
-  if (!left || !right) return undefined;
-  const n = left.length + right.length + tail.length;
-  if (halves.length === 2) {
-    if (n > 7) return undefined;
-    return [...left, ...new Array<number>(8 - n).fill(0), ...right, ...tail];
-  }
-  if (n !== 8) return undefined;
-  return [...left, ...tail];
+  return ipv6Groups(s, parseV4Bytes);
 }
 
 // Go prints IPv6 with RFC 5952 zero compression and no embedded dotted quad (IPv4-mapped

@@ -48,3 +48,28 @@ describe('IPv6 formatting', () => {
     expect(texts.map((t) => formatIpv6(parseIpv6(t)!))).toEqual(r.stdout.trim().split('\n'));
   });
 });
+
+describe('IPv6 parsing', () => {
+  const CASES = ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '::2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8:9', '1::2::3', ':1', '1:', '::ffff:1.2.3.4', '::1.2.3.4', '1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:7:1.2.3.4', '::1:2:3:4:5:6:1.2.3.4', '::ffff:01.2.3.4', '::ffff:1.2.3', '::ffff:256.1.1.1', ':1.2.3.4', '12345::', 'fe80::1%eth0', 'g::1', '::1.2.3.4:5'];
+
+  it('node-state and wire accept the same texts and read the same groups', () => {
+    for (const t of CASES) {
+      const v = parseIpv6(t);
+      let b: Uint8Array | undefined;
+      try {
+        b = ipv6ToBytes(t);
+      } catch {
+        b = undefined;
+      }
+      expect(b === undefined, t).toBe(v === undefined);
+      if (v !== undefined) expect(formatIpv6(v), t).toBe(bytesToIpv6(b!));
+    }
+  });
+
+  it.skipIf(!hasPython)('accepts what the C library inet_pton accepts (python3 missing: skipped)', () => {
+    const py = 'import socket,sys\nfor t in sys.stdin.read().split():\n    try: socket.inet_pton(socket.AF_INET6, t); print("ok")\n    except OSError: print("bad")';
+    const r = spawnSync('python3', ['-c', py], { input: CASES.join('\n'), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(CASES.map((t) => (parseIpv6(t) === undefined ? 'bad' : 'ok'))).toEqual(r.stdout.trim().split('\n'));
+  });
+});

@@ -22,14 +22,21 @@ export function formatIpv4(v: number): string {
   return [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
 }
 
-export function parseIpv6(s: string): bigint | undefined {
+/**
+ * The eight 16-bit groups of IPv6 text: hex groups with at most one "::" (standing for at least
+ * one zero group) and optionally a trailing IPv4 dotted quad (the last two groups), read by
+ * `v4` — each caller's own IPv4 rules (glibc, Go's sloppy parser, wire's strict one).
+ */
+export function ipv6Groups(s: string, v4: (dotted: string) => readonly number[] | undefined): number[] | undefined {
   if (!/^[0-9a-fA-F:.]+$/.test(s)) return undefined;
   let head = s;
-  let tailV4: number | undefined;
-  const lastColon = s.lastIndexOf(':');
+  let tail: number[] | undefined;
   if (s.includes('.')) {
-    tailV4 = parseIpv4(s.slice(lastColon + 1));
-    if (tailV4 === undefined) return undefined;
+    const lastColon = s.lastIndexOf(':');
+    const b = lastColon < 0 ? undefined : v4(s.slice(lastColon + 1));
+    if (!b || b.length !== 4) return undefined;
+    tail = [(b[0] << 8) | b[1], (b[2] << 8) | b[3]];
+    // Two placeholder groups where the dotted quad stood, replaced below.
     head = s.slice(0, lastColon + 1) + '0:0';
   }
   const dbl = head.split('::');
@@ -55,9 +62,22 @@ export function parseIpv6(s: string): bigint | undefined {
     groups = left;
   }
   if (groups.length !== 8) return undefined;
+  if (tail) groups.splice(6, 2, ...tail);
+  return groups;
+}
+
+/** inet_pton's IPv4 (inside IPv6 text too): no leading zeros. */
+function ipv4Octets(s: string): number[] | undefined {
+  if (/(^|\.)0\d/.test(s)) return undefined;
+  const v = parseIpv4(s);
+  return v === undefined ? undefined : [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+}
+
+export function parseIpv6(s: string): bigint | undefined {
+  const g = ipv6Groups(s, ipv4Octets);
+  if (!g) return undefined;
   let v = 0n;
-  for (const g of groups) v = (v << 16n) | BigInt(g);
-  if (tailV4 !== undefined) v = (v & ~0xffffffffn) | BigInt(tailV4);
+  for (const x of g) v = (v << 16n) | BigInt(x);
   return v;
 }
 

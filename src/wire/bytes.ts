@@ -2,7 +2,7 @@
 // big-endian field access. Browser-safe (Uint8Array/DataView only).
 
 import { KubewireError } from '../errors.ts';
-import { formatIpv6Groups } from '../node-state/addr.ts';
+import { formatIpv6Groups, ipv6Groups } from '../node-state/addr.ts';
 
 /** Throws a KubewireError unless `need` bytes are available at `offset`. */
 export function need(bytes: Uint8Array, offset: number, len: number, what: string): void {
@@ -77,44 +77,18 @@ export function bytesToIpv4(b: Uint8Array, off = 0): string {
   return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }
 
-/** IPv6 text (RFC 4291 forms, incl. embedded IPv4) -> 16 bytes. */
+/** IPv6 text (RFC 4291 forms, incl. embedded IPv4 without leading zeros) -> 16 bytes. */
 export function ipv6ToBytes(s: string): Uint8Array {
-  const bad = (): never => {
-    throw new KubewireError(`invalid IPv6 address "${s}"`);
-  };
-  if (!/^[0-9a-fA-F:.]+$/.test(s)) bad();
-  let text = s;
-  let tail: Uint8Array | undefined;
-  if (s.includes('.')) {
-    const i = s.lastIndexOf(':');
+  const g = ipv6Groups(s, (t) => {
     try {
-      tail = ipv4ToBytes(s.slice(i + 1));
+      return [...ipv4ToBytes(t)];
     } catch {
-      bad();
+      return undefined;
     }
-    text = s.slice(0, i + 1) + '0:0';
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) bad();
-  const groups = (p: string): number[] => {
-    if (p === '') return [];
-    return p.split(':').map((g) => {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) bad();
-      return parseInt(g, 16);
-    });
-  };
-  const left = groups(halves[0]);
-  const right = halves.length === 2 ? groups(halves[1]) : [];
-  let all: number[];
-  if (halves.length === 2) {
-    const fill = 8 - left.length - right.length;
-    if (fill < 1) bad();
-    all = [...left, ...new Array<number>(fill).fill(0), ...right];
-  } else all = left;
-  if (all.length !== 8) bad();
+  });
+  if (!g) throw new KubewireError(`invalid IPv6 address "${s}"`);
   const out = new Uint8Array(16);
-  all.forEach((g, i) => put16(out, i * 2, g));
-  if (tail) out.set(tail, 12);
+  g.forEach((x, i) => put16(out, i * 2, x));
   return out;
 }
 

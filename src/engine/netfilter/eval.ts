@@ -23,7 +23,7 @@ import {
 } from '../../netfilter/values.ts';
 import { ip4, ip4Text, type Packet } from '../packet.ts';
 import { addrType, fibLookup } from '../route.ts';
-import type { CtTuple } from '../conntrack.ts';
+import type { CtEntry, CtTuple } from '../conntrack.ts';
 import type { Hook, NatRequest, NfChoice, NfDecider, NfOutcome, NfRuleRef, WalkedRange } from './types.ts';
 import { chainIndex, nextCandidate } from './index-chain.ts';
 
@@ -33,18 +33,7 @@ export type CtState = 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED
 export interface CtMatchView {
   state: CtState;
   /** The entry, when there is one (absent for INVALID without entry and for UNTRACKED). */
-  entry?: {
-    orig: CtTuple;
-    reply: CtTuple;
-    dir: 'ORIGINAL' | 'REPLY';
-    mark: number;
-    seenReply: boolean;
-    assured: boolean;
-    confirmed: boolean;
-    expected: boolean;
-    /** Seconds left. */
-    timeout: number;
-  };
+  entry?: Pick<CtEntry, 'orig' | 'reply' | 'mark' | 'seenReply' | 'assured' | 'confirmed' | 'expected' | 'timeout'> & { dir: 'ORIGINAL' | 'REPLY' };
 }
 
 /** An ipset as `ipset list` would show it: type and members in ipset's text form. */
@@ -598,6 +587,21 @@ export function evalTable(state: NetfilterState, table: TableName, hook: Hook, p
         ...extra,
       });
     };
+    // Chain end or RETURN: back to the rule after the caller's jump, or, in the built-in chain,
+    // its policy decides (true: this branch is finished).
+    const leaveChain = (): boolean => {
+      const f = s.stack[s.stack.length - 1];
+      if (s.stack.length === 1) {
+        const policy = f.chain.policy ?? 'ACCEPT';
+        finish(policy, { kind: 'policy', table, chain: f.chain.name, policy });
+        return true;
+      }
+      s.stack.pop();
+      const caller = s.stack[s.stack.length - 1];
+      caller.idx++;
+      caller.from = caller.idx;
+      return false;
+    };
     for (;;) {
       if (++steps > MAX_STEPS) {
         const f = s.stack[s.stack.length - 1];
@@ -614,15 +618,7 @@ export function evalTable(state: NetfilterState, table: TableName, hook: Hook, p
       }
       if (f.idx >= rules.length) {
         closeRange(s, table, f, rules.length - 1);
-        if (s.stack.length === 1) {
-          const policy = f.chain.policy ?? 'ACCEPT';
-          finish(policy, { kind: 'policy', table, chain: f.chain.name, policy });
-          break;
-        }
-        s.stack.pop();
-        const caller = s.stack[s.stack.length - 1];
-        caller.idx++;
-        caller.from = caller.idx;
+        if (leaveChain()) break;
         continue;
       }
       const rule = rules[f.idx];
@@ -674,15 +670,7 @@ export function evalTable(state: NetfilterState, table: TableName, hook: Hook, p
       }
       if (name === 'RETURN') {
         closeRange(s, table, f, f.idx);
-        if (s.stack.length === 1) {
-          const policy = f.chain.policy ?? 'ACCEPT';
-          finish(policy, { kind: 'policy', table, chain: f.chain.name, policy });
-          break;
-        }
-        s.stack.pop();
-        const caller = s.stack[s.stack.length - 1];
-        caller.idx++;
-        caller.from = caller.idx;
+        if (leaveChain()) break;
         continue;
       }
       const opts = target.options;
