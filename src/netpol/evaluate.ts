@@ -72,6 +72,13 @@ export interface Compiled {
   pods: Map<string, PodView>;
   /** Memo: the policies selecting a pod, per direction. */
   selecting: Map<PodView, Record<'ingress' | 'egress', { policies: CompiledPolicy[]; refs: PolicyRef[] }>>;
+  /**
+   * Memo of direction verdicts, by what a verdict depends on: the judged pod's class (its selecting
+   * policies, its named ports, its node's IPs, the port and protocol) and the other end. Pods of one
+   * class (replicas) share their verdicts; the matrix asks each class once per other end.
+   */
+  verdicts: Map<string, Map<PodView | string, DirectionVerdict>>;
+  classKeys: Map<PodView, Record<'ingress' | 'egress', string>>;
 }
 
 /** Policy types in effect: spec.policyTypes, or the API server's default when absent. */
@@ -154,7 +161,7 @@ export function compile(inputs: PolicyInputs): Compiled {
     const v = podView(p);
     pods.set(`${v.namespace}/${v.name}`, v);
   }
-  return { policies, nsLabels, pods, selecting: new Map() };
+  return { policies, nsLabels, pods, selecting: new Map(), verdicts: new Map(), classKeys: new Map() };
 }
 
 function key(np: V1NetworkPolicy): string {
@@ -269,12 +276,9 @@ function portMatches(pp: CompiledPort, conn: Connection, dst: End): boolean {
   return dst.pod.ports.some((cp) => cp.name === pp.port && cp.protocol === conn.protocol && cp.containerPort === conn.port);
 }
 
-function judge(c: Compiled, dir: 'ingress' | 'egress', self: End, other: End, conn: Connection, dst: End): DirectionVerdict {
-  if (self.subject !== 'pod' || !self.pod) return { code: 'NotIsolated', allowed: true, isolated: false, subject: self.subject, selectedBy: [] };
-  const allowing: AllowingRule[] = [];
-  let sel = c.selecting.get(self.pod);
+function selectingOf(c: Compiled, pod: PodView): Record<'ingress' | 'egress', { policies: CompiledPolicy[]; refs: PolicyRef[] }> {
+  let sel = c.selecting.get(pod);
   if (!sel) {
-    const pod = self.pod;
     const mine = c.policies.filter((pol) => selects(pol, pod));
     const of = (d: 'ingress' | 'egress') => {
       const policies = mine.filter((p) => p[d] !== null);
@@ -283,6 +287,49 @@ function judge(c: Compiled, dir: 'ingress' | 'egress', self: End, other: End, co
     sel = { ingress: of('ingress'), egress: of('egress') };
     c.selecting.set(pod, sel);
   }
+  return sel;
+}
+
+const policyIndex = new WeakMap<CompiledPolicy, number>();
+
+/** The judged pod's class for a direction: everything its verdicts depend on besides the other end. */
+function classKey(c: Compiled, dir: 'ingress' | 'egress', pod: PodView): string {
+  let k = c.classKeys.get(pod);
+  if (!k) {
+    const sel = selectingOf(c, pod);
+    const ids = (d: 'ingress' | 'egress') =>
+      sel[d].policies
+        .map((p) => {
+          let i = policyIndex.get(p);
+          if (i === undefined) policyIndex.set(p, (i = c.policies.indexOf(p)));
+          return i;
+        })
+        .join(',');
+    const host = pod.hostIpKeys.join(',');
+    // Ingress: named ports resolve against the judged (destination) pod; egress: against the other end.
+    const ports = pod.ports.filter((p) => p.name).map((p) => `${p.name}/${p.protocol}/${p.containerPort}`).join(',');
+    k = { ingress: `i|${ids('ingress')}|${host}|${ports}`, egress: `e|${ids('egress')}|${host}` };
+    c.classKeys.set(pod, k);
+  }
+  return k[dir];
+}
+
+/** judge(), memoized per class of the judged pod and the other end. */
+function judgeCached(c: Compiled, dir: 'ingress' | 'egress', self: End, other: End, conn: Connection, dst: End): DirectionVerdict {
+  if (self.subject !== 'pod' || !self.pod) return judge(c, dir, self, other, conn, dst);
+  const key = `${classKey(c, dir, self.pod)}|${conn.protocol}/${conn.port}`;
+  let m = c.verdicts.get(key);
+  if (!m) c.verdicts.set(key, (m = new Map()));
+  const ok: PodView | string = other.subject === 'pod' && other.pod ? other.pod : `${other.subject}:${other.ipKey ?? ''}`;
+  let v = m.get(ok);
+  if (!v) m.set(ok, (v = judge(c, dir, self, other, conn, dst)));
+  return v;
+}
+
+function judge(c: Compiled, dir: 'ingress' | 'egress', self: End, other: End, conn: Connection, dst: End): DirectionVerdict {
+  if (self.subject !== 'pod' || !self.pod) return { code: 'NotIsolated', allowed: true, isolated: false, subject: self.subject, selectedBy: [] };
+  const allowing: AllowingRule[] = [];
+  const sel = selectingOf(c, self.pod);
   // Shared by every verdict on this pod and direction (treat as read-only).
   const selectedBy = sel[dir].refs;
   for (const pol of sel[dir].policies) {
@@ -318,11 +365,50 @@ export function evaluateCompiled(c: Compiled, conn: Connection): Verdict {
   if (conn.protocol !== 'TCP' && conn.protocol !== 'UDP' && conn.protocol !== 'SCTP') throw new KubewireError(`unsupported protocol "${String(conn.protocol)}" (must be TCP, UDP or SCTP)`);
   const src = resolve(c, conn.src);
   const dst = resolve(c, conn.dst);
-  const egress = judge(c, 'egress', src, dst, conn, dst);
-  const ingress = judge(c, 'ingress', dst, src, conn, dst);
+  return verdictOf(c, src, dst, conn);
+}
+
+function verdictOf(c: Compiled, src: End, dst: End, conn: Connection): Verdict {
+  const egress = judgeCached(c, 'egress', src, dst, conn, dst);
+  const ingress = judgeCached(c, 'ingress', dst, src, conn, dst);
   // "A pod cannot block access to itself."
   const loopback = src.pod !== undefined && src.pod === dst.pod;
   return { allowed: loopback || (egress.allowed && ingress.allowed), loopback, egress, ingress };
+}
+
+/**
+ * Verdicts of every ordered pair of `pods` on one port and protocol (rows: sources): the matrix's path,
+ * each pod resolved once. Verdicts share their direction records (treat them as read-only).
+ */
+export function evaluatePairs(c: Compiled, pods: ReadonlyArray<{ namespace: string; name: string }>, port: number, protocol: Protocol): Verdict[][] {
+  const conn: Connection = { src: { kind: 'ip', ip: '0.0.0.0' }, dst: { kind: 'ip', ip: '0.0.0.0' }, port, protocol };
+  if (pods.length > 0) evaluateCompiled(c, { ...conn, src: { kind: 'pod', ...pods[0]! }, dst: { kind: 'pod', ...pods[0]! } });
+  const ends = pods.map((p) => resolve(c, { kind: 'pod', namespace: p.namespace, name: p.name }));
+  // Per pod, once: its verdict memo per direction (by its class) and its key as the other end.
+  const memo = (dir: 'ingress' | 'egress', e: End) => {
+    if (e.subject !== 'pod' || !e.pod) return undefined;
+    const key = `${classKey(c, dir, e.pod)}|${protocol}/${port}`;
+    let m = c.verdicts.get(key);
+    if (!m) c.verdicts.set(key, (m = new Map()));
+    return m;
+  };
+  const eg = ends.map((e) => memo('egress', e));
+  const ing = ends.map((e) => memo('ingress', e));
+  const asOther = ends.map((e): PodView | string => (e.subject === 'pod' && e.pod ? e.pod : `${e.subject}:${e.ipKey ?? ''}`));
+  const get = (m: Map<PodView | string, DirectionVerdict> | undefined, dir: 'ingress' | 'egress', self: End, other: End, ok: PodView | string, dst: End) => {
+    if (!m) return judge(c, dir, self, other, conn, dst);
+    let v = m.get(ok);
+    if (!v) m.set(ok, (v = judge(c, dir, self, other, conn, dst)));
+    return v;
+  };
+  return ends.map((s, i) =>
+    ends.map((d, j) => {
+      const egress = get(eg[i], 'egress', s, d, asOther[j]!, d);
+      const ingress = get(ing[j], 'ingress', d, s, asOther[i]!, d);
+      const loopback = s.pod !== undefined && s.pod === d.pod;
+      return { allowed: loopback || (egress.allowed && ingress.allowed), loopback, egress, ingress };
+    }),
+  );
 }
 
 /**

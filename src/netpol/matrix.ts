@@ -2,7 +2,7 @@
 // each cell the full verdict (which policy and rule decided it), like cyclonus's and the e2e suite's truth tables.
 import type { ClusterState } from '../control-plane/types.ts';
 import type { KObject, V1Namespace, V1NetworkPolicy, V1Pod } from '../k8s/types.ts';
-import { compile, evaluateCompiled, type Compiled } from './evaluate.ts';
+import { compile, evaluatePairs, type Compiled } from './evaluate.ts';
 import type { PolicyInputs, Protocol, Verdict } from './types.ts';
 
 export interface MatrixOptions {
@@ -68,16 +68,7 @@ export function matrixOf(inputs: PolicyInputs, opts: MatrixOptions, compiled: Co
     else if (!p.status?.podIP && !opts.withoutIp) skipped.push({ namespace, name, reason: 'NoPodIP' });
     else pods.push({ namespace, name, ip: p.status?.podIP ?? '', hostNetwork: p.spec?.hostNetwork === true });
   }
-  const cells = pods.map((s) =>
-    pods.map((d) =>
-      evaluateCompiled(compiled, {
-        src: { kind: 'pod', namespace: s.namespace, name: s.name },
-        dst: { kind: 'pod', namespace: d.namespace, name: d.name },
-        port: opts.port,
-        protocol: opts.protocol,
-      }),
-    ),
-  );
+  const cells = evaluatePairs(compiled, pods, opts.port, opts.protocol);
   return {
     port: opts.port,
     protocol: opts.protocol,
