@@ -83,9 +83,9 @@ describe('captures on the VPC CNI cluster', () => {
     const out = framesAt(r, `${n0.name}:ens5`);
     const inn = framesAt(r, `${n1.name}:ens5`);
     expect(out.length).toBe(inn.length);
-    expect(out.length).toBe(11);
+    expect(out.length).toBe(12);
     const c2s = out.filter((d) => d.outer.ip.src === podIp(state, client));
-    expect(c2s.length).toBe(5);
+    expect(c2s.length).toBe(6);
     for (const d of c2s) {
       expect([d.outer.srcMac, d.outer.dstMac]).toEqual([ens5(h0).mac, vpcRouterMac(state.vpc.enis.find((e) => e.id === ens5(h0).eniId)!.subnetId)]);
       expect([d.outer.ip.dst, d.outer.tcp!.dstPort, d.outer.ip.ttl, d.outer.ip.dontFragment]).toEqual([podIp(state, server), 80, 63, true]);
@@ -113,9 +113,10 @@ describe('captures on the VPC CNI cluster', () => {
     expect(atClient.map((d) => d.outer.tcp!.seq)).toEqual(atServer.map((d) => d.outer.tcp!.seq));
     const flags = atClient.map((d) => d.outer.tcp!.flags);
     expect(flags.slice(0, 3)).toEqual([0x02, 0x12, 0x10]);
-    // nginx closes first (Connection: close): its FIN behind the data, the client ACKs, then FINs.
-    expect(flags.slice(-4)).toEqual([0x11, 0x10, 0x11, 0x10]);
-    expect(atClient.slice(-4).map((d) => d.outer.ip.src === podIp(state, client))).toEqual([false, true, true, false]);
+    // The client ACKs each data segment; nginx closes first (Connection: close), the client's FIN
+    // ACKs nginx's, nginx ACKs it.
+    expect(flags.slice(-5)).toEqual([0x10, 0x10, 0x11, 0x11, 0x10]);
+    expect(atClient.slice(-5).map((d) => d.outer.ip.src === podIp(state, client))).toEqual([true, true, false, true, false]);
   });
 
   it('timestamps: every interface in order, each packet seen later the further it went', () => {
@@ -190,7 +191,7 @@ describe('captures on the Calico VXLAN cluster', () => {
     const inn = framesAt(r, `${n1.name}:ens5`);
     const vx0 = state.hosts[n0.name].namespaces[ROOT_NS].links.find((l) => l.name === 'vxlan.calico')!;
     const vx1 = state.hosts[n1.name].namespaces[ROOT_NS].links.find((l) => l.name === 'vxlan.calico')!;
-    expect(out.length).toBe(11);
+    expect(out.length).toBe(12);
     const ports = new Set<number>();
     out.forEach((d, i) => {
       expect(d.vni).toBe(4096);
@@ -218,7 +219,7 @@ describe('captures on the Calico VXLAN cluster', () => {
 
   it('vxlan.calico shows the inner frames between the VTEP MACs', () => {
     const at = framesAt(r, `${n0.name}:vxlan.calico`);
-    expect(at.length).toBe(11);
+    expect(at.length).toBe(12);
     expect(at.every((d) => d.vni === undefined && d.outer.tcp)).toBe(true);
   });
 });

@@ -163,6 +163,7 @@ function tcpPlan(state: ClusterState, flow: AppFlow, b: TraceBranch, fwd: WireFr
     synOnly: !answered,
     // nginx closes a `Connection: close` (busybox wget) connection right after its response.
     closer: h?.status !== undefined ? 'server' : 'client',
+    ackEach: true,
   });
   return { segments };
 }

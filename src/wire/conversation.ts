@@ -160,9 +160,12 @@ export interface HttpSegmentsParams {
   /** Only the SYN (nothing answered). */
   synOnly?: boolean;
   /** Who closes first (default the client). A server that answers `Connection: close` (nginx for
-   *  busybox wget) closes right after its response: its FIN follows the last data segment, the
-   *  client ACKs the data, then closes with a FIN that ACKs the server's. */
+   *  busybox wget) closes right after its response: its FIN follows the data, then the client
+   *  closes with a FIN that ACKs the server's. */
   closer?: 'client' | 'server';
+  /** The client ACKs each response segment (Linux's quick-ACK mode at the start of a connection,
+   *  as seen in the lab), instead of one ACK after the whole response. */
+  ackEach?: boolean;
 }
 
 /** A Linux client's TCP connection to a Linux server: handshake with Linux options, request,
@@ -200,22 +203,32 @@ export function httpSegments(c: HttpSegmentsParams): Segment[] {
     sRemaining -= c.request.length;
     sIn(25, TCP_ACK, none);
     let total = 0;
+    const start = sSeq;
     (c.response ?? []).forEach((part, i) => {
       sIn(i === 0 ? 300 : 40, TCP_PSH | TCP_ACK, part);
       sSeq = (sSeq + part.length) >>> 0;
       total += part.length;
     });
-    if (total) {
+    if (c.ackEach) {
+      // One ACK per segment, each acknowledging up to its end.
+      const end = sSeq;
+      sSeq = start;
+      (c.response ?? []).forEach((part, i) => {
+        sSeq = (sSeq + part.length) >>> 0;
+        cRemaining -= part.length;
+        cOut(i === 0 ? 60 : 10, TCP_ACK, none);
+      });
+      sSeq = end;
+    } else if (total) {
       cRemaining -= total;
       cOut(60, TCP_ACK, none);
     }
   }
   if (c.closer === 'server' && c.response?.length) {
-    // The server's FIN goes out right behind its data, before the client's ACK of it comes back.
-    const ack = out.pop()!;
+    // The server closes once its data is out; on the wire (kernel 6.x in the lab) the client's
+    // ACK of the last data segment comes first, then the server's FIN.
     sIn(20, TCP_FIN | TCP_ACK, none);
     sSeq = (sSeq + 1) >>> 0;
-    out.push(ack);
     cTs = (cTs + 1) >>> 0;
     cOut(150, TCP_FIN | TCP_ACK, none);
     cSeq = (cSeq + 1) >>> 0;
