@@ -15,6 +15,7 @@ import { iptablesSave } from '../netfilter/save.ts';
 import { clusterWorld } from './index.ts';
 import { newWalkState, replyPacket, walkFrom } from './walk.ts';
 import { renderConntrack } from './conntrack.ts';
+import { NFACCT_PY, nfacctNames } from '../lab/nfacct.ts';
 
 const SERVER = `
 import socket, time
@@ -27,19 +28,6 @@ import socket, sys, time
 s = socket.socket(); s.bind((sys.argv[1], 43512)); s.settimeout(3); s.connect((sys.argv[2], 8080))
 print('connected', flush=True); time.sleep(8)
 `;
-
-// kube-proxy creates its nfacct objects over netlink before writing rules that name them; one
-// NFNL_MSG_ACCT_NEW request per name from inside the namespace does the same.
-const NFACCT_ADD = [
-  'import socket, struct, sys',
-  'for name in sys.argv[1:]:',
-  '    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12); s.bind((0, 0))',
-  "    n = name.encode() + b'\\0'; a = struct.pack('=HH', 4 + len(n), 1) + n; a += b'\\0' * ((4 - len(a) % 4) % 4)",
-  "    body = struct.pack('=BBH', 0, 0, 0) + a",
-  "    s.send(struct.pack('=IHHII', 16 + len(body), 7 << 8, 0x405, 1, 0) + body)",
-  "    e = struct.unpack('=i', s.recv(4096)[16:20])[0]",
-  "    if e: sys.exit('nfacct add %s: errno %d' % (name, -e))",
-].join('\n');
 
 function waitFor(p: ChildProcess, word: string, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -98,9 +86,10 @@ describe.skipIf(!netnsUsable().ok)('one node of the default cluster vs the real 
     // The kernel.
     await lab.build(host);
     const rules = iptablesSave(host.namespaces.root.netfilter);
-    const accts = [...new Set([...rules.matchAll(/--nfacct-name +(\S+)/g)].map((m) => m[1]))];
+    // kube-proxy creates its nfacct objects over netlink before writing rules that name them.
+    const accts = nfacctNames(rules);
     if (accts.length) {
-      const a = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'python3', '-c', NFACCT_ADD, ...accts], { encoding: 'utf8' });
+      const a = spawnSync('python3', ['-c', NFACCT_PY, `/run/netns/${lab.realName('root')}`, ...accts], { encoding: 'utf8', timeout: 10_000 });
       expect(a.status, a.stderr).toBe(0);
     }
     const r = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'iptables-restore'], { input: rules, encoding: 'utf8' });
