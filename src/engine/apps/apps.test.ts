@@ -210,6 +210,22 @@ describe('busybox nslookup and ping in a pod', () => {
     expect(r2.stdout).toBe(`Server:\t\t${w.dnsIp}\nAddress:\t${w.dnsIp}:53\n\nNon-authoritative answer:\nName:\t${node.name}\nAddress: ${node.primaryIp}\n\n`);
   });
 
+  it('nslookup kubernetes.default: the dotted name is asked as given, forwarded, and there is no such TLD', () => {
+    const r = run(w, 'nslookup kubernetes.default');
+    const nx = "** server can't find kubernetes.default: NXDOMAIN\n\n";
+    expect(r.stdout).toBe(`Server:\t\t${w.dnsIp}\nAddress:\t${w.dnsIp}:53\n\n${nx}${nx}`);
+    expect(r.exitCode).toBe(1);
+    expect(r.flows.map((f) => f.dns!.name)).toEqual(['kubernetes.default', 'kubernetes.default']);
+  });
+
+  it('a public name: no internet in the simulation, so SERVFAIL, which nslookup retries (2 × queries) before printing', () => {
+    const r = run(w, 'nslookup example.com');
+    expect(r.stdout).toContain("** server can't find example.com: SERVFAIL\n");
+    expect(r.flows.map((f) => f.dns!.qtype)).toEqual(['A', 'AAAA', 'A', 'AAAA', 'A', 'AAAA']);
+    expect(new Set(r.flows.map((f) => f.dns!.id)).size).toBe(2);
+    for (let i = 1; i < r.flows.length; i++) expect(r.flows[i].startUs).toBeGreaterThanOrEqual(r.flows[i - 1].startUs);
+  });
+
   it('a dnsPolicy Default pod asks the VPC resolver (VPC base + 2) with the node\'s search domain', () => {
     const r = run(w, 'nslookup -type=a nginx', 7, 'resolver');
     expect(r.stdout).toBe("Server:\t\t192.168.0.2\nAddress:\t192.168.0.2:53\n\n** server can't find nginx.us-west-2.compute.internal: NXDOMAIN\n\n");

@@ -81,6 +81,8 @@ const CASES = [
   'nslookup nginx',
   'nslookup nosuch',
   'nslookup nginx.default.svc.cluster.local',
+  'nslookup kubernetes.default',
+  'nslookup example.com',
   'wget -O- http://nginx:8080',
   'wget -q -O- http://nginx:8080/nope',
   'wget -q -O- nosuch:8080',

@@ -16,9 +16,10 @@
 //
 // Everything else goes to the VPC resolver. Modelled: EC2 private names
 // (ip-a-b-c-d.<region>.compute.internal, ec2.internal in us-east-1) for addresses in the VPC;
-// other names in that domain and single-label names: NXDOMAIN (no such TLD). Other public names:
-// the simulation has no internet, so the resolver is taken as unable to answer (SERVFAIL), never as
-// saying the name does not exist.
+// other names in that domain, and names under a top-level domain the public root does not have
+// (single labels, `kubernetes.default`, .local, .internal, .svc …): NXDOMAIN, as the root says.
+// Names under a real TLD: the simulation has no internet, so the resolver is taken as unable to
+// answer (SERVFAIL), never as saying the name does not exist.
 
 import type { ClusterState } from '../../control-plane/types.ts';
 import { ec2InternalDomain } from '../../k8s/naming.ts';
@@ -132,6 +133,18 @@ function kubernetesZone(state: ClusterState, name: string, qtype: QType, rng: ()
   return answer('NOERROR', shuffle(ips, rng));
 }
 
+// Generic TLDs in the root zone that names are commonly tried under; any two-letter label is
+// taken as a country code (nearly all are delegated). Anything else: no such TLD.
+const GENERIC_TLDS = new Set(
+  ('com net org edu gov mil int arpa info biz name pro aero coop museum mobi asia tel travel jobs cat xxx post ' +
+    'io dev app ai cloud xyz online site tech store shop blog art page web live news email link click ' +
+    'aws amazon google microsoft apple docker run sh').split(' '),
+);
+
+function isPublicTld(tld: string): boolean {
+  return /^[a-z]{2}$/.test(tld) || GENERIC_TLDS.has(tld) || tld.startsWith('xn--');
+}
+
 /** The Amazon-provided resolver (Route 53 Resolver) for what the simulation knows of it. */
 export function vpcResolverAnswer(state: ClusterState, name: string, qtype: QType): DnsAnswer {
   const q = name.toLowerCase().replace(/\.$/, '');
@@ -143,7 +156,8 @@ export function vpcResolverAnswer(state: ClusterState, name: string, qtype: QTyp
     if (m && isIpv4(ip) && inPrefix4(ip, state.vpc.cidr)) return up('NOERROR', qtype === 'A' ? [ip] : []);
     return up('NXDOMAIN');
   }
-  if (!q.includes('.')) return up('NXDOMAIN');
+  const tld = q.slice(q.lastIndexOf('.') + 1);
+  if (!isPublicTld(tld)) return up('NXDOMAIN');
   return up('SERVFAIL');
 }
 
