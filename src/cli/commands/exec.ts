@@ -30,10 +30,22 @@ export function flowHeading(f: AppFlow): string {
   return `${p.protocol} → ${to}`;
 }
 
+/** What came back, in one line ("" when nothing did). */
+function flowResult(f: AppFlow): string {
+  if (f.dns) {
+    if (!f.dns.answered) return 'no answer';
+    return `answer ${f.dns.rcode}${f.dns.answers.length ? ` ${f.dns.answers.join(' ')} (ttl ${f.dns.ttl})` : ''}${f.dns.aa === false ? ', not authoritative' : ''}`;
+  }
+  if (f.http) return f.http.status === undefined ? 'no response' : `response ${f.http.status} from ${f.http.server ?? 'the server'}, ${f.http.body?.length ?? 0} bytes of body`;
+  return '';
+}
+
 export function renderAppTrace(run: AppRun): string {
   let s = '';
   run.flows.forEach((f, i) => {
     s += `\n=== flow ${i + 1}/${run.flows.length} at +${seconds(f.startUs)}: ${flowHeading(f)}\n`;
+    const r = flowResult(f);
+    if (r) s += `${r}\n`;
     s += renderTraceText(f.trace);
   });
   return s;
