@@ -25,7 +25,10 @@ describe('generateFlows', () => {
     expect(state.nodes.map((n) => n.primaryIp)).toContain(by['pod-nodeport'].probe.dst);
     expect(by['pod-nodeport'].probe.dport).toBeGreaterThanOrEqual(30000);
     expect(by['pod-dns'].probe).toMatchObject({ dst: '10.100.0.10', dport: 53, protocol: 'UDP' });
-    expect(by['pod-dns'].dnsName).toMatch(/\.svc\.cluster\.local$/);
+    // Then a connection to the name: a TCP port of the Service it names.
+    const [svcName, svcNs] = by['pod-dns'].dnsName!.split('.');
+    const svc = state.objects[`Service/${svcNs}/${svcName}`] as unknown as { spec: { ports: Array<{ port: number; protocol?: string }> } };
+    expect(svc.spec.ports.filter((p) => (p.protocol ?? 'TCP') === 'TCP').map((p) => p.port)).toContain(by['pod-dns'].connect!.dport);
     expect(by['pod-service-no-endpoints'].target).toContain('default/idle');
     expect(by['pod-outside-vpc'].probe.dst.startsWith(OUTSIDE_VPC_ADDRESS)).toBe(true);
     expect(by['pod-pod-icmp'].probe.protocol).toBe('ICMP');
@@ -33,7 +36,8 @@ describe('generateFlows', () => {
       expect(f.probe.sport).toBeGreaterThanOrEqual(20000);
       expect(f.probe.sport).toBeLessThan(32768);
     }
-    expect(new Set(flows.map((f) => f.probe.sport)).size).toBe(flows.length);
+    const ports = flows.flatMap((f) => [f.probe.sport, ...(f.connect ? [f.connect.sport] : [])]);
+    expect(new Set(ports).size).toBe(flows.length + 1);
   });
 
   it('the same seed gives the same flows; another seed other picks', () => {

@@ -33,6 +33,8 @@ export interface Flow {
   target: string;
   /** pod-dns: the name asked (an A query in the UDP payload). */
   dnsName?: string;
+  /** pod-dns: then connect to the answered address on this TCP port, from this client port. */
+  connect?: { dport: number; sport: number };
 }
 
 export interface SkippedCategory {
@@ -121,7 +123,7 @@ function services(state: ClusterState): SvcInfo[] {
   return out.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 }
 
-type Draft = Omit<Flow, 'id' | 'probe'> & { probe: Omit<Flow['probe'], 'sport'> };
+type Draft = Omit<Flow, 'id' | 'probe' | 'connect'> & { probe: Omit<Flow['probe'], 'sport'>; connectPort?: number };
 
 /**
  * The flows of one run. `max` caps the count (default: one flow per category the cluster allows);
@@ -185,9 +187,12 @@ export function generateFlows(state: ClusterState, opts: { seed?: number; max?: 
     'pod-dns': () => {
       if (!dnsSvc || !all.length) return 'no kube-system/kube-dns Service with 53/UDP';
       const a = pick(all);
-      const named = withEndpoints.length ? pick(withEndpoints) : svcs[0];
-      const name = named ? `${named.name}.${named.namespace}.svc.cluster.local` : 'kubernetes.default.svc.cluster.local';
-      return { category: 'pod-dns', src: srcOf(a), probe: { from: podFrom(a), dst: dnsSvc.clusterIP, dport: 53, protocol: 'UDP' }, target: `svc kube-system/kube-dns:53 (A ${name})`, dnsName: name };
+      // A name that resolves to a Service with endpoints: the client asks, then connects to the answer.
+      if (!withEndpoints.length) return 'no Service with ready endpoints and a TCP port to resolve';
+      const named = pick(withEndpoints);
+      const name = `${named.name}.${named.namespace}.svc.cluster.local`;
+      const port = tcpPort(named).port;
+      return { category: 'pod-dns', src: srcOf(a), probe: { from: podFrom(a), dst: dnsSvc.clusterIP, dport: 53, protocol: 'UDP' }, target: `${name}:${port} (A query to kube-dns, then TCP)`, dnsName: name, connectPort: port };
     },
     'pod-service-no-endpoints': () => {
       if (!noEndpoints.length || !all.length) return 'no Service with a selector and no ready endpoint';
@@ -227,12 +232,17 @@ export function generateFlows(state: ClusterState, opts: { seed?: number; max?: 
   // Client ports below the ephemeral range (32768-60999), distinct per flow, so no flow's packets
   // can be taken for another's and no kernel-chosen port collides with them.
   const used = new Set<number>();
-  const flows = drafts.map((d, i): Flow => {
-    let sport: number;
-    do sport = 20000 + Math.floor(rng() * 10000);
-    while (used.has(sport));
-    used.add(sport);
-    return { ...d, id: i + 1, probe: { ...d.probe, sport } };
+  const port = (): number => {
+    let p: number;
+    do p = 20000 + Math.floor(rng() * 10000);
+    while (used.has(p));
+    used.add(p);
+    return p;
+  };
+  const flows = drafts.map(({ connectPort, ...d }, i): Flow => {
+    const f: Flow = { ...d, id: i + 1, probe: { ...d.probe, sport: port() } };
+    if (connectPort !== undefined) f.connect = { dport: connectPort, sport: port() };
+    return f;
   });
   return { flows, skipped };
 }

@@ -14,16 +14,15 @@ import { tracePacket, type Trace } from '../../engine/index.ts';
 import { PROTO_NUM } from '../../engine/packet.ts';
 import { KubewireError } from '../../errors.ts';
 import { ROOT_NS } from '../../node-state/types.ts';
-import { emitTcp } from '../../wire/tcp.ts';
-import { linuxSynOptions } from '../../wire/tcp.ts';
+import { emitTcp, linuxSynOptions } from '../../wire/tcp.ts';
 import { DNS_A, dnsQuery, emitDns, parseDns } from '../../wire/dns.ts';
 import { clusterDns, coreDnsAnswer } from '../dns-records.ts';
 import { stateHash, type LabRecord } from '../lab.node.ts';
-import { compareFlow, describePacket, type FlowComparison, type IfaceRef, type KernelObservation } from './compare.ts';
+import { compareFlow, type FlowComparison, type IfaceRef, type KernelObservation } from './compare.ts';
 import { decodeFlowCapture, UDP_REPLY_MARK, UDP_REQUEST_MARK } from './decode.ts';
 import { ifaceKey, traceInterfaces } from './expect.ts';
 import { generateFlows, type Flow, type SkippedCategory } from './flows.ts';
-import { captureFile, listening, runClient, startCapture, startServer, type Capture, type Server } from './probe.node.ts';
+import { captureFile, listening, runClient, startCapture, startServer, type Capture, type ClientResult, type Server } from './probe.node.ts';
 import { verifyStateDiff, type StateDiffResult } from './state-diff.node.ts';
 
 export interface VerifyOptions {
@@ -38,11 +37,8 @@ export interface VerifyOptions {
   log?: (line: string) => void;
 }
 
-export interface FlowReport {
-  id: number;
-  category: string;
-  source: string;
-  target: string;
+/** The kernel's run of one probe against the simulator's trace of it. */
+export interface PartReport {
   protocol: string;
   dst: string;
   dport: number;
@@ -55,17 +51,28 @@ export interface FlowReport {
     path: string[];
     /** The namespace (pod or node) that received the request, among those the simulator allows. */
     endpoint?: string;
-    /** DNS answers the client got (pod-dns). */
-    dnsAnswers?: string[];
   };
   simulator: {
     branches: Array<{ probability: number; outcome: string; endpoint?: string; where: string }>;
     /** The branch that matched the kernel (or the closest, on a disagreement). */
     matched: number;
   };
-  /** What differs (empty when the flow agrees). */
+  /** What differs (empty when it agrees). */
   mismatches: string[];
-  /** Interfaces the run could not capture on (with why). */
+}
+
+export interface FlowReport extends PartReport {
+  id: number;
+  category: string;
+  source: string;
+  target: string;
+  kernel: PartReport['kernel'] & {
+    /** pod-dns: the A records the client got. */
+    dnsAnswers?: string[];
+  };
+  /** pod-dns: the connection to the answered address. */
+  connect?: PartReport;
+  /** Interfaces the run did not capture on (more than the cap). */
   notCaptured: string[];
 }
 
@@ -107,8 +114,10 @@ function linuxSynLength(): number {
 
 const ICMP_PAYLOAD = 56;
 
+const TCP_PAYLOAD = new TextEncoder().encode('GET / HTTP/1.0\r\nHost: kubewire-verify\r\n\r\n');
+
 function payloadOf(flow: Flow): Uint8Array {
-  if (flow.probe.protocol === 'TCP') return new TextEncoder().encode('GET / HTTP/1.0\r\nHost: kubewire-verify\r\n\r\n');
+  if (flow.probe.protocol === 'TCP') return TCP_PAYLOAD;
   if (flow.probe.protocol === 'UDP') {
     if (flow.dnsName) return emitDns(dnsQuery(flow.probe.sport & 0xffff, flow.dnsName, DNS_A));
     return new TextEncoder().encode(`${UDP_REQUEST_MARK} flow ${flow.id}`);
@@ -137,112 +146,165 @@ function vxlanPorts(state: ClusterState): number[] {
 
 const MAX_CAPTURES = 32;
 
-async function runFlow(state: ClusterState, rec: LabRecord, flow: Flow, trace: Trace, o: { dir: string; timeoutSec: number; label: (r: IfaceRef) => string; nsLabel: (n: string, ns: string) => string }): Promise<{ cmp: FlowComparison; report: FlowReport }> {
+/** One probe of a flow and the simulator's trace of it (a DNS flow has two: the query, then the connect). */
+interface Part {
+  probe: Flow['probe'];
+  trace: Trace;
+  payload: Uint8Array;
+}
+
+interface PartResult {
+  part: Part;
+  client: ClientResult;
+  cmp: FlowComparison;
+}
+
+function partReport(r: PartResult, o: { label: (r: IfaceRef) => string; nsLabel: (n: string, ns: string) => string }): PartReport {
+  const { cmp, client, part } = r;
+  return {
+    protocol: part.probe.protocol,
+    dst: part.probe.dst,
+    dport: part.probe.dport,
+    sport: part.probe.sport,
+    agree: cmp.agree,
+    kernel: {
+      outcome: client.outcome,
+      detail: client.detail,
+      path: cmp.kernelPath.map((k) => {
+        const [node, netns, iface] = k.split('|');
+        return o.label({ node, netns, iface });
+      }),
+      endpoint: cmp.kernelEndpoints.length ? cmp.kernelEndpoints.map((e) => o.nsLabel(...(e.split('|') as [string, string]))).join(', ') : undefined,
+    },
+    simulator: {
+      branches: part.trace.branches.map((b, i) => {
+        const d = b.forward.disposition;
+        return {
+          probability: b.probability,
+          outcome: cmp.branches[i].expected.join('|') || 'undecided',
+          endpoint: cmp.branches[i].endpoint ? o.nsLabel(d.node, d.netns) : undefined,
+          where: `${d.code} at ${o.nsLabel(d.node, d.netns)}${d.iface ? ` ${d.iface}` : ''}${b.reply ? `, reply ${b.reply.disposition.code}` : ''}`,
+        };
+      }),
+      matched: cmp.best.branch,
+    },
+    mismatches: cmp.agree ? [] : cmp.best.mismatches,
+  };
+}
+
+const aRecords = (m: { answers: Array<{ type: number; data: unknown }> }): string[] => m.answers.filter((a) => a.type === DNS_A).map((a) => (a.data as { address: string }).address);
+
+async function runFlow(state: ClusterState, rec: LabRecord, flow: Flow, o: { dir: string; timeoutSec: number; label: (r: IfaceRef) => string; nsLabel: (n: string, ns: string) => string; ipsets: ReturnType<typeof ipsetsOf> }): Promise<FlowReport> {
   const realOf = (node: string, netns: string): string => {
     const r = rec.nodes.find((n) => n.node === node)?.ns[netns];
     if (!r) throw new KubewireError(`lab ${rec.id} has no namespace for ${node} ${netns}; the cluster changed since lab up (lab down && lab up)`);
     return r;
   };
-  const proto = flow.probe.protocol;
+  const trace = (probe: Flow['probe']) => tracePacket(state, probe, { enumerate: true, ipsets: o.ipsets });
+  const parts: Part[] = [{ probe: flow.probe, trace: trace(flow.probe), payload: payloadOf(flow) }];
+  // pod-dns: the address CoreDNS gives for the name is where the simulator's client connects next.
+  const mismatches: string[] = [];
+  let simAddrs: string[] = [];
+  if (flow.dnsName && flow.connect) {
+    const want = coreDnsAnswer(clusterDns(state), flow.dnsName, DNS_A);
+    simAddrs = want.forward ? [] : aRecords(want);
+    if (simAddrs.length) {
+      const probe = { from: flow.probe.from, dst: simAddrs[0], dport: flow.connect.dport, protocol: 'TCP' as const, sport: flow.connect.sport };
+      parts.push({ probe, trace: trace(probe), payload: TCP_PAYLOAD });
+    } else mismatches.push(`the simulator's CoreDNS has no A record for ${flow.dnsName}`);
+  }
+
   const ifaces = new Map<string, IfaceRef>();
-  for (const r of [...traceInterfaces(trace.branches), ...destinationIfaces(state, flow.probe.dst)]) ifaces.set(ifaceKey(r), r);
+  for (const p of parts) for (const r of [...traceInterfaces(p.trace.branches), ...destinationIfaces(state, p.probe.dst)]) ifaces.set(ifaceKey(r), r);
   const notCaptured: string[] = [];
   // A capture that did not start leaves that interface uncompared: the flow cannot agree.
   const failed: string[] = [];
   const targets = [...ifaces.entries()].slice(0, MAX_CAPTURES);
   for (const [, r] of [...ifaces.entries()].slice(MAX_CAPTURES)) notCaptured.push(`${o.label(r)} (more than ${MAX_CAPTURES} interfaces)`);
 
-  // Servers wherever the simulator delivers to a socket and nothing listens yet (the lab's own
-  // workloads, when running, already serve their pods' declared ports).
   const servers: Server[] = [];
   const captures: Capture[] = [];
-  let ownServer = false;
+  let ownUdpServer = false;
   try {
-    if (proto !== 'ICMP') {
-      const wanted = new Map<string, { real: string; port: number }>();
-      for (const b of trace.branches) {
+    // Servers wherever the simulator delivers to a socket and nothing listens yet (the lab's own
+    // workloads already serve their pods' declared ports).
+    const wanted = new Map<string, { real: string; port: number; proto: 'TCP' | 'UDP' }>();
+    for (const p of parts) {
+      if (p.probe.protocol === 'ICMP') continue;
+      for (const b of p.trace.branches) {
         const d = b.forward.disposition;
         if ((d.code === 'delivered' || d.code === 'accepted') && d.decidedBy?.kind === 'socket' && d.decidedBy.listening !== false) {
           const real = realOf(d.node, d.netns);
-          wanted.set(`${real}:${d.decidedBy.port}`, { real, port: d.decidedBy.port });
+          wanted.set(`${real}:${p.probe.protocol}:${d.decidedBy.port}`, { real, port: d.decidedBy.port, proto: p.probe.protocol });
         }
       }
-      for (const w of wanted.values()) {
-        if (listening(w.real, proto, w.port)) continue;
-        servers.push(await startServer(w.real, proto, w.port, proto === 'UDP' ? UDP_REPLY_MARK : 'kubewire-verify', o.timeoutSec + 20));
-        ownServer = true;
+    }
+    for (const w of wanted.values()) {
+      if (listening(w.real, w.proto, w.port)) continue;
+      servers.push(await startServer(w.real, w.proto, w.port, w.proto === 'UDP' ? UDP_REPLY_MARK : 'kubewire-verify', o.timeoutSec * parts.length + 20));
+      if (w.proto === 'UDP') ownUdpServer = true;
+    }
+    const started = await Promise.allSettled(targets.map(([key, r], n) => startCapture(key, realOf(r.node, r.netns), r.iface, captureFile(o.dir, flow.id, n), (o.timeoutSec * parts.length + 30) * 1000)));
+    started.forEach((st, n) => {
+      if (st.status === 'fulfilled') captures.push(st.value);
+      else failed.push(`${o.label(targets[n][1])}: ${String((st.reason as Error)?.message ?? st.reason).split('\n')[0]}`);
+    });
+
+    const src = realOf(flow.src.node, flow.src.netns);
+    const clients: ClientResult[] = [];
+    let dnsAnswers: string[] | undefined;
+    for (const [i, p] of parts.entries()) {
+      let dst = p.probe.dst;
+      if (i === 1 && dnsAnswers?.length) dst = dnsAnswers[0];
+      clients.push(await runClient(src, p.probe.protocol, dst, p.probe.dport, p.probe.sport, p.payload, o.timeoutSec));
+      const c = clients[i];
+      if (i === 0 && flow.dnsName && c.outcome === 'connected' && c.data.length >= 12 && (c.data[2] & 0x80) !== 0) {
+        try {
+          dnsAnswers = aRecords(parseDns(c.data));
+          if ([...dnsAnswers].sort().join(',') !== [...simAddrs].sort().join(',')) {
+            mismatches.push(`DNS answer for ${flow.dnsName}: the kernel's resolver got ${dnsAnswers.join(', ') || 'no address'}, CoreDNS (simulator) answers ${simAddrs.join(', ') || 'no address'}`);
+          }
+        } catch (e) {
+          mismatches.push(`DNS answer could not be read: ${(e as Error).message}`);
+        }
       }
     }
-    const started = await Promise.allSettled(targets.map(([key, r], n) => startCapture(key, realOf(r.node, r.netns), r.iface, captureFile(o.dir, flow.id, n), (o.timeoutSec + 30) * 1000)));
-    started.forEach((s, n) => {
-      if (s.status === 'fulfilled') captures.push(s.value);
-      else failed.push(`${o.label(targets[n][1])}: ${String((s.reason as Error)?.message ?? s.reason).split('\n')[0]}`);
-    });
-    const payload = payloadOf(flow);
-    const client = await runClient(realOf(flow.src.node, flow.src.netns), proto, flow.probe.dst, flow.probe.dport, flow.probe.sport, payload, o.timeoutSec);
     // Let the last packets (a late reply on the far interfaces) land before stopping.
     await new Promise((r) => setTimeout(r, 250));
-    const kernel: KernelObservation = { outcome: client.outcome, detail: client.detail, captures: {} };
-    for (const c of captures) kernel.captures[c.key] = decodeFlowCapture(await c.stop(), PROTO_NUM[proto], vxlanPorts(state));
+    const files = new Map<string, Uint8Array>();
+    for (const c of captures) files.set(c.key, await c.stop());
     captures.length = 0;
 
     const synLen = linuxSynLength();
-    const requestLength = proto === 'TCP' ? synLen : 28 + payload.length;
-    // Replies: a Linux SYN-ACK to a SYN with every option; our own UDP server echoes the request's size; an echo reply mirrors the request.
-    const replyLength = proto === 'TCP' ? synLen : proto === 'ICMP' ? requestLength : ownServer && !flow.dnsName ? requestLength : undefined;
-    const cmp = compareFlow(trace, kernel, { requestLength, replyLength, label: o.label });
-    if (failed.length) {
-      cmp.agree = false;
-      cmp.best.mismatches.push(...failed.map((f) => `no capture on ${f}`));
-    }
-
-    let dnsAnswers: string[] | undefined;
-    if (flow.dnsName && client.outcome === 'connected' && client.data.length >= 12 && (client.data[2] & 0x80) !== 0) {
-      try {
-        const m = parseDns(client.data);
-        dnsAnswers = m.answers.filter((a) => a.type === DNS_A).map((a) => String((a.data as { address?: string }).address ?? JSON.stringify(a.data)));
-        const want = coreDnsAnswer(clusterDns(state), flow.dnsName, DNS_A);
-        const wantAddrs = want.forward ? [] : want.answers.filter((a) => a.type === DNS_A).map((a) => String((a.data as { address?: string }).address ?? JSON.stringify(a.data)));
-        if ([...dnsAnswers].sort().join(',') !== [...wantAddrs].sort().join(',')) {
-          cmp.best.mismatches.push(`DNS answer for ${flow.dnsName}: kernel's server answered ${dnsAnswers.join(', ') || 'nothing'}, CoreDNS (simulator) answers ${wantAddrs.join(', ') || 'nothing'}`);
-          cmp.agree = false;
-        }
-      } catch (e) {
-        cmp.best.mismatches.push(`DNS answer could not be read: ${(e as Error).message}`);
-        cmp.agree = false;
-      }
-    }
-    const endpoint = cmp.kernelEndpoints.length ? cmp.kernelEndpoints.map((e) => o.nsLabel(...(e.split('|') as [string, string]))).join(', ') : undefined;
-    const report: FlowReport = {
+    const results: PartResult[] = parts.map((p, i) => {
+      const proto = p.probe.protocol;
+      const kernel: KernelObservation = { outcome: clients[i].outcome, detail: clients[i].detail, captures: {} };
+      for (const [key, bytes] of files) kernel.captures[key] = decodeFlowCapture(bytes, PROTO_NUM[proto], vxlanPorts(state));
+      const requestLength = proto === 'TCP' ? synLen : 28 + p.payload.length;
+      // Replies: a Linux SYN-ACK to a SYN with every option; verify's own UDP server echoes the
+      // request's size (a DNS server's answer size is not predicted); an echo reply mirrors the request.
+      const replyLength = proto === 'TCP' ? synLen : proto === 'ICMP' ? requestLength : ownUdpServer && !flow.dnsName ? requestLength : undefined;
+      return { part: p, client: clients[i], cmp: compareFlow(p.trace, kernel, { requestLength, replyLength, label: o.label }) };
+    });
+    const main = partReport(results[0], o);
+    const connect = results[1] ? partReport(results[1], o) : undefined;
+    const extra = [...mismatches, ...failed.map((f) => `no capture on ${f}`)];
+    const agree = results.every((r) => r.cmp.agree) && extra.length === 0;
+    return {
       id: flow.id,
       category: flow.category,
       source: flow.src.label,
       target: flow.target,
-      protocol: proto,
-      dst: flow.probe.dst,
-      dport: flow.probe.dport,
-      sport: flow.probe.sport,
-      agree: cmp.agree,
-      kernel: { outcome: client.outcome, detail: client.detail, path: cmp.kernelPath.map((k) => { const [node, netns, iface] = k.split('|'); return o.label({ node, netns, iface }); }), endpoint, ...(dnsAnswers ? { dnsAnswers } : {}) },
-      simulator: {
-        branches: trace.branches.map((b, i) => {
-          const d = b.forward.disposition;
-          return {
-            probability: b.probability,
-            outcome: cmp.branches[i].expected.join('|') || 'undecided',
-            endpoint: cmp.branches[i].endpoint ? o.nsLabel(d.node, d.netns) : undefined,
-            where: `${d.code} at ${o.nsLabel(d.node, d.netns)}${d.iface ? ` ${d.iface}` : ''}${b.reply ? `, reply ${b.reply.disposition.code}` : ''}`,
-          };
-        }),
-        matched: cmp.best.branch,
-      },
-      mismatches: cmp.agree ? [] : cmp.best.mismatches,
+      ...main,
+      agree,
+      kernel: { ...main.kernel, ...(dnsAnswers ? { dnsAnswers } : {}) },
+      mismatches: agree ? [] : [...(results[0].cmp.agree ? [] : results[0].cmp.best.mismatches), ...extra],
+      ...(connect ? { connect } : {}),
       notCaptured,
     };
-    return { cmp, report };
   } finally {
     for (const c of captures) await c.stop().catch(() => undefined);
-    for (const s of servers) s.stop();
+    for (const sv of servers) sv.stop();
   }
 }
 
@@ -278,8 +340,7 @@ export async function labVerify(state: ClusterState, rec: LabRecord, opts: Verif
   try {
     for (const flow of plan.flows) {
       log(`flow ${flow.id}/${plan.flows.length}: ${flow.category} ${flow.src.label} → ${flow.target}`);
-      const trace = tracePacket(state, flow.probe, { enumerate: true, ipsets });
-      const { report: fr } = await runFlow(state, rec, flow, trace, { dir, timeoutSec, label, nsLabel });
+      const fr = await runFlow(state, rec, flow, { dir, timeoutSec, label, nsLabel, ipsets });
       report.flows.push(fr);
       if (fr.agree) report.agreeing++;
     }
@@ -298,10 +359,19 @@ export function formatVerify(r: VerifyReport): string {
   for (const f of r.flows) {
     const what = `${f.protocol} ${f.dst}${f.protocol === 'ICMP' ? '' : `:${f.dport}`}`;
     out.push(`${f.agree ? 'ok  ' : 'FAIL'} ${String(f.id).padStart(2)} ${f.category}: ${f.source} → ${f.target} (${what}): kernel ${f.kernel.outcome}${f.kernel.endpoint ? ` at ${f.kernel.endpoint}` : ''}`);
+    if (f.connect) out.push(`       then ${f.connect.protocol} ${f.connect.dst}:${f.connect.dport}${f.kernel.dnsAnswers ? ` (answered ${f.kernel.dnsAnswers.join(', ') || 'nothing'})` : ''}: kernel ${f.connect.kernel.outcome}${f.connect.kernel.endpoint ? ` at ${f.connect.kernel.endpoint}` : ''}`);
     if (f.agree) continue;
-    out.push(`       kernel:    ${f.kernel.outcome} (${f.kernel.detail}); request seen on ${f.kernel.path.join(' → ') || 'no captured interface'}`);
-    f.simulator.branches.forEach((b, i) => out.push(`       simulator${i === f.simulator.matched ? '*' : ' '}: ${b.outcome}: ${b.where} (p=${b.probability.toFixed(3)})`));
+    const detail = (p: PartReport, indent: string) => {
+      out.push(`${indent}kernel:    ${p.kernel.outcome} (${p.kernel.detail}); request seen on ${p.kernel.path.join(' → ') || 'no captured interface'}`);
+      p.simulator.branches.forEach((b, i) => out.push(`${indent}simulator${i === p.simulator.matched ? '*' : ' '}: ${b.outcome}: ${b.where} (p=${b.probability.toFixed(3)})`));
+    };
+    detail(f, '       ');
     for (const m of f.mismatches) out.push(`         - ${m}`);
+    if (f.connect && !f.connect.agree) {
+      out.push('       then:');
+      detail(f.connect, '         ');
+      for (const m of f.connect.mismatches) out.push(`           - ${m}`);
+    }
     for (const n of f.notCaptured) out.push(`         (not captured: ${n})`);
   }
   if (r.state) {
@@ -315,4 +385,3 @@ export function formatVerify(r: VerifyReport): string {
   return out.join('\n') + '\n';
 }
 
-export { describePacket };
