@@ -15,7 +15,7 @@ import { KubewireError } from '../errors.ts';
 import type { ClusterState } from '../control-plane/types.ts';
 import { hostToBatch, type BatchStep } from '../node-state/ip-batch.ts';
 import { iptablesSave } from '../netfilter/save.ts';
-import type { Host } from '../node-state/types.ts';
+import { ROOT_NS } from '../node-state/types.ts';
 import { LAB_PREFIX, labNsRe, planLab, validPrefix, type LabPlan, type NodeNames } from './plan.ts';
 import { RELAY_MARKER_PREFIX, RELAY_PY } from './relay.ts';
 import { NFACCT_PY, nfacctArgv, nfacctNames } from './nfacct.ts';
@@ -164,8 +164,24 @@ function run(argv: string[], input?: string, what?: string): string {
   return r.stdout;
 }
 
+// At most this many tool processes at once (a 20-node lab has hundreds of namespaces to check).
+const MAX_SPAWNS = 16;
+let spawning = 0;
+const spawnQueue: Array<() => void> = [];
+
 /** Like spawnSync, without blocking the event loop (nodes are built concurrently). */
-function spawnAsync(argv: string[], input?: string, timeoutMs = 30_000): Promise<{ stdout: string; stderr: string; status: number | null }> {
+async function spawnAsync(argv: string[], input?: string, timeoutMs = 30_000): Promise<{ stdout: string; stderr: string; status: number | null }> {
+  if (spawning >= MAX_SPAWNS) await new Promise<void>((r) => spawnQueue.push(r));
+  spawning++;
+  try {
+    return await spawnOne(argv, input, timeoutMs);
+  } finally {
+    spawning--;
+    spawnQueue.shift()?.();
+  }
+}
+
+function spawnOne(argv: string[], input: string | undefined, timeoutMs: number): Promise<{ stdout: string; stderr: string; status: number | null }> {
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -212,21 +228,21 @@ export function nsExec(real: string, argv: string[], opts: { timeoutMs?: number;
   return { stdout: r.stdout ?? '', stderr: r.stderr ?? (r.error ? String(r.error.message) : ''), exitCode: r.status ?? -1 };
 }
 
-interface RelayHandle {
-  /** Tells the relay the taps exist and waits until it holds them. */
-  go(): Promise<void>;
-  /** Ends a relay that was never told to go. */
-  cancel(): void;
+interface Relay {
+  /** Tells the relay a node's ENI taps exist and waits until it holds them. */
+  go(node: NodeNames, pairs: Array<[string, string]>): Promise<void>;
+  /** No more nodes (closes its stdin; a relay never told to go exits). */
+  close(): void;
 }
 
-/** Starts a node's relay, waiting for "go" (src/lab/relay.ts); recorded before anything else. */
-function spawnRelay(lab: Lab, node: NodeNames, pairs: Array<[string, string]>, ttl: number): RelayHandle {
-  const marker = `${RELAY_MARKER_PREFIX}${lab.record.prefix}-${lab.id}:n${node.index}`;
-  // The relay's stdout and stderr go to a log file; "ready" in it says the taps are held.
+/** Starts the lab's relay in the fabric namespace (src/lab/relay.ts); recorded before anything else. */
+function spawnRelay(lab: Lab, ttl: number): Relay {
+  const marker = `${RELAY_MARKER_PREFIX}${lab.record.prefix}-${lab.id}`;
+  // The relay's stdout and stderr go to a log file; "ready <ns>" in it says a node's taps are held.
   // (No pipe: the lab outlives the process that brought it up.)
-  const logPath = join(lab.runDir, `lab-${lab.id}-relay-n${node.index}.log`);
+  const logPath = join(lab.runDir, `lab-${lab.id}-relay.log`);
   const logFd = openSync(logPath, 'w');
-  const child = spawn('ip', ['netns', 'exec', node.ns.root, 'python3', '-c', RELAY_PY, marker, `/run/netns/${lab.record.fabricNs}`, String(ttl), ...pairs.map(([a, b]) => `${a}:${b}`)], {
+  const child = spawn('ip', ['netns', 'exec', lab.record.fabricNs, 'python3', '-c', RELAY_PY, marker, String(ttl)], {
     stdio: ['pipe', logFd, logFd],
     detached: true,
   });
@@ -234,25 +250,28 @@ function spawnRelay(lab: Lab, node: NodeNames, pairs: Array<[string, string]>, t
   child.stdin!.on('error', () => {});
   let exited: number | null | undefined;
   child.on('exit', (code) => (exited = code));
+  child.unref();
   if (child.pid !== undefined) {
     lab.record.relays.push({ pid: child.pid, marker });
     writeRecord(lab.runDir, lab.record);
   }
   return {
-    cancel: () => child.stdin!.end(),
-    go: async () => {
-      child.stdin!.end('go\n');
-      const deadline = Date.now() + 10_000;
+    close: () => {
+      child.stdin!.end();
+      child.removeAllListeners('exit');
+    },
+    go: async (node, pairs) => {
+      const path = `/run/netns/${node.ns[ROOT_NS]}`;
+      child.stdin!.write(`go ${path} ${pairs.map(([a, b]) => `${a}:${b}`).join(' ')}\n`);
+      const deadline = Date.now() + 15_000;
       for (;;) {
         const text = readFileSync(logPath, 'utf8');
-        if (/^ready$/m.test(text)) break;
+        if (text.split('\n').includes(`ready ${path}`)) return;
         if (exited !== undefined || Date.now() > deadline) {
-          throw new KubewireError(`ENI relay of node ${node.node} ${exited !== undefined ? `exited (${exited})` : 'did not start'}: ${text.trim()}`);
+          throw new KubewireError(`ENI relay for node ${node.node} ${exited !== undefined ? `exited (${exited})` : 'did not answer'}: ${text.trim()}`);
         }
         await sleep(10);
       }
-      child.removeAllListeners('exit');
-      child.unref();
     },
   };
 }
@@ -274,20 +293,31 @@ async function settle(state: ClusterState, nodes: NodeNames[], timeoutMs = 6000)
       wantNc: ns.links.filter((l) => l.up && !l.carrier).length,
     })),
   );
-  let stable = 0;
+  const pendingOf = async (c: (typeof checks)[number]) => {
+    const [addr, link] = await Promise.all([spawnAsync(['ip', '-n', c.real, '-6', '-o', 'addr']), spawnAsync(['ip', '-n', c.real, '-o', 'link'])]);
+    const lines = addr.stdout.split('\n').filter((l) => / inet6 /.test(l));
+    const got = lines.filter((l) => / tentative /.test(l)).length;
+    const gotNc = (link.stdout.match(/NO-CARRIER/g) ?? []).length;
+    return got !== c.want || lines.length !== c.wantAll || gotNc !== c.wantNc;
+  };
+  // Poll only the namespaces still pending; when none is, confirm once more across all of them.
+  let todo = checks;
+  let clearPasses = 0;
   for (;;) {
-    const pending = await Promise.all(
-      checks.map(async (c) => {
-        const [addr, link] = await Promise.all([spawnAsync(['ip', '-n', c.real, '-6', '-o', 'addr']), spawnAsync(['ip', '-n', c.real, '-o', 'link'])]);
-        const lines = addr.stdout.split('\n').filter((l) => / inet6 /.test(l));
-        const got = lines.filter((l) => / tentative /.test(l)).length;
-        const gotNc = (link.stdout.match(/NO-CARRIER/g) ?? []).length;
-        return got !== c.want || lines.length !== c.wantAll || gotNc !== c.wantNc;
-      }),
-    );
-    stable = pending.some(Boolean) ? 0 : stable + 1;
-    if (stable >= 2 || Date.now() > deadline) return;
-    await sleep(pending.some(Boolean) ? 100 : 150);
+    const pending = await Promise.all(todo.map(pendingOf));
+    const still = todo.filter((_, i) => pending[i]);
+    if (Date.now() > deadline) return;
+    if (!still.length) {
+      // Two clear passes over every namespace in a row, as before.
+      clearPasses = todo === checks ? clearPasses + 1 : 0;
+      if (clearPasses >= 2) return;
+      todo = checks;
+      await sleep(150);
+      continue;
+    }
+    clearPasses = 0;
+    todo = still;
+    await sleep(100);
   }
 }
 
@@ -296,7 +326,7 @@ async function buildNode(
   lab: Lab,
   state: ClusterState,
   nn: NodeNames,
-  early: { relay?: RelayHandle; nfacct: Promise<unknown>; netfilter: Record<string, { v4: string; v6: string }> },
+  early: { relay: Relay; nfacct: Promise<unknown>; netfilter: Record<string, { v4: string; v6: string }> },
   opts: LabOptions,
   log: (l: string) => void,
   step: (w: string) => void,
@@ -306,18 +336,19 @@ async function buildNode(
   step(`namespaces ${nn.node}`);
   const batch = hostToBatch(host, { names: nn.ns });
   const tapsNs = new Set(batch.taps.map((t) => t.ns));
-  let relayed = false;
+  const pairs: Array<[string, string]> = lab.plan.enis.filter((e) => e.node === nn.node).map((e) => [e.dev, e.fabricDev]);
+  let relayed = !pairs.length;
   for (const s of batch.steps) {
     await runStep(nn.ns[s.ns], s);
-    if (s.holdTaps && tapsNs.has(s.ns) && !relayed && early.relay) {
-      await early.relay.go();
+    if (s.holdTaps && tapsNs.has(s.ns) && !relayed) {
+      await early.relay.go(nn, pairs);
       relayed = true;
     }
     if (s.waitAfterMs) await sleep(s.waitAfterMs);
     if (s.waitReady) await waitReady(nn.ns[s.ns], s.waitReady);
     step(`batch ${nn.node} ${s.ns} ${s.tool}`);
   }
-  if (!relayed && early.relay) await early.relay.go();
+  if (!relayed) await early.relay.go(nn, pairs);
   const ipsets = opts.ipsets ?? clusterIpsets(state);
   await early.nfacct;
   await Promise.all(
@@ -393,15 +424,11 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
     record.namespaces.push(...all);
     writeRecord(runDir, record);
     await runAsync(['ip', '-batch', '-'], all.map((n) => `netns add ${n}`).join('\n') + '\n', 'ip netns add');
-    // Python start-ups overlap the build: each node's relay (it waits for "go"), the nfacct objects
+    // Python start-ups overlap the build: the relay (it waits for each node's "go"), the nfacct objects
     // of every namespace (iptables-restore waits for them) and the pods' servers (sockets bound to
     // 0.0.0.0 in the pod namespaces work once the addresses exist).
     const ttl = opts.ttlSeconds ?? 4 * 3600;
-    const relays = new Map<string, RelayHandle>();
-    for (const nn of plan.nodes) {
-      const pairs: Array<[string, string]> = plan.enis.filter((e) => e.node === nn.node).map((e) => [e.dev, e.fabricDev]);
-      if (pairs.length) relays.set(nn.node, spawnRelay(lab, nn, pairs, ttl));
-    }
+    const relay = spawnRelay(lab, ttl);
     const netfilter: Record<string, { v4: string; v6: string }> = {};
     for (const nn of plan.nodes) {
       for (const [m, ns] of Object.entries(state.hosts[nn.node].namespaces)) {
@@ -432,8 +459,8 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
     workloads?.catch(() => {});
     // Nodes are independent: build them concurrently; wait for all before failing, so nothing is
     // still being made while the lab is removed.
-    const built = await Promise.allSettled(plan.nodes.map((nn) => buildNode(lab, state, nn, { relay: relays.get(nn.node), nfacct, netfilter }, opts, log, step)));
-    for (const r of relays.values()) r.cancel();
+    const built = await Promise.allSettled(plan.nodes.map((nn) => buildNode(lab, state, nn, { relay, nfacct, netfilter }, opts, log, step)));
+    relay.close();
     const failed = built.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     run(['ip', '-n', plan.fabricNs, '-batch', '-'], plan.fabricIp.join('\n') + '\n', 'fabric routes');

@@ -7,11 +7,12 @@ import { admitObject } from '../inputs/k8s-objects.ts';
 import { generateDeployment, generatePod, generateService } from '../k8s/generators.ts';
 import type { ClusterState } from '../control-plane/types.ts';
 
-export function labTestCluster(replicas = 3, withService = true, cni: 'vpc-cni' | 'calico-vxlan' = 'vpc-cni'): ClusterState {
-  const spec =
-    cni === 'vpc-cni'
-      ? defaultClusterSpec()
-      : parseClusterFile(DEFAULT_CLUSTER_YAML.replace(/^# kubewire:$/m, 'kubewire:').replace(/^#   cni: calico-vxlan.*$/m, '  cni: calico-vxlan'), '<default, calico-vxlan>');
+export function labTestCluster(replicas = 3, withService = true, cni: 'vpc-cni' | 'calico-vxlan' = 'vpc-cni', nodes = 3): ClusterState {
+  let yaml = DEFAULT_CLUSTER_YAML;
+  if (cni !== 'vpc-cni') yaml = yaml.replace(/^# kubewire:$/m, 'kubewire:').replace(/^#   cni: calico-vxlan.*$/m, '  cni: calico-vxlan');
+  // A bigger node group (the 20-node benchmark): desiredCapacity, minSize and maxSize.
+  if (nodes !== 3) yaml = yaml.replace(/^(\s+(?:desiredCapacity|minSize|maxSize)): 3$/gm, `$1: ${nodes}`);
+  const spec = cni === 'vpc-cni' && nodes === 3 ? defaultClusterSpec() : parseClusterFile(yaml, `<default, ${cni}, ${nodes} nodes>`);
   if (spec.cni.type !== cni) throw new Error(`could not switch the default cluster to ${cni}`);
   const plugins = pluginsFor(spec);
   const state = createCluster(spec, { seed: 1, ...plugins });
