@@ -3,7 +3,7 @@
 // addresses and cross-node traffic between them is VXLAN over vxlan.calico.
 import { describe, expect, it } from 'vitest';
 import { createCluster, applyObjects } from './cluster.ts';
-import { defaultClusterSpec } from '../inputs/cluster-file.ts';
+import { defaultClusterSpec, parseClusterFile } from '../inputs/cluster-file.ts';
 import { migrateSettings } from '../inputs/calico-migrate.ts';
 import { admitObject } from '../inputs/k8s-objects.ts';
 import { generateDeployment, generatePod } from '../k8s/generators.ts';
@@ -185,5 +185,35 @@ describe('cni migrate calico-vxlan on a running VPC CNI cluster', () => {
     expect(ev.every((e) => e.message.includes('dial tcp 127.0.0.1:50051: connect: connection refused'))).toBe(true);
     // The rolling update keeps old pods while new ones are not ready.
     expect(pods(state, 'default/nginx-').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('CrossSubnet between nodes of one subnet: unencapsulated, so the ENI source/dest check decides (manifest disables it, operator does not)', () => {
+    const yaml = [
+      'apiVersion: eksctl.io/v1alpha5',
+      'kind: ClusterConfig',
+      'metadata: {name: kw, region: us-west-2, version: "1.32"}',
+      'availabilityZones: [us-west-2a, us-west-2b]',
+      'managedNodeGroups:',
+      '  - {name: ng-1, instanceType: m5.large, desiredCapacity: 2, availabilityZones: [us-west-2a]}',
+      '',
+    ].join('\n');
+    const results: Record<string, string | undefined> = {};
+    for (const install of ['operator', 'manifest']) {
+      const spec = parseClusterFile(yaml, 'one-subnet.yaml');
+      const state = createCluster(spec, { seed: 1, ...pluginsFor(spec) });
+      applyObjects(state, [admitObject(generateDeployment({ name: 'nginx', image: ['nginx'], replicas: 2, port: 80 }))], pluginsFor(spec));
+      expect(new Set(state.nodes.map((n) => n.subnetId)).size).toBe(1);
+      migrateToCalico(state, migrateSettings(state.spec, { install, vxlanMode: 'CrossSubnet', poolCidr: '172.16.0.0/16' }), pluginsFor(state.spec));
+      const plugins = pluginsFor(state.spec);
+      restartWorkload(state, { kind: 'Deployment', namespace: 'default', name: 'nginx' }, plugins);
+      restartWorkload(state, { kind: 'Deployment', namespace: 'kube-system', name: 'coredns' }, plugins);
+      cleanupAwsNode(state, []);
+      const [a, b] = [pods(state, 'default/nginx-')[0]!, pods(state, 'default/nginx-')[1]!];
+      expect(a.node).not.toBe(b.node);
+      const t = tracePacket(state, { from: { pod: a.key.split('/')[1]!, namespace: 'default' }, dst: b.ip, dport: 80, protocol: 'TCP' }, { enumerate: false, ipsets: ipsetsOf(state) }).branches[0]!;
+      expect(JSON.stringify(t.forward.steps)).not.toContain(VXLAN_IF);
+      results[install] = t.forward.disposition.code === 'delivered' ? t.reply?.disposition.code : t.forward.disposition.code;
+    }
+    expect(results).toEqual({ operator: 'source-dest-check', manifest: 'delivered' });
   });
 });
