@@ -79,7 +79,10 @@ export function register(program: Command): void {
         run = runPodCommand(state, { namespace: opts.namespace, pod }, command, { seed: opts.seed ?? s.stored.seed, ipsets: ipsetsOf(state), container: opts.container });
       } catch (e) {
         if (!(e instanceof ExecError)) throw e;
-        throw new KubewireError(e.message.startsWith('pods "') ? `Error from server (NotFound): ${e.message}` : e.message);
+        // Errors the API server returns carry its prefix; kubectl's own checks print as "error: ...".
+        if (e.message.startsWith('pods "')) throw new KubewireError(`Error from server (NotFound): ${e.message}`);
+        if (/^container \S+ is not valid/.test(e.message)) throw new KubewireError(`Error from server (BadRequest): ${e.message}`);
+        throw new KubewireError(e.message);
       }
       if (opts.output === 'json') {
         process.stdout.write(JSON.stringify(run, null, 2) + '\n');

@@ -28,6 +28,14 @@ const USAGE =
   '\t[--post-data STR | --post-file FILE] [-Y on/off]\n' +
   '\t[--no-check-certificate] [-P DIR] [-U AGENT] [-T SEC] URL...\n';
 
+const USAGE_FULL =
+  'Retrieve files via HTTP or FTP\n\n' +
+  "\t--spider\tOnly check URL existence: $? is 0 if exists\n\t--header STR\tAdd STR (of form 'header: value') to headers\n" +
+  '\t--post-data STR\tSend STR using POST method\n\t--post-file FILE\tSend FILE using POST method\n' +
+  "\t--no-check-certificate\tDon't validate the server's certificate\n\t-c\t\tContinue retrieval of aborted transfer\n" +
+  '\t-q\t\tQuiet\n\t-P DIR\t\tSave to DIR (default .)\n\t-S    \t\tShow server response\n\t-T SEC\t\tNetwork read timeout is SEC seconds\n' +
+  "\t-O FILE\t\tSave to FILE ('-' for stdout)\n\t-o LOGFILE\tLog messages to FILE\n\t-U STR\t\tUse STR for User-Agent header\n\t-Y on/off\tUse proxy\n";
+
 interface WgetOpts {
   quiet: boolean;
   serverResponse: boolean;
@@ -216,7 +224,7 @@ export function runWget(ctx: AppContext, pod: PodView, resolv: PodResolv, argv: 
     o = parsed;
   } catch (e) {
     if (!(e instanceof Usage)) throw e;
-    return { stdout: '', stderr: `${e.message ? `wget: ${e.message}\n` : ''}BusyBox v1.36.1 multi-call binary.\n\n${USAGE}\nRetrieve files via HTTP or FTP\n`, exitCode: 1 };
+    return { stdout: '', stderr: `${e.message ? `wget: ${e.message}\n` : ''}BusyBox v1.36.1 multi-call binary.\n\n${USAGE}\n${USAGE_FULL}`, exitCode: 1 };
   }
   const toStdout = o.output === '-';
   for (const raw of o.urls) {
