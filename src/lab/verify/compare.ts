@@ -157,7 +157,7 @@ function compareBranch(b: TraceBranch, i: number, k: KernelObservation, opts: Co
   const d = b.forward.disposition;
   if (!expected.length) mismatches.push(`the simulator cannot decide: ${d.code} at ${d.node} ${d.netns}: ${d.reason}`);
   else if (!expected.includes(k.outcome)) {
-    const sim = `${d.code.toUpperCase()} at ${d.node} ${d.netns}${d.iface ? ` ${d.iface}` : ''} (${d.reason})${b.reply ? `, reply ${b.reply.disposition.code}` : ''}`;
+    const sim = `${d.code.toUpperCase()} at ${label({ node: d.node, netns: d.netns, iface: d.iface ?? '' }).trim()} (${d.reason})${b.reply ? `, reply ${b.reply.disposition.code}` : ''}`;
     mismatches.push(`outcome: kernel ${k.outcome} (${k.detail}), simulator ${expected.join(' or ')}: ${sim}`);
   }
   // No answer anywhere while the simulator has one: one line, not one per interface.
