@@ -419,11 +419,12 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
     run(['ip', 'netns', 'exec', plan.fabricNs, 'sysctl', '-qw', ...plan.fabricSysctls]);
     run(['ip', '-n', plan.fabricNs, '-batch', '-'], plan.enis.map((e) => `tuntap add mode tap name ${e.fabricDev}`).join('\n') + '\n', 'fabric taps');
     step('fabric');
-    // Every namespace is recorded first, then made by one `ip -batch`.
+    // Every namespace is recorded first, then each node's are made by one `ip -batch` (the nodes'
+    // concurrently, before anything else, so the relay and the servers find them).
     const all = plan.nodes.flatMap((nn) => Object.values(nn.ns));
     record.namespaces.push(...all);
     writeRecord(runDir, record);
-    await runAsync(['ip', '-batch', '-'], all.map((n) => `netns add ${n}`).join('\n') + '\n', 'ip netns add');
+    await Promise.all(plan.nodes.map((nn) => runAsync(['ip', '-batch', '-'], Object.values(nn.ns).map((n) => `netns add ${n}`).join('\n') + '\n', `ip netns add (${nn.node})`)));
     // Python start-ups overlap the build: the relay (it waits for each node's "go"), the nfacct objects
     // of every namespace (iptables-restore waits for them) and the pods' servers (sockets bound to
     // 0.0.0.0 in the pod namespaces work once the addresses exist).
