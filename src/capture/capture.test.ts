@@ -11,6 +11,7 @@ import { parseTcp, type TcpHeader } from '../wire/tcp.ts';
 import { parseUdp, type UdpHeader } from '../wire/udp.ts';
 import { parseVxlan } from '../wire/vxlan.ts';
 import { vpcRouterMac } from '../engine/walk.ts';
+import { tracePacket } from '../engine/index.ts';
 import { captureFiles, captureRun, captureSummary, resolvePoint, type CaptureResult } from './index.ts';
 import { testWgetRun } from './testing.ts';
 import { readPcapng } from '../pcap/pcapng.ts';
@@ -150,6 +151,20 @@ describe('captures on the VPC CNI cluster', () => {
     expect(syns.some((d) => backendIps.includes(d.outer.ip.dst) && d.outer.tcp!.dstPort === 80)).toBe(true);
     // The host veth sees the frame as the pod sent it (PREROUTING's DNAT comes after the capture).
     expect(framesAt(r2, r2.points[1].name).find((d) => d.outer.tcp?.flags === 0x02)!.outer.ip.dst).toBe(svc);
+  });
+
+  it('ping: echo request with DF and busybox\'s data, the kernel\'s reply with DF clear, TTL 63 between the nodes', () => {
+    const probe = { from: { pod: client, namespace: 'default' }, dst: podIp(state, server), dport: 0, protocol: 'ICMP' as const, sport: 39 };
+    const flows = [0, 1].map((seq) => ({ kind: 'icmp' as const, probe, trace: tracePacket(state, probe, { enumerate: false, seed: 1 }), icmpSeq: seq, icmpDataLen: 56, startUs: seq * 1_000_000 }));
+    const pr = captureRun(state, { ...run, argv: ['ping', '-c2', podIp(state, server)], flows }, [resolvePoint(state, `${n0.name}:ens5`)]);
+    expect(pr.packets.length).toBe(4);
+    const ips = pr.packets.map((p) => parseIpv4(parseEthernet(p.data).payload));
+    expect(ips.map((x) => [x.header.protocol, x.header.ttl, x.header.dontFragment, x.header.totalLength])).toEqual([[1, 63, true, 84], [1, 63, false, 84], [1, 63, true, 84], [1, 63, false, 84]]);
+    const icmp = ips.map((x) => x.payload);
+    expect(icmp.map((b) => [b[0], (b[4] << 8) | b[5], (b[6] << 8) | b[7]])).toEqual([[8, 39, 0], [0, 39, 0], [8, 39, 1], [0, 39, 1]]);
+    expect([...icmp[1].subarray(8)]).toEqual([...icmp[0].subarray(8)]);
+    expect(icmp[0].subarray(12).every((x) => x === 0)).toBe(true);
+    expect(pr.packets[2].timeUs - pr.packets[0].timeUs).toBeGreaterThanOrEqual(1_000_000);
   });
 
   it('pcapng: one IDB per point named node:dev or ns/pod:dev; pcap: one file per point', () => {

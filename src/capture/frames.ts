@@ -13,7 +13,7 @@ import type { Step, WireFrame } from '../engine/walk.ts';
 import { seededRng } from '../engine/packet.ts';
 import { KubewireError } from '../errors.ts';
 import {
-  dnsSegments, httpSegments, nginxReplySegments, segmentFrame, type DnsQuerySpec, type Segment,
+  dnsSegments, echoSegments, httpSegments, nginxReplySegments, segmentFrame, type DnsQuerySpec, type Segment,
 } from '../wire/conversation.ts';
 import { DNS_A, DNS_AAAA, fqdn } from '../wire/dns.ts';
 import { busyboxWgetRequest, emitHttpRequest } from '../wire/http.ts';
@@ -97,8 +97,11 @@ function frameAt(seg: Segment, w: WireFrame, ids: IpIds, key: string): Uint8Arra
   const layers = w.inner ?? [];
   const base = layers.length ? layers[layers.length - 1] : w;
   const p = base.packet;
-  if (p.sport === undefined || p.dport === undefined) throw new KubewireError(`capture: the walk recorded no ports for ${p.src} > ${p.dst}`);
-  let frame = segmentFrame(seg, { src: p.src, dst: p.dst, sport: p.sport, dport: p.dport, ttl: p.ttl, srcMac: base.srcMac, dstMac: base.dstMac });
+  // ICMP echo: the identifier stands in the source port's place (echo NAT rewrites it).
+  const sport = p.proto === 1 ? p.icmpId : p.sport;
+  const dport = p.proto === 1 ? 0 : p.dport;
+  if (sport === undefined || dport === undefined) throw new KubewireError(`capture: the walk recorded no ports for ${p.src} > ${p.dst}`);
+  let frame = segmentFrame(seg, { src: p.src, dst: p.dst, sport, dport, ttl: p.ttl, srcMac: base.srcMac, dstMac: base.dstMac });
   for (let k = layers.length - 1; k >= 0; k--) {
     const outer = k === 0 ? w : layers[k - 1];
     const op = outer.packet;
@@ -141,6 +144,20 @@ function dnsPlan(flow: AppFlow, b: TraceBranch, ids: IpIds, clientKey: string, s
   return { segments: dnsSegments({ queries: [q], clientIpId: ids.take(clientKey), replyIpIds: [ids.take(serverKey)], zone }) };
 }
 
+function echoPlan(flow: AppFlow, b: TraceBranch, ids: IpIds, clientKey: string, replyKey: string, opts: FrameOptions): FlowPlan {
+  return {
+    segments: echoSegments({
+      seq: flow.icmpSeq ?? 0,
+      dataLen: flow.icmpDataLen ?? 56,
+      // busybox puts its monotonic clock (µs) in the first four data bytes.
+      monotonicUs: opts.startUs + flow.startUs,
+      requestIpId: ids.take(clientKey),
+      replyIpId: ids.take(replyKey),
+      answered: delivered(b, 'forward') && delivered(b, 'reply'),
+    }),
+  };
+}
+
 function tcpPlan(state: ClusterState, flow: AppFlow, b: TraceBranch, fwd: WireFrame[], rev: WireFrame[], rng: () => number, ids: IpIds, clientKey: string, serverKey: string, opts: FrameOptions): FlowPlan {
   const h = flow.http;
   const u32 = () => Math.floor(rng() * 0x100000000) >>> 0;
@@ -175,7 +192,6 @@ export function flowFrames(state: ClusterState, flows: readonly AppFlow[], opts:
   const out: DeviceFrame[] = [];
   let free = opts.startUs;
   flows.forEach((flow, fi) => {
-    if (flow.kind === 'icmp') return; // echo exchanges are not built yet (see README)
     const b = flow.trace.branches[0];
     if (!b) return;
     const fwd = legFrames(b.forward.steps);
@@ -185,7 +201,10 @@ export function flowFrames(state: ClusterState, flows: readonly AppFlow[], opts:
     const s = rev[0]?.packet;
     const clientKey = `sock ${fwd[0].node}/${fwd[0].netns} ${c.proto}:${c.src}:${c.sport}`;
     const serverKey = s ? `sock ${rev[0].node}/${rev[0].netns} ${s.proto}:${s.src}:${s.sport}>${s.dst}:${s.dport}` : 'none';
-    const plan = flow.kind === 'dns' && flow.dns ? dnsPlan(flow, b, ids, clientKey, serverKey) : tcpPlan(state, flow, b, fwd, rev, rng, ids, clientKey, serverKey, opts);
+    const plan =
+      flow.kind === 'dns' && flow.dns ? dnsPlan(flow, b, ids, clientKey, serverKey)
+      : flow.kind === 'icmp' ? echoPlan(flow, b, ids, clientKey, s ? `ident ${s.src}>${s.dst}/1` : 'none', opts)
+      : tcpPlan(state, flow, b, fwd, rev, rng, ids, clientKey, serverKey, opts);
     const dFwd = legDelays(fwd);
     const dRev = legDelays(rev);
     let t = Math.max(opts.startUs + flow.startUs, free);

@@ -13,6 +13,8 @@ import { tsharkUnavailable } from '../wire/lab.node.ts';
 import { captureFiles, captureRun } from './index.ts';
 import { testWgetRun } from './testing.ts';
 import type { ClusterState } from '../control-plane/types.ts';
+import { tracePacket } from '../engine/index.ts';
+import { ipsetsOf } from '../cni/index.ts';
 
 const missing = tsharkUnavailable();
 const dir = mkdtempSync(join(tmpdir(), 'kwt-capture-'));
@@ -104,6 +106,21 @@ describe.skipIf(!!missing)(`captures read by tshark (${missing ?? 'tshark'})`, (
           expect(text).toContain('<title>Welcome to nginx!</title>');
         }
         expect(tcpPoints).toBeGreaterThanOrEqual(4);
+      });
+
+      it('ping: echo request and reply on every device, ICMP checksums good', () => {
+        const pod = clientPod(state);
+        const target = state.nodes[1].primaryIp;
+        const probe = { from: { pod, namespace: 'default' }, dst: target, dport: 0, protocol: 'ICMP' as const, sport: 7 };
+        const flows = [0, 1].map((seq) => ({ kind: 'icmp' as const, probe, trace: tracePacket(state, probe, { enumerate: false, seed: 1, ipsets: ipsetsOf(state) }), icmpSeq: seq, icmpDataLen: 56, startUs: seq * 1_000_000 }));
+        const pr = captureRun(state, { ...run, flows }, 'path');
+        const [f] = captureFiles(pr, 'pcapng', join(dir, `${cni}-ping.pcapng`));
+        writeFileSync(f.name, f.bytes);
+        const out = execFileSync('tshark', ['-r', f.name, ...CHECK, '-T', 'fields', '-E', 'separator=|', '-e', 'icmp.type', '-e', 'icmp.checksum.status', '-e', '_ws.malformed', '-e', 'ip.checksum.status'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+        const rows = out.trimEnd().split('\n').map((l) => l.split('|'));
+        expect(rows.length).toBe(pr.packets.length);
+        expect(rows.filter((r) => r[0] === '8').length).toBe(rows.filter((r) => r[0] === '0').length);
+        for (const r of rows) expect([r[1], r[2], r[3].split(',').every((v) => v === '1')]).toEqual(['1', '', true]);
       });
 
       if (cni === 'calico-vxlan') {

@@ -9,7 +9,8 @@ import { emitArp, ARP_REPLY, ARP_REQUEST } from './arp.ts';
 import { addressRecord, coreDnsReply, dnsQuery, DNS_A, DNS_AAAA, emitDns } from './dns.ts';
 import { emitEthernet, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from './ethernet.ts';
 import { busyboxWgetRequest, emitHttpRequest, emitHttpResponse, nginxStaticResponse, type NginxStaticOptions } from './http.ts';
-import { emitIpv4, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
+import { emitIpv4, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
+import { busyboxPingRequest, emitIcmp, linuxEchoReply } from './icmp.ts';
 import {
   emitTcp, type TcpHeader, linuxAdvertisedMss, linuxAdvertisedWindow, linuxDataOptions, linuxSynOptions, linuxSynWindow,
   TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN,
@@ -69,10 +70,12 @@ export interface Segment {
   from: 'client' | 'server';
   /** Microseconds after the previous segment, as seen at the client's end of the link. */
   gapUs: number;
-  proto: 'tcp' | 'udp';
+  proto: 'tcp' | 'udp' | 'icmp';
   ipId: number;
   df: boolean;
   tcp?: Omit<TcpHeader, 'srcPort' | 'dstPort' | 'checksum'>;
+  /** ICMP echo: type and sequence (the identifier is the view's `sport`, which NAT may change). */
+  icmp?: { type: number; code: number; seq: number };
   payload: Uint8Array;
 }
 
@@ -80,6 +83,7 @@ export interface Segment {
 export interface SegmentView {
   src: string;
   dst: string;
+  /** Source port; for ICMP echo the identifier. */
   sport: number;
   dport: number;
   ttl: number;
@@ -93,8 +97,11 @@ export function segmentPacket(seg: Segment, v: Omit<SegmentView, 'srcMac' | 'dst
   const ph = { src: v.src, dst: v.dst };
   const l4 = seg.proto === 'tcp'
     ? emitTcp({ ...seg.tcp!, srcPort: v.sport, dstPort: v.dport }, seg.payload, ph)
-    : emitUdp({ srcPort: v.sport, dstPort: v.dport }, seg.payload, ph);
-  return emitIpv4({ tos: 0, identification: seg.ipId & 0xffff, dontFragment: seg.df, moreFragments: false, fragmentOffset: 0, ttl: v.ttl, protocol: seg.proto === 'tcp' ? IPPROTO_TCP : IPPROTO_UDP, src: v.src, dst: v.dst }, l4);
+    : seg.proto === 'udp'
+      ? emitUdp({ srcPort: v.sport, dstPort: v.dport }, seg.payload, ph)
+      : emitIcmp({ ...seg.icmp!, id: v.sport, data: seg.payload });
+  const protocol = seg.proto === 'tcp' ? IPPROTO_TCP : seg.proto === 'udp' ? IPPROTO_UDP : IPPROTO_ICMP;
+  return emitIpv4({ tos: 0, identification: seg.ipId & 0xffff, dontFragment: seg.df, moreFragments: false, fragmentOffset: 0, ttl: v.ttl, protocol, src: v.src, dst: v.dst }, l4);
 }
 
 /** The Ethernet frame of a segment as seen at `v`. */
@@ -139,6 +146,19 @@ export function dnsSegments(p: DnsSegmentsParams): Segment[] {
     const reply = coreDnsReply(msg, answers, { rcode: q.rcode, zone: p.zone });
     out.push({ from: 'server', gapUs: gr, proto: 'udp', ipId: (p.replyIpIds[i] ?? 0x4e21 + i) & 0xffff, df: true, payload: emitDns(reply) });
   });
+  return out;
+}
+
+/** One busybox ping: the echo request from its raw socket (DF set, an ID from the kernel's
+ *  generator) and, when answered, the kernel's echo reply (same data, DF clear, the
+ *  per-destination ID counter). */
+export function echoSegments(p: { seq: number; dataLen: number; monotonicUs: number; requestIpId: number; replyIpId: number; answered: boolean }): Segment[] {
+  const req = busyboxPingRequest({ id: 0, seq: p.seq, monotonicUs: p.monotonicUs, size: p.dataLen });
+  const out: Segment[] = [{ from: 'client', gapUs: 20, proto: 'icmp', ipId: p.requestIpId, df: true, icmp: { type: req.type, code: 0, seq: p.seq }, payload: req.data }];
+  if (p.answered) {
+    const rep = linuxEchoReply(req);
+    out.push({ from: 'server', gapUs: 15, proto: 'icmp', ipId: p.replyIpId, df: false, icmp: { type: rep.type, code: 0, seq: p.seq }, payload: rep.data });
+  }
   return out;
 }
 
