@@ -10,7 +10,7 @@ import { podSandbox } from '../../control-plane/kubelet.ts';
 import type { ClusterState } from '../../control-plane/types.ts';
 import type { KObject } from '../../k8s/types.ts';
 import { NGINX_INDEX_HTML } from '../../wire/http.ts';
-import { runPodCommand, type AppRun } from './index.ts';
+import { runPodCommand, shellWords, type AppRun } from './index.ts';
 
 interface World {
   state: ClusterState;
@@ -166,6 +166,17 @@ describe('busybox wget in a pod', () => {
   it('the same seed repeats the run; another seed may pick other ports and ids', () => {
     expect(JSON.stringify(run(w, 'wget -q -O- nginx:8080', 11))).toBe(JSON.stringify(run(w, 'wget -q -O- nginx:8080', 11)));
     expect(run(w, 'wget -q -O- nginx:8080', 11).flows[0].probe.sport).not.toBe(run(w, 'wget -q -O- nginx:8080', 12).flows[0].probe.sport);
+  });
+
+  it('runs through `busybox APPLET` and `sh -c` (one simple command; the shell reports a missing one)', () => {
+    const direct = run(w, 'wget -q -O- nginx:8080');
+    const viaBusybox = runPodCommand(w.state, { namespace: 'default', pod: 'busybox' }, ['busybox', 'wget', '-q', '-O-', 'nginx:8080'], { seed: 7 });
+    const viaSh = runPodCommand(w.state, { namespace: 'default', pod: 'busybox' }, ['sh', '-c', `wget -q -O- 'nginx:8080'`], { seed: 7 });
+    for (const r of [viaBusybox, viaSh]) expect({ out: r.stdout, err: r.stderr, code: r.exitCode, flows: r.flows.length }).toEqual({ out: direct.stdout, err: direct.stderr, code: 0, flows: 3 });
+    const missing = runPodCommand(w.state, { namespace: 'default', pod: 'busybox' }, ['sh', '-c', 'curl nginx'], { seed: 7 });
+    expect(missing).toMatchObject({ stderr: 'sh: curl: not found\n', exitCode: 127 });
+    expect(shellWords(`wget -O- "http://a b/\\"x" c\\ d ''`)).toEqual(['wget', '-O-', 'http://a b/"x', 'c d', '']);
+    expect(() => shellWords('wget x | head')).toThrow(/one simple command/);
   });
 
   it('the nginx image has no wget: the runtime\'s exec error, exit 1', () => {

@@ -103,6 +103,48 @@ function catFiles(pod: PodView, resolv: PodResolv, argv: string[]): ProgramResul
   return { stdout, stderr, exitCode };
 }
 
+/** One simple command of `sh -c` split into words (quotes and backslashes as sh does); shell
+ *  syntax beyond that (pipes, redirections, expansions, lists) is refused, not guessed. */
+export function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let has = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === "'") {
+      const j = line.indexOf("'", i + 1);
+      if (j < 0) throw new ExecError(`sh -c: unterminated quote in "${line}"`);
+      cur += line.slice(i + 1, j);
+      has = true;
+      i = j;
+    } else if (c === '"') {
+      let j = i + 1;
+      for (; j < line.length && line[j] !== '"'; j++) {
+        if (line[j] === '\\' && j + 1 < line.length && '"\\$`'.includes(line[j + 1])) j++;
+        else if ('$`'.includes(line[j])) throw new ExecError(`sh -c: expansions are not modelled ("${line}")`);
+        cur += line[j];
+      }
+      if (j >= line.length) throw new ExecError(`sh -c: unterminated quote in "${line}"`);
+      has = true;
+      i = j;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      has = true;
+    } else if (' \t'.includes(c)) {
+      if (has) words.push(cur);
+      cur = '';
+      has = false;
+    } else if ('|&;<>()$`*?[]{}~#\n'.includes(c)) {
+      throw new ExecError(`sh -c: only one simple command is modelled, not "${line}"`);
+    } else {
+      cur += c;
+      has = true;
+    }
+  }
+  if (has) words.push(cur);
+  return words;
+}
+
 export function runPodCommand(cluster: ClusterState, where: { namespace: string; pod: string }, argv: string[], opts: RunOptions = {}): AppRun {
   const pod = podView(cluster, where.namespace, where.pod);
   if (!pod) throw new ExecError(`pods "${where.pod}" not found`);
@@ -118,13 +160,21 @@ export function runPodCommand(cluster: ClusterState, where: { namespace: string;
     exitCode: 0,
     flows: [],
   };
-  const program = (argv[0] ?? '').split('/').pop()!;
   const image = container.image ?? '';
   const has = imagePrograms(image);
-  if (has === undefined) throw new ExecError(`kubewire does not know which programs image "${image}" contains (modelled: busybox, alpine, nginx)`);
+  if (has === undefined) throw new ExecError(`kubewire does not know which programs image "${image}" contains (modelled: busybox, alpine, nginx, coredns)`);
+  let cmd = argv;
+  let viaShell = false;
+  const first = (argv[0] ?? '').split('/').pop()!;
+  if (has === 'busybox' && first === 'busybox' && argv.length > 1) cmd = argv.slice(1);
+  else if (has === 'busybox' && (first === 'sh' || first === 'ash') && argv[1] === '-c' && argv[2] !== undefined) {
+    cmd = shellWords(argv[2]);
+    viaShell = true;
+  }
+  const program = (cmd[0] ?? '').split('/').pop()!;
   const resolv = podResolv(cluster, pod.namespace, pod);
-  if (has === 'busybox' && program === 'cat' && argv.length > 1) {
-    const r = catFiles(pod, resolv, argv);
+  if (has === 'busybox' && program === 'cat' && cmd.length > 1) {
+    const r = catFiles(pod, resolv, cmd);
     run.stdout += r.stdout;
     run.stderr += r.stderr;
     run.exitCode = r.exitCode;
@@ -133,6 +183,12 @@ export function runPodCommand(cluster: ClusterState, where: { namespace: string;
   if (has === 'busybox' && !isAppProgram(program) && BUSYBOX_APPLETS.has(program)) {
     throw new ExecError(`kubewire runs wget, nslookup, ping, cat (of /etc/resolv.conf, /etc/hosts) and ip in pods; busybox's ${program} is not modelled`);
   }
+  if (viaShell && !isAppProgram(program)) {
+    // The shell looks the command up in $PATH itself.
+    run.stderr += `sh: ${cmd[0]}: not found\n`;
+    run.exitCode = 127;
+    return run;
+  }
   if (has === 'none' || !isAppProgram(program)) {
     run.stderr += notFoundMessage(argv[0] ?? '', rng);
     run.exitCode = 1;
@@ -140,9 +196,9 @@ export function runPodCommand(cluster: ClusterState, where: { namespace: string;
   }
   const ctx: AppContext = { state: cluster, from: { pod: pod.name, namespace: pod.namespace }, rng, ipsets: opts.ipsets, nowUs: 0, flows: run.flows };
   let r: ProgramResult;
-  if (program === 'wget') r = runWget(ctx, pod, resolv, argv);
-  else if (program === 'nslookup') r = runNslookup(ctx, resolv, argv);
-  else r = runPing(ctx, pod, resolv, argv);
+  if (program === 'wget') r = runWget(ctx, pod, resolv, cmd);
+  else if (program === 'nslookup') r = runNslookup(ctx, resolv, cmd);
+  else r = runPing(ctx, pod, resolv, cmd);
   run.stdout += r.stdout;
   run.stderr += r.stderr;
   run.exitCode = r.exitCode;
