@@ -23,8 +23,8 @@ import { addAddress, addRoute } from '../node-state/ops.ts';
 import { routeLine } from '../render/iproute2/route.ts';
 import { clusterWorld, tracePacket, type Probe } from './index.ts';
 import { walkFrom, type Branch, type DecidedBy, type Disposition } from './walk.ts';
-import { fibErrorText, type FibError } from './route.ts';
 import { parseSaveCounters } from '../testing/iptables-counters.ts';
+import { CONNECT_PY, LISTEN_PY, socketSees } from '../testing/socket-probe.ts';
 
 const root = rootCheck();
 const PREFIX = 'kwe';
@@ -33,61 +33,6 @@ const TIMEOUT_S = 1.5;
 const BLACKHOLE = '198.51.100.0/24';
 const OUTSIDE = '203.0.113.10';
 const FORGED = '192.168.200.9';
-
-// One bounded TCP connect; prints what the socket saw: connected, timeout or the errno name.
-const CONNECT_PY = `
-import errno, socket, sys
-dst, port, timeout, src = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
-s = socket.socket(); s.settimeout(timeout)
-try:
-    if src: s.bind((src, 0))
-    s.connect((dst, port)); print('connected')
-except socket.timeout: print('timeout')
-except OSError as e: print(errno.errorcode.get(e.errno, str(e.errno)))
-`;
-
-// A listener for namespaces where nothing listens yet on the declared port; accepts and closes,
-// and exits by itself after the lifetime given.
-const LISTEN_PY = `
-import socket, sys, time
-t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); t.bind(('0.0.0.0', int(sys.argv[1]))); t.listen(16)
-t.settimeout(0.5); print('ready', flush=True); end = time.time() + float(sys.argv[2])
-while time.time() < end:
-    try: c, _ = t.accept(); c.close()
-    except socket.timeout: pass
-`;
-
-const ERRNO_OF_TEXT = new Map<string, string>((['ENETUNREACH', 'EHOSTUNREACH', 'EACCES', 'EINVAL'] as FibError[]).map((e) => [fibErrorText(e), e]));
-
-/** The errno an ICMP destination-unreachable code gives a connecting TCP socket (icmp_err_convert). */
-const ICMP_ERRNO: Record<string, string> = {
-  'net-unreachable': 'ENETUNREACH',
-  'host-unreachable': 'EHOSTUNREACH',
-  'port-unreachable': 'ECONNREFUSED',
-  'admin-prohibited': 'EHOSTUNREACH',
-  'net-prohibited': 'ENETUNREACH',
-  'host-prohibited': 'EHOSTUNREACH',
-};
-
-/**
- * What a connecting TCP socket sees, by the engine's account of one outcome: the reply delivered →
- * connected; a RST or ICMP error → its errno; a failed route lookup at the sender → connect()'s
- * errno; a silent drop → nothing (timeout). `exits-vpc` is the lab's translation: its fabric has no
- * route beyond the VPC (no internet gateway) and answers ICMP net unreachable.
- */
-function socketSees(fwd: Disposition, reply: Disposition | undefined): string {
-  if (fwd.code === 'delivered' || fwd.code === 'accepted') return reply?.code === 'delivered' ? 'connected' : reply ? socketSees(reply, undefined) : 'timeout';
-  if (fwd.code === 'exits-vpc') return 'ENETUNREACH';
-  const sig = fwd.signal ?? '';
-  if (sig === 'TCP RST' || sig === 'tcp-reset') return 'ECONNREFUSED';
-  const con = /^connect\(\): (.+)$/.exec(sig);
-  if (con) return ERRNO_OF_TEXT.get(con[1]) ?? `? ${sig}`;
-  const icmp = /^(?:ICMP |icmp-)([a-z-]+)$/.exec(sig);
-  if (icmp && ICMP_ERRNO[icmp[1]]) return ICMP_ERRNO[icmp[1]];
-  // Dropped without a word (DROP, blackhole while forwarding, source/dest check).
-  if (!sig) return 'timeout';
-  return `? ${sig}`;
-}
 
 interface Outcome {
   /** Engine disposition codes of every branch (forward[/reply]). */

@@ -278,4 +278,14 @@ describe.skipIf(!usable.ok)(`operations replayed on the kernel (${usable.reason 
     const realRoot = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'unshare', '-m', 'sh', '-c', 'mount -t tmpfs none /run/netns && ip link'], { encoding: 'utf8' });
     expect(runIpCommand(host, 'root', ['ip', 'link'], { netnsName: () => undefined }).stdout).toBe(realRoot.stdout);
   });
+
+  it('loopback brought up with an address already on it still gets 127.0.0.1/8 (first)', async () => {
+    lab.create(['lo2']);
+    newNetns(host, 'lo2');
+    await step({ ns: 'lo2', cmd: ['ip', 'addr', 'add', '10.77.0.1/32', 'dev', 'lo'], model: (h) => addAddress(h.namespaces.lo2, 'lo', '10.77.0.1/32') });
+    await step({ ns: 'lo2', cmd: ['ip', 'link', 'set', 'lo', 'up'], model: (h) => setLinkUp(h, 'lo2', 'lo') });
+    await lab.settleDad(host);
+    compareAll();
+    expect(host.namespaces.lo2.addresses.filter((a) => a.family === 4).map((a) => a.local)).toEqual(['127.0.0.1', '10.77.0.1']);
+  });
 });

@@ -428,8 +428,9 @@ export function setLinkUp(host: Host, nsName: string, dev: string, up = true): v
   if (up) {
     if (l.qdisc === 'noop') l.qdisc = defaultQdisc(l.kind);
     l.up = true;
-    // inetdev_event(NETDEV_UP): loopback without IPv4 addresses gets 127.0.0.1/8 scope host.
-    if (l.kind === 'loopback' && !ns.addresses.some((a) => a.dev === l.name && a.family === 4)) {
+    // inetdev_event(NETDEV_UP): loopback gets 127.0.0.1/8 scope host, whatever else it holds
+    // (inet_insert_ifa refuses only the same address and mask again).
+    if (l.kind === 'loopback' && !ns.addresses.some((a) => a.dev === l.name && a.family === 4 && a.local === '127.0.0.1' && a.prefixlen === 8)) {
       addAddress(ns, l.name, '127.0.0.1/8', { scope: 'host' });
     }
     const peer = vethPeer(host, l);
