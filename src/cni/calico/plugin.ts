@@ -31,6 +31,7 @@ import {
   setSysctl,
 } from '../../node-state/ops.ts';
 import { instanceLimits } from '../../aws/instance-limits.ts';
+import { touchObject } from '../../control-plane/store.ts';
 import { ipToU32, parseCidr4 } from '../../aws/ip.ts';
 import { randHex } from '../../k8s/rand.ts';
 import { sha1Hex } from '../vpc-cni/sha1.ts';
@@ -260,6 +261,16 @@ export function nodeIpsets(cluster: ClusterState, nodeName: string): Record<stri
   return { ...calicoIpsets(s, nodeName), ...felixPolicyIpsets(cluster, s.settings.version, s.nodes[nodeName]?.pods ?? {}) };
 }
 
+/** Sets annotations on the Node object (a patch: new resourceVersion) when they change. */
+function annotateNode(cluster: ClusterState, name: string, want: Record<string, string>): void {
+  const n = cluster.objects[`Node//${name}`];
+  if (!n) return;
+  const cur = n.metadata.annotations ?? {};
+  if (Object.entries(want).every(([k, v]) => cur[k] === v)) return;
+  n.metadata.annotations = { ...cur, ...want };
+  touchObject(cluster, n);
+}
+
 /** calico-node start on one node: tunnel address, vxlan.calico, base iptables, then Felix's sync. */
 function startNode(ctx: PluginContext): void {
   const { cluster, node, host } = ctx;
@@ -284,6 +295,12 @@ function startNode(ctx: PluginContext): void {
     const a = autoAssign(s.ipam, node.name, tunnelHandle(node.name), { node: node.name, type: 'vxlanTunnelAddress' });
     if (a) rec.tunnelIp = a.ip;
   }
+
+  // calico-node records what it found on the Kubernetes Node (KDD keeps the Calico Node there, §4.5).
+  annotateNode(cluster, node.name, {
+    'projectcalico.org/IPv4Address': `${rec.nodeIp}/${rec.nodePrefixLen}`,
+    ...(rec.tunnelIp ? { 'projectcalico.org/IPv4VXLANTunnelAddr': rec.tunnelIp } : {}),
+  });
 
   // Felix: vxlan.calico (§6).
   if (rec.tunnelIp && !findLink(root, VXLAN_IF)) {
