@@ -251,6 +251,14 @@ describe('capture points', () => {
     }
   });
 
+  it('ethN on a node: its N-th ENI (ens5, ens6, ... on AL2023), as AL2 would name it', () => {
+    const enis = state.hosts[node.name].namespaces[ROOT_NS].links.filter((l) => l.eniId).sort((a, b) => a.ifindex - b.ifindex);
+    expect(enis.length).toBeGreaterThanOrEqual(2);
+    expect(resolvePoint(state, `${short}:eth1`).dev).toBe(enis[1].name);
+    expect(enis[1].name).toBe('ens6');
+    expect(() => resolvePoint(state, `${short}:eth${enis.length}`)).toThrow(/has no device/);
+  });
+
   it('POD:DEV and NS/POD:DEV', () => {
     const pod = podsOn(state, node.name)[0];
     expect(resolvePoint(state, `${pod}:eth0`).name).toBe(`default/${pod}:eth0`);

@@ -50,16 +50,18 @@ export function pointFor(state: ClusterState, node: string, netns: string, dev: 
 }
 
 /**
- * A device by the name a user gives: its name, an altname (`enp0s5` for `ens5`), or, on a node,
- * `eth0` for the primary ENI when no device is called eth0 (AL2023 names it ens5; tools and
- * docs written for AL2 say eth0).
+ * A device by the name a user gives: its name, an altname (`enp0s5` for `ens5`), or, on a node
+ * with no device of that name, `ethN` for its N-th ENI in attachment order (AL2 names ENIs eth0,
+ * eth1, ... by device index; AL2023 names the same ENIs ens5, ens6, ..., and tools and docs
+ * written for AL2 still say eth0).
  */
 export function findDevice(links: readonly Link[], want: string, isNode: boolean): Link | undefined {
   const byName = links.find((l) => l.name === want) ?? links.find((l) => l.altnames?.includes(want));
   if (byName) return byName;
-  if (isNode && want === 'eth0') {
+  const eth = /^eth(\d+)$/.exec(want);
+  if (isNode && eth) {
     const enis = links.filter((l) => l.eniId).sort((a, b) => a.ifindex - b.ifindex);
-    return enis[0];
+    return enis[Number(eth[1])];
   }
   return undefined;
 }

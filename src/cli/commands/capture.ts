@@ -85,7 +85,7 @@ export function register(program: Command): void {
     .command('capture')
     .description('record what a command run in a pod puts on the wire, on any device of any node or pod (tcpdump/tshark-readable pcapng or pcap)')
     .argument('<exec...>', 'exec [-n NS] [-c CONTAINER] POD -- COMMAND..., after --')
-    .option('-i, --interface <where>', 'NODE:DEV, POD:DEV or NS/POD:DEV (repeatable); NODE:eth0 means the primary ENI (ens5 on AL2023); "path": every device along the way', (v: string, prev: string[] = []) => [...prev, v])
+    .option('-i, --interface <where>', 'NODE:DEV, POD:DEV or NS/POD:DEV (repeatable); NODE:ethN means the N-th ENI (eth0 = ens5 on AL2023); "path": every device along the way', (v: string, prev: string[] = []) => [...prev, v])
     .option('--path', 'capture on every device the exchange crosses (same as -i path)')
     .option('-w, --write <file>', 'write the capture to FILE (pcapng; with --format pcap one FILE.<node-or-pod>_<dev>.pcap per device)')
     .option('--format <format>', 'pcapng (default: one file, one interface block per device) or pcap', 'pcapng')
