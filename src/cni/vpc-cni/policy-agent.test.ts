@@ -10,6 +10,8 @@ import { matrix } from '../../netpol/matrix.ts';
 import { dataplaneMatrix } from '../../netpol/dataplane.ts';
 import { renderTraceText, tracePacket } from '../../engine/index.ts';
 import { networkPolicyEnabled } from './policy-agent.ts';
+import { agentNetfilterText } from './policy-agent-netfilter.ts';
+import { kubeletState } from '../../control-plane/kubelet.ts';
 
 const withAgent = () => testSpec({ cni: { type: 'vpc-cni', vpcCni: { env: {}, version: 'v1.19.2-eksbuild.1', enableNetworkPolicy: true } } });
 const ipOf = (c: ReturnType<typeof modelCluster>, pod: string) => (c.state.objects[`Pod/${pod}`] as unknown as { status: { podIP: string } }).status.podIP;
@@ -93,5 +95,23 @@ describe('network policy agent in the engine', () => {
         expect({ seed, port, disagreements: d.disagreements }).toEqual({ seed, port, disagreements: [] });
       }
     }
+  });
+
+  it('the netfilter equivalent for the lab: one chain per isolated pod and direction at its host veth; none with the agent off', () => {
+    const c = modelCluster(withAgent());
+    c.apply([np('web', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: 'y' } }, podSelector: { matchLabels: { pod: 'b' } } }, { ipBlock: { cidr: '10.0.0.0/8', except: ['10.1.0.0/16'] } }], ports: [{ port: 'serve-80-tcp' }] }] })]);
+    const sb = kubeletState(c.state).sandboxes['x/a']!;
+    const text = agentNetfilterText(c.state, sb.node);
+    const chain = `KWNP-I-${sb.hostInterface}`;
+    expect(text.startsWith('*mangle\n')).toBe(true);
+    expect(text).toContain(`-A POSTROUTING -o ${sb.hostInterface} -j ${chain}\n`);
+    expect(text).toContain(`-A ${chain} -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n`);
+    expect(text).toContain(`-A ${chain} -s ${ipOf(c, 'y/b')}/32 -p tcp -m tcp --dport 80 -j RETURN\n`);
+    expect(text).toMatch(new RegExp(`-A ${chain}-0 -s 10\\.1\\.0\\.0/16 -j RETURN\n-A ${chain}-0 -p tcp -m tcp --dport 80 -j ACCEPT\n`));
+    expect(text.trim().split('\n').filter((l) => l.startsWith(`-A ${chain} `)).pop()).toBe(`-A ${chain} -j DROP`);
+    expect(text).not.toContain('KWNP-E-');
+    const off = modelCluster(testSpec());
+    off.apply([np('web', { podSelector: {}, policyTypes: ['Ingress'] })]);
+    expect(agentNetfilterText(off.state, kubeletState(off.state).sandboxes['x/a']!.node)).toBe('');
   });
 });
