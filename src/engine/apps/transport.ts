@@ -52,24 +52,30 @@ export function ephemeralPort(ctx: AppContext, parity?: 'odd'): number {
   return p;
 }
 
-// Latency model (µs): a namespace crossing costs a few µs of softirq work, the VPC fabric between
-// two instances a few hundred; ±10% jitter from the run's generator.
+// Latency model (µs, one way): a namespace crossing costs a few µs of softirq work; the VPC
+// fabric between two instances ~100 µs in one Availability Zone, ~300 µs across zones (AWS
+// quotes sub-millisecond inter-AZ round trips); ±10% jitter from the run's generator.
 const PER_HOP_US = 12;
-const FABRIC_US = 180;
+const FABRIC_SAME_AZ_US = 100;
+const FABRIC_CROSS_AZ_US = 300;
 const BASE_US = 25;
 
-function legUs(steps: TraceBranch['forward']['steps']): number {
+function legUs(ctx: AppContext, steps: TraceBranch['forward']['steps']): number {
+  const az = (node: string) => ctx.state.nodes.find((n) => n.name === node)?.az;
   let us = 0;
   let where = '';
-  for (const s of steps) {
+  steps.forEach((s, i) => {
     const w = `${s.node}/${s.netns}`;
     if (w !== where) {
       us += PER_HOP_US;
       where = w;
     }
-    if (s.kind === 'fabric') us += FABRIC_US;
+    if (s.kind === 'fabric') {
+      const next = steps.slice(i + 1).find((x) => x.node !== s.node);
+      us += next && az(next.node) !== az(s.node) ? FABRIC_CROSS_AZ_US : FABRIC_SAME_AZ_US;
+    }
     if (s.kind === 'encap' || s.kind === 'decap') us += 8;
-  }
+  });
   return us;
 }
 
@@ -96,14 +102,14 @@ function errnoOfSignal(signal: string | undefined, proto: Probe['protocol']): Er
 /** How a concrete trace's single branch reads at the client. */
 export function outcomeOf(ctx: AppContext, b: TraceBranch, proto: Probe['protocol']): Outcome {
   const f = b.forward.disposition;
-  const fwdUs = legUs(b.forward.steps);
+  const fwdUs = legUs(ctx, b.forward.steps);
   if ((f.code === 'delivered' || f.code === 'accepted') && b.reply) {
     if (b.reply.disposition.code !== 'delivered' && b.reply.disposition.code !== 'accepted') return { kind: 'silent' };
     const last = b.reply.steps.at(-1)!;
     const delivered = b.forward.steps.at(-1)!;
     return {
       kind: 'answered',
-      rttUs: jitter(ctx, BASE_US + fwdUs + legUs(b.reply.steps)),
+      rttUs: jitter(ctx, BASE_US + fwdUs + legUs(ctx, b.reply.steps)),
       replyTtl: last.packet.ttl,
       server: { node: f.node, netns: f.netns, addr: delivered.packet.dst, port: delivered.packet.dport ?? 0 },
     };
