@@ -10,6 +10,7 @@
 import type { ClusterState } from './types.ts';
 import type { NetfilterRule } from '../netfilter/types.ts';
 import { ROOT_NS } from '../node-state/types.ts';
+import { formatRuleSpec } from '../netfilter/rule-text.ts';
 import { KubewireError } from '../errors.ts';
 import { EXTERNAL_SERVICE_IP_RULE_PRIORITY, FROM_POD_RULE_PRIORITY, HOST_RULE_PRIORITY, TO_CONTAINER_RULE_PRIORITY } from '../cni/vpc-cni/plugin.ts';
 import { kubeletState } from './kubelet.ts';
@@ -58,9 +59,8 @@ export function cleanupAwsNode(state: ClusterState, nodes: string[]): CleanupRes
     root.rules = root.rules.filter((x) => !(x.family === 4 && VPC_CNI_RULE_PRIORITIES.has(x.priority)));
     for (const t of root.netfilter.tables) {
       for (const c of t.chains) {
-        const n0 = c.rules.length;
+        if (!c.name.startsWith('AWS-')) for (const r of c.rules.filter(isAwsRule)) commands.push(`iptables -t ${t.name} -D ${c.name} ${formatRuleSpec(r).trim()}`);
         c.rules = c.rules.filter((r) => !isAwsRule(r));
-        if (c.rules.length !== n0 && !c.name.startsWith('AWS-')) commands.push(`iptables -t ${t.name} -D ${c.name} … (${n0 - c.rules.length} "AWS" rule(s))`);
       }
       for (const c of t.chains.filter((x) => x.name.startsWith('AWS-'))) commands.push(`iptables -t ${t.name} -F ${c.name} && iptables -t ${t.name} -X ${c.name}`);
       t.chains = t.chains.filter((x) => !x.name.startsWith('AWS-'));
