@@ -266,6 +266,13 @@ describe('busybox nslookup and ping in a pod', () => {
     expect(r.flows.filter((f) => f.kind === 'icmp')).toHaveLength(3);
   });
 
+  it('ping -w SEC without -c sends one request a second until the deadline', () => {
+    const r = run(w, `ping -w 3 ${w.nginx[0].ip}`);
+    expect(r.stdout).toMatch(/\n3 packets transmitted, 3 packets received, 0% packet loss\n/);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+  });
+
   it('ping without -c stops after a few requests and says so', () => {
     const r = run(w, `ping -q ${w.nginx[0].ip}`);
     expect(r.stdout).toMatch(/4 packets transmitted, 4 packets received, 0% packet loss\n/);

@@ -75,8 +75,9 @@ export function runPing(ctx: AppContext, pod: PodView, resolv: PodResolv, argv: 
   const ip = res.addresses.find((a) => !a.includes(':')) ?? res.addresses[0];
   let stdout = `PING ${host} (${ip}): ${datalen} data bytes\n`;
   let stderr = '';
-  const capped = count === 0;
-  const limit = capped ? UNBOUNDED_PING_CAP : count;
+  // Without -c the real ping runs until -w's deadline, or until interrupted (kubewire's cap).
+  const capped = count === 0 && deadlineS === 0;
+  const limit = count || (deadlineS ? Math.ceil(deadlineS / Math.max(intervalS, 0.001)) + 1 : UNBOUNDED_PING_CAP);
   // The ICMP id is the pid (kubectl exec's process in the container: a small number).
   const id = 2 + Math.floor(ctx.rng() * 60);
   const seed = drawSeed(ctx);
