@@ -163,6 +163,19 @@ describe('busybox wget in a pod', () => {
     expect(http.trace.branches[0].forward.steps.some((s) => s.kind === 'nat' && s.decidedBy?.kind === 'nat' && s.decidedBy.type === 'DNAT')).toBe(false);
   });
 
+  it('a pod on another node by its IP: no DNS, the SYN crosses the VPC fabric to the nginx pod', () => {
+    const target = w.nginx.find((p) => p.node !== w.client.node)!;
+    const r = run(w, `wget -O- http://${target.ip}/`);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toBe(NGINX_INDEX_HTML);
+    expect(r.stderr.split('\n')[0]).toBe(`Connecting to ${target.ip} (${target.ip}:80)`);
+    expect(r.flows.map((f) => f.kind)).toEqual(['http']);
+    const b = r.flows[0].trace.branches[0];
+    expect(b.forward.steps.filter((s) => s.kind === 'fabric')).toHaveLength(1);
+    expect(b.forward.disposition).toMatchObject({ code: 'delivered', node: target.node, netns: target.netns });
+    expect(b.reply?.disposition).toMatchObject({ code: 'delivered', node: w.client.node });
+  });
+
   it('the same seed repeats the run; another seed may pick other ports and ids', () => {
     expect(JSON.stringify(run(w, 'wget -q -O- nginx:8080', 11))).toBe(JSON.stringify(run(w, 'wget -q -O- nginx:8080', 11)));
     expect(run(w, 'wget -q -O- nginx:8080', 11).flows[0].probe.sport).not.toBe(run(w, 'wget -q -O- nginx:8080', 12).flows[0].probe.sport);
