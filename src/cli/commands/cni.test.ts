@@ -76,5 +76,10 @@ describe('kubewire cni', () => {
     expect(one).toMatch(/^\+vxlan\.calico mtu 8951$/m);
     expect(one).toMatch(/^@@ -\d+(,\d+)? \+\d+(,\d+)? @@$/m);
     expect(kw('cni', 'diff', 'ip-1-2-3-4').stderr).toMatch(/node "ip-1-2-3-4" not found/);
+    const json = JSON.parse(kw('cni', 'diff', node, '-o', 'json').stdout) as { node: string; sections: { title: string; diff: string }[] }[];
+    expect(json).toHaveLength(1);
+    expect(json[0]!.node).toBe(node);
+    expect(json[0]!.sections.map((x) => x.title)).toEqual(['ip addr', 'ip route', 'ip rule', 'ip neigh', 'bridge fdb', 'iptables-save', 'MTU']);
+    expect(json[0]!.sections.find((x) => x.title === 'ip rule')!.diff).toBe('');
   });
 });

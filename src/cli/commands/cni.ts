@@ -74,10 +74,13 @@ export function register(program: Command): void {
     .command('diff')
     .description('per node, what changed since the migration: ip addr, ip route, ip rule, ip neigh, bridge fdb, iptables-save and MTUs, as unified diffs')
     .argument('[nodes...]', 'node names, short forms or IPs (default: every node)')
-    .action((nodes: string[], _o: unknown, cmd: Command) => {
+    .option('-o, --output <format>', 'json: [{node, sections: [{title, diff}]}]')
+    .action((nodes: string[], opts: { output?: string }, cmd: Command) => {
+      if (opts.output !== undefined && opts.output !== 'json') throw new KubewireError(`invalid value for --output: "${opts.output}" (supported: json)`);
       const s = openSession(cmd);
       const state = s.stored.state;
       const names = nodes.map((n) => findNode(state, n).name);
-      process.stdout.write(renderCniDiff(cniDiff(state, names)));
+      const d = cniDiff(state, names);
+      process.stdout.write(opts.output === 'json' ? JSON.stringify(d, null, 2) + '\n' : renderCniDiff(d));
     });
 }
