@@ -293,18 +293,24 @@ async function settle(state: ClusterState, nodes: NodeNames[], timeoutMs = 6000)
       wantNc: ns.links.filter((l) => l.up && !l.carrier).length,
     })),
   );
-  const pendingOf = async (c: (typeof checks)[number]) => {
-    const [addr, link] = await Promise.all([spawnAsync(['ip', '-n', c.real, '-6', '-o', 'addr']), spawnAsync(['ip', '-n', c.real, '-o', 'link'])]);
-    const lines = addr.stdout.split('\n').filter((l) => / inet6 /.test(l));
-    const got = lines.filter((l) => / tentative /.test(l)).length;
-    const gotNc = (link.stdout.match(/NO-CARRIER/g) ?? []).length;
-    return got !== c.want || lines.length !== c.wantAll || gotNc !== c.wantNc;
+  // One shell per pass runs the `ip` commands of every namespace to check (a fork of this process
+  // costs more than the ip itself). Namespace names are the lab's own ([a-z0-9-]), safe in sh.
+  const pendingOf = async (cs: typeof checks): Promise<boolean[]> => {
+    const script = cs.map((c) => `ip -n ${c.real} -6 -o addr; echo @@; ip -n ${c.real} -o link; echo @@@`).join('\n');
+    const out = (await spawnAsync(['sh', '-c', script])).stdout.split('@@@\n');
+    return cs.map((c, i) => {
+      const [addr = '', link = ''] = (out[i] ?? '').split('@@\n');
+      const lines = addr.split('\n').filter((l) => / inet6 /.test(l));
+      const got = lines.filter((l) => / tentative /.test(l)).length;
+      const gotNc = (link.match(/NO-CARRIER/g) ?? []).length;
+      return got !== c.want || lines.length !== c.wantAll || gotNc !== c.wantNc;
+    });
   };
   // Poll only the namespaces still pending; when none is, confirm once more across all of them.
   let todo = checks;
   let clearPasses = 0;
   for (;;) {
-    const pending = await Promise.all(todo.map(pendingOf));
+    const pending = await pendingOf(todo);
     const still = todo.filter((_, i) => pending[i]);
     if (Date.now() > deadline) return;
     if (!still.length) {
@@ -497,12 +503,16 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
 async function waitReady(real: string, dev: string): Promise<void> {
   // Only a device with carrier gets its ff00::/8 route; a veth whose peer is still down (pod
   // namespaces come up first) has nothing to wait for yet. Carrier itself is set synchronously.
-  if (/NO-CARRIER/.test((await spawnAsync(['ip', '-n', real, 'link', 'show', 'dev', dev])).stdout)) return;
-  const deadline = Date.now() + 3000;
-  while (Date.now() < deadline) {
-    if ((await spawnAsync(['ip', '-n', real, '-6', 'route', 'show', 'table', 'local', 'dev', dev])).stdout.includes('multicast ff00::/8')) return;
-    await sleep(20);
-  }
+  // The polling loop runs in one shell (up to 3 s), not one process of this one per poll.
+  const script = [
+    `ip -n ${real} link show dev ${dev} | grep -q NO-CARRIER && exit 0`,
+    'i=0',
+    'while [ $i -lt 150 ]; do',
+    `  ip -n ${real} -6 route show table local dev ${dev} | grep -q 'multicast ff00::/8' && exit 0`,
+    '  sleep 0.02; i=$((i+1))',
+    'done',
+  ].join('\n');
+  await spawnAsync(['sh', '-c', script]);
 }
 
 function nsInode(name: string): number | undefined {
