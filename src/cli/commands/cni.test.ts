@@ -82,4 +82,17 @@ describe('kubewire cni', () => {
     expect(json[0]!.sections.map((x) => x.title)).toEqual(['ip addr', 'ip route', 'ip rule', 'ip neigh', 'bridge fdb', 'iptables-save', 'MTU']);
     expect(json[0]!.sections.find((x) => x.title === 'ip rule')!.diff).toBe('');
   });
+
+  it('cleanup-aws-node refuses while VPC-wired pods run, then removes the leftovers', () => {
+    expect(kw('cni', 'cleanup-aws-node').stderr).toMatch(/still runs \d+ pod\(s\) wired by the VPC CNI \(.*default\/nginx-/);
+    expect(kw('rollout', 'restart', 'deployment/nginx').code).toBe(0);
+    expect(kw('rollout', 'restart', 'deployment/coredns', '-n', 'kube-system').code).toBe(0);
+    const r = kw('cni', 'cleanup-aws-node');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\$ iptables -t nat -D POSTROUTING -m comment --comment "AWS SNAT CHAIN" -j AWS-SNAT-CHAIN-0$/m);
+    expect(r.stdout).toContain('$ iptables -t nat -F AWS-SNAT-CHAIN-0 && iptables -t nat -X AWS-SNAT-CHAIN-0');
+    const node = r.stdout.match(/^# (ip-\S+)/m)![1]!;
+    expect(kw('ssh', node, '--', 'ip', 'rule').stdout).toBe('0:\tfrom all lookup local\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default\n');
+    expect(kw('ssh', node, '--', 'iptables-save', '-t', 'nat').stdout).not.toContain('AWS');
+  });
 });
