@@ -4,7 +4,7 @@
 // processes inside the lab's namespaces, each killed after a deadline.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { nsExec } from '../lab.node.ts';
 import type { KernelOutcome } from './compare.ts';
@@ -13,6 +13,8 @@ export interface Capture {
   key: string;
   real: string;
   iface: string;
+  /** Bytes tcpdump has written so far. */
+  size(): number;
   /** Stops tcpdump (after letting the last packets land) and returns the pcap bytes. */
   stop(): Promise<Uint8Array>;
 }
@@ -60,6 +62,13 @@ export async function startCapture(key: string, real: string, iface: string, fil
     key,
     real,
     iface,
+    size: () => {
+      try {
+        return statSync(file).size;
+      } catch {
+        return 0;
+      }
+    },
     stop: async () => {
       p.kill('SIGINT');
       const hard = setTimeout(() => p.kill('SIGKILL'), 2000);
@@ -204,6 +213,25 @@ export function runClient(real: string, proto: 'TCP' | 'UDP' | 'ICMP', dst: stri
       resolve({ outcome: o as KernelOutcome, detail: detail ?? '', data: new Uint8Array(Buffer.from(hex ?? '', 'hex')) });
     });
   });
+}
+
+/**
+ * Waits until every capture has written nothing new for `quietMs` (at least `minMs`, at most
+ * `maxMs`): tcpdump writes each packet as it reads it (-U), so a late reply on a far interface, or
+ * a tcpdump that fell behind on a busy machine, shows as a growing file.
+ */
+export async function settleCaptures(captures: Capture[], minMs = 200, quietMs = 150, maxMs = 2000): Promise<void> {
+  const t0 = Date.now();
+  let last = captures.map((c) => c.size());
+  let quietSince = Date.now();
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 50));
+    const now = captures.map((c) => c.size());
+    if (now.some((n, i) => n !== last[i])) quietSince = Date.now();
+    last = now;
+    const t = Date.now();
+    if ((t - t0 >= minMs && t - quietSince >= quietMs) || t - t0 >= maxMs) return;
+  }
 }
 
 /** A pcap file path for one capture. */

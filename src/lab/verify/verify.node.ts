@@ -22,7 +22,7 @@ import { compareFlow, type FlowComparison, type IfaceRef, type KernelObservation
 import { decodeFlowCapture, UDP_REPLY_MARK, UDP_REQUEST_MARK } from './decode.ts';
 import { ifaceKey, traceInterfaces } from './expect.ts';
 import { generateFlows, type Flow, type SkippedCategory } from './flows.ts';
-import { captureFile, listening, runClient, startCapture, startServer, type Capture, type ClientResult, type Server } from './probe.node.ts';
+import { captureFile, listening, runClient, settleCaptures, startCapture, startServer, type Capture, type ClientResult, type Server } from './probe.node.ts';
 import { verifyStateDiff, type StateDiffResult } from './state-diff.node.ts';
 
 export interface VerifyOptions {
@@ -144,7 +144,7 @@ function vxlanPorts(state: ClusterState): number[] {
   return [...ports];
 }
 
-const MAX_CAPTURES = 32;
+const MAX_CAPTURES = 64;
 
 /** One probe of a flow and the simulator's trace of it (a DNS flow has two: the query, then the connect). */
 interface Part {
@@ -270,7 +270,7 @@ async function runFlow(state: ClusterState, rec: LabRecord, flow: Flow, o: { dir
       }
     }
     // Let the last packets (a late reply on the far interfaces) land before stopping.
-    await new Promise((r) => setTimeout(r, 250));
+    await settleCaptures(captures);
     const files = new Map<string, Uint8Array>();
     for (const c of captures) files.set(c.key, await c.stop());
     captures.length = 0;
