@@ -31,5 +31,11 @@ describe('migrateSettings', () => {
     expect(() => migrateSettings(spec, { blockSize: '33' })).toThrow(/--block-size: 33/);
     expect(() => migrateSettings(spec, { calicoVersion: 'v3.20.0' })).toThrow(/v3\.26 and newer/);
     expect(() => migrateSettings(spec, { ipipMode: 'CrossSubnet' })).toThrow(/both IPIP and VXLAN/);
+    expect(() => migrateSettings(spec, { poolCidr: '10.9.0.0/24', blockSize: '20' })).toThrow(/--block-size: IP pool size \(\/24\) is too small for the block size \/20/);
+    expect(() => migrateSettings(spec, { vxlanMode: 'Sometimes' })).toThrow(/--vxlan-mode: "Sometimes"/);
+    expect(() => migrateSettings(spec, { natOutgoing: 'yes' })).toThrow(/--nat-outgoing: "yes"/);
+    expect(() => migrateSettings(spec, { mtu: '9500' })).toThrow(/--mtu: 9500/);
+    expect(() => migrateSettings(spec, { calicoVersion: '3.x' })).toThrow(/--calico-version: "3.x"/);
+    expect(() => migrateSettings(spec, { install: 'helm' })).toThrow(/--install: "helm"/);
   });
 });

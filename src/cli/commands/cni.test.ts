@@ -21,18 +21,13 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('kubewire cni', () => {
+  // Every option's validation is unit-tested in src/inputs/calico-migrate.test.ts; here, how the CLI reports it.
   it('rejects bad values naming the option, and leaves the state unchanged', () => {
     const before = stateFile();
     const bad: [string[], RegExp][] = [
       [['calico-vxlan', '--pool-cidr', '10.0.0.0/33'], /--pool-cidr: invalid CIDR address: 10.0.0.0\/33/],
-      [['calico-vxlan', '--block-size', '19'], /--block-size: 19 .*between 20 and 32/],
-      [['calico-vxlan', '--pool-cidr', '10.9.0.0/24', '--block-size', '20'], /IP pool size \(\/24\) is too small for the block size \/20/],
-      [['calico-vxlan', '--vxlan-mode', 'Sometimes'], /--vxlan-mode: "Sometimes"/],
       [['calico-vxlan', '--ipip-mode', 'Always', '--vxlan-mode', 'Never'], /--ipip-mode: Always needs BGP/],
-      [['calico-vxlan', '--nat-outgoing', 'yes'], /--nat-outgoing: "yes"/],
-      [['calico-vxlan', '--mtu', '9500'], /--mtu: 9500/],
       [['calico-vxlan', '--install', 'helm'], /--install: "helm"/],
-      [['calico-vxlan', '--calico-version', '3.x'], /--calico-version: "3.x"/],
       [['cilium'], /unsupported CNI "cilium"/],
     ];
     for (const [args, re] of bad) {
