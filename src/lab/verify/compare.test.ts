@@ -147,3 +147,27 @@ describe('compareFlow', () => {
     expect(compareFlow(tr, k2, LEN).best.mismatches.join('\n')).toMatch(/request: encapsulation kernel none, simulator VXLAN vni 4096/);
   });
 });
+
+describe('a drop by a rule (as a NetworkPolicy drop is)', () => {
+  it('is compared like any other: the kernel must stop where the simulator does, and a kernel that delivers disagrees', async () => {
+    const { iptablesRestore } = await import('../../netfilter/restore.ts');
+    const state = structuredClone(vpc);
+    const f = generateFlows(state, { seed: 1 }).flows.find((x) => x.category === 'pod-pod-other-node')!;
+    const [node, host] = Object.entries(state.hosts).find(([, h]) => Object.values(h.namespaces).some((ns) => ns.addresses.some((a) => a.local === f.probe.dst && a.dev === 'eth0')))!;
+    const netns = Object.keys(host.namespaces).find((m) => host.namespaces[m].addresses.some((a) => a.local === f.probe.dst && a.dev === 'eth0'))!;
+    const ns = host.namespaces[netns];
+    ns.netfilter = iptablesRestore(ns.netfilter, `*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport ${f.probe.dport} -j DROP\nCOMMIT\n`, { noflush: true });
+    const tr = tracePacket(state, f.probe, { enumerate: true });
+    expect(tr.branches.map((b) => [b.forward.disposition.code, b.forward.disposition.node, b.forward.disposition.netns])).toEqual([['denied', node, netns]]);
+    expect(expectedOutcomes(tr.branches[0])).toEqual(['timeout']);
+    // The request still arrives on the pod's eth0 (the drop is after it), and no reply is expected.
+    const ev = branchEvents(tr.branches[0], LEN);
+    expect(ev.at(-1)).toMatchObject({ node, netns, iface: 'eth0', dir: 'in', leg: 'request' });
+    expect(ev.some((e) => e.leg === 'reply')).toBe(false);
+    expect(compareFlow(tr, kernelLike(tr, 0, 'timeout'), LEN).agree).toBe(true);
+    // The kernel delivered (no such rule there): the outcome says so.
+    const delivered = compareFlow(tr, kernelLike(tr, 0, 'connected'), LEN);
+    expect(delivered.agree).toBe(false);
+    expect(delivered.best.mismatches[0]).toMatch(/^outcome: kernel connected \(connected\), simulator timeout: DENIED at .* eth0 \(dropped by filter INPUT\)$/);
+  });
+});
