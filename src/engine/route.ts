@@ -7,8 +7,8 @@
 
 import type { NetNs, Route, Rule } from '../node-state/types.ts';
 import { TABLE_LOCAL } from '../node-state/types.ts';
-import { fibRules4, fibTableLookup4, hasCustomRules4, selectSource4, type FibQuery4 } from '../node-state/fib.ts';
-import { devMaxConf, devOrConf, forwardingEnabled } from '../node-state/inet-conf.ts';
+import { fibRules4, fibTableLookup4, selectSource4, validateSource4, type FibQuery4 } from '../node-state/fib.ts';
+import { devOrConf, forwardingEnabled } from '../node-state/inet-conf.ts';
 import { scopeNum } from '../node-state/ops.ts';
 import { routeLine, ruleLine } from '../render/iproute2/route.ts';
 import { ip4 } from './packet.ts';
@@ -210,42 +210,16 @@ export function routeInput(ns: NetNs, pkt: { src: string; dst: string; mark: num
   }
   if (!fwd) return { ok: false, kind: 'forwarding-disabled', error: 'EHOSTUNREACH', reason: `net.ipv4.conf.${iif}.forwarding=0`, fib };
   if (r.type !== 'unicast') return { ok: false, kind: 'martian-destination', reason: `${r.type} route`, fib };
-  const v = validateSource(ns, pkt.src, pkt.dst, iif, pkt.mark);
+  const v = validateSource(ns, pkt.src, pkt.dst, iif, pkt.mark, r.dev);
   if (!v.ok) return { ok: false, kind: 'martian-source', reason: v.reason, fib };
   return { ok: true, kind: 'forward', dev: r.dev ?? 'lo', nexthop: nextHop(r, pkt.dst), fib };
 }
 
 /**
- * fib_validate_source: reverse-path check of `src` arriving on `iif`. rp_filter 1 (strict) needs the
- * reverse route to leave through `iif`; 2 (loose) needs any unicast reverse route. Without
- * rp_filter the full check still runs once custom rules or local routes exist (a source that is a
- * local address is then refused unless accept_local).
+ * fib_validate_source (node-state's validateSource4): reverse-path check of `src` arriving on
+ * `iif`, for a packet routed out of `oif` (forwarding) or delivered locally (no `oif`).
  */
-export function validateSource(ns: NetNs, src: string, dst: string, iif: string, mark: number): { ok: true } | { ok: false; reason: string } {
-  const rpf = devMaxConf(ns, iif, 'rp_filter');
-  const acceptLocal = devOrConf(ns, iif, 'accept_local');
-  if (!rpf) {
-    if (acceptLocal) return { ok: true };
-    const customLocal = ns.routes.some((r) => r.family === 4 && r.table === TABLE_LOCAL && r.proto !== 'kernel');
-    if (!hasCustomRules4(ns) && !customLocal) {
-      if (isLocalAddress(ns, src) && iif !== 'lo') return { ok: false, reason: `source ${src} is a local address (accept_local=0)` };
-      return { ok: true };
-    }
-  }
-  const flow: Flow = { dst: src, src: dst, iif: 'lo', mark: devOrConf(ns, iif, 'src_valid_mark') ? mark : 0 };
-  const noAddr = !ns.addresses.some((a) => a.family === 4 && a.dev === iif);
-  const fib = fibLookup(ns, flow);
-  if (!fib.ok) {
-    if (rpf) return { ok: false, reason: `rp_filter=${rpf} on ${iif}: no route back to ${src}` };
-    return { ok: true };
-  }
-  const t = fib.route.type;
-  if (t !== 'unicast' && !(t === 'local' && acceptLocal)) return { ok: false, reason: `reverse route to ${src} is ${t}` };
-  if (fib.route.dev === iif) return { ok: true };
-  if (noAddr) {
-    if (rpf) return { ok: false, reason: `rp_filter=${rpf} on ${iif} (no address): route back to ${src} leaves via ${fib.route.dev}` };
-    return { ok: true };
-  }
-  if (rpf === 1) return { ok: false, reason: `rp_filter=1 on ${iif}: route back to ${src} leaves via ${fib.route.dev}` };
-  return { ok: true };
+export function validateSource(ns: NetNs, src: string, dst: string, iif: string, mark: number, oif?: string): { ok: true } | { ok: false; reason: string } {
+  const v = validateSource4(ns, { src, dst, iif, oif, mark });
+  return v.ok ? { ok: true } : { ok: false, reason: v.reason };
 }

@@ -311,30 +311,50 @@ function lookupRaw(ns: NetNs, dst: bigint, src: bigint, iif: string, mark: numbe
   return rulesLookup(ns, q, dst, src);
 }
 
+/** A received packet's source to check: its addresses, input device, and the output device of its route (forwarding). */
+export interface SourceCheck4 {
+  src: string;
+  dst: string;
+  iif: string;
+  oif?: string;
+  mark?: number;
+  tos?: number;
+}
+
+export type SourceVerdict4 = { ok: true; onlink: boolean } | { ok: false; errno: 'EINVAL' | 'EXDEV'; reason: string };
+
 /**
  * fib_validate_source: reverse-path check of the source. Fails with EINVAL for a source that is
- * one of our addresses or not unicast-routable, EXDEV when rp_filter rejects it; `onlink` says
- * the source is directly connected through the input device (the kernel's positive return).
+ * one of our addresses or not unicast-routable, EXDEV when rp_filter (1 strict: the route back
+ * must leave by `iif`; 2 loose: any route back) rejects it. Without rp_filter the full check
+ * still runs once custom rules or local routes exist, or when forwarding back out of `iif` with
+ * redirects on. `onlink`: the source is directly connected through `iif` (the positive return).
  */
-function validateSource(ns: NetNs, src: bigint, dst: bigint, iif: string, oif: string | undefined, mark: number, tos: number): { errno?: FibErrno; onlink: boolean } {
+export function validateSource4(ns: NetNs, q: SourceCheck4): SourceVerdict4 {
+  const src = v4(q.src);
+  const dst = v4(q.dst);
+  if (src === undefined || dst === undefined) return { ok: false, errno: 'EINVAL', reason: 'not IPv4 addresses' };
+  const { iif, oif } = q;
   const rpf = devMaxConf(ns, iif, 'rp_filter');
   const acceptLocal = devOrConf(ns, iif, 'accept_local');
   const srcValidMark = devOrConf(ns, iif, 'src_valid_mark');
   if (!rpf && (iif !== oif || !txRedirects(ns, iif))) {
-    if (acceptLocal) return { onlink: false };
-    if (!customLocalRoutes(ns) && !hasCustomRules4(ns)) return isLocalAddr(ns, src) ? { errno: 'EINVAL', onlink: false } : { onlink: false };
+    if (acceptLocal) return { ok: true, onlink: false };
+    if (!customLocalRoutes(ns) && !hasCustomRules4(ns)) {
+      return isLocalAddr(ns, src) ? { ok: false, errno: 'EINVAL', reason: `source ${q.src} is a local address (accept_local=0 on ${iif})` } : { ok: true, onlink: false };
+    }
   }
-  const m = srcValidMark ? mark : 0;
+  const m = srcValidMark ? (q.mark ?? 0) : 0;
   const noAddr = !ns.addresses.some((a) => a.family === 4 && a.dev === iif);
-  const back = lookupRaw(ns, src, dst, oif ?? 'lo', m, tos);
-  if (!back.ok) return rpf ? { errno: 'EXDEV', onlink: false } : { onlink: false };
-  if (back.type !== 'unicast' && !(back.type === 'local' && acceptLocal)) return { errno: 'EINVAL', onlink: false };
-  const devMatch = back.dev === iif || (back.type === 'local' && iif === 'lo');
-  // The nexthop scope is host for a route without gateway (fib_check_nh_nongw).
-  if (devMatch) return { onlink: !back.via };
-  if (noAddr) return rpf ? { errno: 'EXDEV', onlink: false } : { onlink: false };
-  if (rpf === 1) return { errno: 'EXDEV', onlink: false };
-  return { onlink: false };
+  const back = lookupRaw(ns, src, dst, oif ?? 'lo', m, q.tos ?? 0);
+  if (!back.ok) return rpf ? { ok: false, errno: 'EXDEV', reason: `rp_filter=${rpf} on ${iif}: no route back to ${q.src}` } : { ok: true, onlink: false };
+  if (back.type !== 'unicast' && !(back.type === 'local' && acceptLocal)) return { ok: false, errno: 'EINVAL', reason: `the route back to ${q.src} is ${back.type}` };
+  // fib_info_nh_uses_dev: the route's own device (a local route's is the address's device).
+  const nhDev = back.route?.dev ?? back.dev;
+  if (nhDev === iif || (back.type === 'local' && iif === 'lo')) return { ok: true, onlink: !back.via };
+  if (noAddr) return rpf ? { ok: false, errno: 'EXDEV', reason: `rp_filter=${rpf} on ${iif} (no address): the route back to ${q.src} leaves by ${nhDev}` } : { ok: true, onlink: false };
+  if (rpf === 1) return { ok: false, errno: 'EXDEV', reason: `rp_filter=1 on ${iif}: the route back to ${q.src} leaves by ${nhDev}` };
+  return { ok: true, onlink: false };
 }
 
 function isMulticast(a: bigint): boolean {
@@ -365,14 +385,14 @@ export function fibLookupInput4(ns: NetNs, q: FibInputQuery4): FibInputResult4 {
   const table = res.table;
   if (res.type === 'broadcast') return { ok: true, type: 'broadcast', route: res.route, table, rule: res.rule, dev: 'lo' };
   if (res.type === 'local') {
-    const v = validateSource(ns, src, dst, q.iif, undefined, mark, tos);
-    if (v.errno) return { ok: false, errno: 'EINVAL', reason: 'martian source (reverse path)', rule: res.rule, route: res.route };
+    const v = validateSource4(ns, { src: q.src, dst: q.dst, iif: q.iif, mark, tos });
+    if (!v.ok) return { ok: false, errno: 'EINVAL', reason: 'martian source (reverse path)', rule: res.rule, route: res.route };
     return { ok: true, type: 'local', route: res.route, table, rule: res.rule, dev: 'lo' };
   }
   if (!forward) return { ok: false, errno: 'EHOSTUNREACH', reason: `forwarding is off on ${q.iif}`, rule: res.rule, route: res.route };
   if (res.type !== 'unicast') return { ok: false, errno: 'EINVAL', reason: 'martian destination', rule: res.rule, route: res.route };
-  const v = validateSource(ns, src, dst, q.iif, res.dev, mark, tos);
-  if (v.errno) return { ok: false, errno: v.errno, reason: v.errno === 'EXDEV' ? 'reverse path filter' : 'martian source', rule: res.rule, route: res.route };
+  const v = validateSource4(ns, { src: q.src, dst: q.dst, iif: q.iif, oif: res.dev, mark, tos });
+  if (!v.ok) return { ok: false, errno: v.errno, reason: v.errno === 'EXDEV' ? 'reverse path filter' : 'martian source', rule: res.rule, route: res.route };
   const out: FibInputResult4 = { ok: true, type: 'unicast', route: res.route, table, rule: res.rule, dev: res.dev };
   if (res.via) out.via = res.via;
   // __mkroute_input: same device out as in, source on-link (shared_media defaults to 1).
