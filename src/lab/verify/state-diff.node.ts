@@ -42,8 +42,13 @@ const sorted = (t: string) => t.split('\n').filter(Boolean).sort().join('\n');
 
 export function verifyStateDiff(state: ClusterState, rec: LabRecord, commands = VERIFY_STATE_COMMANDS): StateDiffResult {
   const r = labDiff(state, rec, { commands });
-  const out: StateDiffResult = { compared: r.compared, diffs: [], orderOnly: [], learnedNeighbours: 0 };
-  for (const d of r.diffs) {
+  return classifyStateDiffs(r.compared, r.diffs);
+}
+
+/** Sorts labDiff's differences into real ones, order-only ones and learned neighbours. */
+export function classifyStateDiffs(compared: number, diffs: NsDiff[]): StateDiffResult {
+  const out: StateDiffResult = { compared, diffs: [], orderOnly: [], learnedNeighbours: 0 };
+  for (const d of diffs) {
     let kernel = d.kernel;
     if (d.command === 'ip neigh') {
       const w = withoutLearned(kernel, d.kubewire);
