@@ -48,6 +48,19 @@ describe('kubewire exec', () => {
     expect(bad).toEqual({ stdout: '', stderr: "wget: bad address 'nosuch:8080'\n", code: 1 });
   });
 
+  it('-it: the program writes to a terminal: both streams on stdout in order, \\r\\n line ends, the progress line redrawn with \\r', async () => {
+    const r = await kw('exec', '-it', 'busybox', '--', 'wget', '-O-', 'nginx:8080');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.split('\r\n');
+    expect(lines[0]).toMatch(/^Connecting to nginx:8080 \(10\.100\.\d+\.\d+:8080\)$/);
+    expect(lines[1]).toBe('writing to stdout');
+    expect(r.stdout).toContain(NGINX_INDEX_HTML.replace(/\n/g, '\r\n'));
+    expect(lines.at(-3)).toBe(`\r-                    100% |${'*'.repeat(32)}|   615  0:00:00 ETA`);
+    expect(lines.at(-2)).toBe('written to stdout');
+    expect(lines.at(-1)).toBe('');
+  });
+
   it('--trace appends each flow, headed by what it is, with the engine\'s hop-by-hop', async () => {
     const r = await kw('exec', 'busybox', '--trace', '--', 'wget', '-qO-', 'nginx:8080');
     expect(r.code).toBe(0);

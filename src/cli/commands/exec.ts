@@ -8,7 +8,7 @@ import { KubewireError } from '../../errors.ts';
 import { runShellCommand } from '../../render/shell.ts';
 import { findPodNetns, simulatedDate } from '../../k8s/lookup.ts';
 import { renderTraceText } from '../../engine/index.ts';
-import { ExecError, runPodCommand, type AppFlow, type AppRun } from '../../engine/apps/index.ts';
+import { ExecError, runPodCommand, toTerminal, type AppFlow, type AppRun } from '../../engine/apps/index.ts';
 import { ipsetsOf } from '../../cni/index.ts';
 import { openSession } from '../session.ts';
 import { emit, parseIntOpt } from './_common.ts';
@@ -59,10 +59,12 @@ export function register(program: Command): void {
     .argument('<command...>', 'the command, after --')
     .option('-n, --namespace <ns>', 'namespace', 'default')
     .option('-c, --container <name>', 'container (default: the pod\'s default container)')
+    .option('-i, --stdin', 'pass stdin to the container (accepted; the modelled programs read none)')
+    .option('-t, --tty', 'stdin is a TTY: the program writes to a terminal (both streams on stdout, \\r\\n line ends)')
     .option('--trace', 'append the hop-by-hop trace of every packet exchange the program made')
     .option('--seed <n>', 'seed for the random choices (ports, DNS ids, Service endpoints); default: the cluster\'s', parseIntOpt('--seed', 0, 2 ** 31 - 1))
     .option('-o, --output <format>', 'text (default) or json (the whole run: output, exit status, flows with their traces)')
-    .action((pod: string, command: string[], opts: { namespace: string; container?: string; trace?: boolean; seed?: number; output?: string }, cmd: Command) => {
+    .action((pod: string, command: string[], opts: { namespace: string; container?: string; stdin?: boolean; tty?: boolean; trace?: boolean; seed?: number; output?: string }, cmd: Command) => {
       if (opts.output !== undefined && opts.output !== 'text' && opts.output !== 'json') {
         throw new KubewireError(`invalid -o "${opts.output}" (must be text or json)`);
       }
@@ -71,12 +73,13 @@ export function register(program: Command): void {
       const prog = (command[0] ?? '').split('/').pop()!;
       if (STATE_PROGRAMS.has(prog)) {
         const where = findPodNetns(state, opts.namespace, pod);
-        emit(runShellCommand(state.hosts[where.node], where.netns, command, simulatedDate(state)));
+        const r = runShellCommand(state.hosts[where.node], where.netns, command, simulatedDate(state));
+        emit(opts.tty ? { stdout: toTerminal(r.stdout + r.stderr), stderr: '', exitCode: r.exitCode } : r);
         return;
       }
       let run: AppRun;
       try {
-        run = runPodCommand(state, { namespace: opts.namespace, pod }, command, { seed: opts.seed ?? s.stored.seed, ipsets: ipsetsOf(state), container: opts.container });
+        run = runPodCommand(state, { namespace: opts.namespace, pod }, command, { seed: opts.seed ?? s.stored.seed, ipsets: ipsetsOf(state), container: opts.container, tty: opts.tty });
       } catch (e) {
         if (!(e instanceof ExecError)) throw e;
         // Errors the API server returns carry its prefix; kubectl's own checks print as "error: ...".

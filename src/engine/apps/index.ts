@@ -24,6 +24,9 @@ export interface RunOptions {
   ipsets?: WalkWorld['ipsets'];
   /** Container name (kubectl exec -c); default: the pod's default container. */
   container?: string;
+  /** kubectl exec -t: the program writes to a terminal; both streams arrive on stdout, in order,
+   *  with the terminal's \r\n line ends. */
+  tty?: boolean;
 }
 
 /** Thrown for what kubectl itself would refuse (no such pod or container, pod not running). */
@@ -175,8 +178,8 @@ export function runPodCommand(cluster: ClusterState, where: { namespace: string;
   const resolv = podResolv(cluster, pod.namespace, pod);
   if (has === 'busybox' && program === 'cat' && cmd.length > 1) {
     const r = catFiles(pod, resolv, cmd);
-    run.stdout += r.stdout;
-    run.stderr += r.stderr;
+    run.stdout += opts.tty ? toTerminal(r.stdout + r.stderr) : r.stdout;
+    if (!opts.tty) run.stderr += r.stderr;
     run.exitCode = r.exitCode;
     return run;
   }
@@ -185,7 +188,9 @@ export function runPodCommand(cluster: ClusterState, where: { namespace: string;
   }
   if (viaShell && !isAppProgram(program)) {
     // The shell looks the command up in $PATH itself.
-    run.stderr += `sh: ${cmd[0]}: not found\n`;
+    const msg = `sh: ${cmd[0]}: not found\n`;
+    if (opts.tty) run.stdout += toTerminal(msg);
+    else run.stderr += msg;
     run.exitCode = 127;
     return run;
   }
@@ -194,13 +199,22 @@ export function runPodCommand(cluster: ClusterState, where: { namespace: string;
     run.exitCode = 1;
     return run;
   }
-  const ctx: AppContext = { state: cluster, from: { pod: pod.name, namespace: pod.namespace }, rng, ipsets: opts.ipsets, nowUs: 0, flows: run.flows };
+  const ctx: AppContext = { state: cluster, from: { pod: pod.name, namespace: pod.namespace }, rng, ipsets: opts.ipsets, nowUs: 0, flows: run.flows, tty: opts.tty };
   let r: ProgramResult;
   if (program === 'wget') r = runWget(ctx, pod, resolv, cmd);
   else if (program === 'nslookup') r = runNslookup(ctx, resolv, cmd);
   else r = runPing(ctx, pod, resolv, cmd);
-  run.stdout += r.stdout;
-  run.stderr += r.stderr;
+  if (opts.tty) {
+    run.stdout += toTerminal(r.merged ?? r.stdout + r.stderr);
+  } else {
+    run.stdout += r.stdout;
+    run.stderr += r.stderr;
+  }
   run.exitCode = r.exitCode;
   return run;
+}
+
+/** What a terminal receives: the tty's output processing (onlcr) turns "\n" into "\r\n". */
+export function toTerminal(text: string): string {
+  return text.replace(/\r?\n/g, '\r\n');
 }

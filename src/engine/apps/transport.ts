@@ -37,6 +37,8 @@ export interface AppContext {
   /** Simulated time since the run started (µs). */
   nowUs: number;
   flows: AppFlow[];
+  /** stdout/stderr are a terminal (kubectl exec -t). */
+  tty?: boolean;
 }
 
 /** A 31-bit seed for one socket's trace, drawn from the run's generator. */

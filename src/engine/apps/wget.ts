@@ -21,6 +21,8 @@ export interface ProgramResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** stdout and stderr interleaved as written, when the program mixes them (for a terminal). */
+  merged?: string;
 }
 
 const USAGE =
@@ -201,12 +203,13 @@ function ulltoa5(n: number): string {
   return v >= 100 ? `${Math.round(v)}`.padStart(4) + units[i] : `${v.toFixed(1)}`.padStart(4) + units[i];
 }
 
-/** The last progress line bb_progress_update writes when stderr is no tty (80 columns assumed). */
-export function progressLine(curfile: string, size: number): string {
+/** The last progress line bb_progress_update writes (80 columns): on a terminal it starts with
+ *  "\r" (it redraws in place) and progress_meter ends it with "\n"; otherwise each update is a line. */
+export function progressLine(curfile: string, size: number, tty = false): string {
   const name = curfile.slice(0, 20).padEnd(20);
   const bar = size > 0 ? `100% |${'*'.repeat(80 - 48)}| ` : '';
   const eta = size > 0 ? '  0:00:00 ETA' : ' --:--:-- ETA';
-  return `${name} ${bar}${ulltoa5(size)}${eta}\n`;
+  return `${tty ? '\r' : ''}${name} ${bar}${ulltoa5(size)}${eta}\n`;
 }
 
 function statusLine(r: HttpResponse): string {
@@ -216,7 +219,17 @@ function statusLine(r: HttpResponse): string {
 export function runWget(ctx: AppContext, pod: PodView, resolv: PodResolv, argv: string[]): ProgramResult {
   let err = '';
   let out = '';
-  const die = (msg: string): ProgramResult => ({ stdout: out, stderr: `${err}wget: ${msg}\n`, exitCode: 1 });
+  // Both streams in the order written (what a terminal shows under `kubectl exec -t`).
+  let merged = '';
+  const E = (t: string) => {
+    err += t;
+    merged += t;
+  };
+  const O = (t: string) => {
+    out += t;
+    merged += t;
+  };
+  const die = (msg: string): ProgramResult => ({ stdout: out, stderr: `${err}wget: ${msg}\n`, exitCode: 1, merged: `${merged}wget: ${msg}\n` });
   let o: WgetOpts;
   try {
     const parsed = parseArgs(argv);
@@ -237,7 +250,7 @@ export function runWget(ctx: AppContext, pod: PodView, resolv: PodResolv, argv: 
     const res = getaddrinfo(ctx, pod, resolv, hp.host);
     if (!res.ok) return die(`bad address '${url.host}'`);
     const ip = res.addresses.find((a) => !a.includes(':')) ?? res.addresses[0];
-    if (!o.quiet) err += `Connecting to ${url.host} (${ip.includes(':') ? `[${ip}]` : ip}:${hp.port})\n`;
+    if (!o.quiet) E(`Connecting to ${url.host} (${ip.includes(':') ? `[${ip}]` : ip}:${hp.port})\n`);
     const method = 'GET';
     const http: HttpExchange = { method, host: url.host, path: `/${url.path}`, userAgent: o.userAgent };
     ctx.nowUs += jitter(ctx, 30);
@@ -258,7 +271,8 @@ export function runWget(ctx: AppContext, pod: PodView, resolv: PodResolv, argv: 
     ctx.nowUs += c.rttUs;
     if (url.protocol !== 'http' || c.server?.kind !== 'nginx') {
       // A listener kubewire has no program for (or TLS/FTP): say so rather than invent bytes.
-      return { stdout: out, stderr: `${err}kubewire: what ${c.server?.containers[0]?.image ?? 'the node'} answers to ${url.protocol} on port ${c.port} is not modelled\n`, exitCode: 1 };
+      const note = `kubewire: what ${c.server?.containers[0]?.image ?? 'the node'} answers to ${url.protocol} on port ${c.port} is not modelled\n`;
+      return { stdout: out, stderr: err + note, exitCode: 1, merged: merged + note };
     }
     const nowS = Math.floor(simulatedDate(ctx.state).getTime() / 1000 + ctx.nowUs / 1e6);
     const version = nginxVersionOf(c.server.containers[0]?.image ?? '') || NGINX_VERSION;
@@ -267,19 +281,19 @@ export function runWget(ctx: AppContext, pod: PodView, resolv: PodResolv, argv: 
     http.status = r.status;
     http.server = `nginx/${version}`;
     http.body = bodyText(r);
-    if (o.serverResponse) err += `  ${statusLine(r)}\n`;
+    if (o.serverResponse) E(`  ${statusLine(r)}\n`);
     if (r.status < 200 || (r.status >= 300 && ![301, 302, 303, 307, 308].includes(r.status)) || r.status === 205) {
       return die(`server returned error: ${statusLine(r)}`);
     }
-    if (o.serverResponse) err += r.headers.map(([k, v]) => `  ${k}: ${v}\n`).join('') + '  \n';
+    if (o.serverResponse) E(r.headers.map(([k, v]) => `  ${k}: ${v}\n`).join('') + '  \n');
     if (o.spider) {
-      if (!o.quiet) err += 'remote file exists\n';
+      if (!o.quiet) E('remote file exists\n');
       continue;
     }
-    if (!o.quiet) err += toStdout ? 'writing to stdout\n' : `saving to '${fname}'\n`;
-    if (toStdout) out += http.body;
-    if (!o.quiet) err += progressLine(toStdout ? '-' : curfile, r.body.length);
-    if (!o.quiet) err += toStdout ? 'written to stdout\n' : `'${fname}' saved\n`;
+    if (!o.quiet) E(toStdout ? 'writing to stdout\n' : `saving to '${fname}'\n`);
+    if (toStdout) O(http.body);
+    if (!o.quiet) E(progressLine(toStdout ? '-' : curfile, r.body.length, ctx.tty));
+    if (!o.quiet) E(toStdout ? 'written to stdout\n' : `'${fname}' saved\n`);
   }
-  return { stdout: out, stderr: err, exitCode: 0 };
+  return { stdout: out, stderr: err, exitCode: 0, merged };
 }
