@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { NetnsLab, netnsUsable } from '../testing/netns.node.ts';
-import { addAddress, addRoute, addVethPair, bootLoopback, newHost, newNetns, setLinkUp, setSysctl } from '../node-state/ops.ts';
+import { routerScene } from '../testing/node-scenarios.ts';
 import { iptablesRestore } from '../netfilter/restore.ts';
 import type { Host } from '../node-state/types.ts';
 import { newWalkState, replyPacket, walkFrom, type WalkWorld } from './walk.ts';
@@ -23,21 +23,7 @@ COMMIT
 `;
 
 function model(): Host {
-  const h = newHost('router');
-  for (const n of ['client', 'server']) {
-    newNetns(h, n);
-    bootLoopback(h, n);
-  }
-  addVethPair(h, 'client', 'eth0', 'root', 'r0', { macA: '02:00:00:00:00:02', macB: '02:00:00:00:00:01' });
-  addVethPair(h, 'server', 'eth0', 'root', 'r1', { macA: '02:00:00:00:01:02', macB: '02:00:00:00:01:01' });
-  for (const [ns, dev] of [['client', 'eth0'], ['root', 'r0'], ['server', 'eth0'], ['root', 'r1']]) setLinkUp(h, ns, dev);
-  addAddress(h.namespaces.client, 'eth0', '10.9.0.2/24');
-  addAddress(h.namespaces.root, 'r0', '10.9.0.1/24');
-  addAddress(h.namespaces.root, 'r1', '10.9.1.1/24');
-  addAddress(h.namespaces.server, 'eth0', '10.9.1.2/24');
-  addRoute(h.namespaces.client, { dst: 'default', via: '10.9.0.1', dev: 'eth0' });
-  addRoute(h.namespaces.server, { dst: 'default', via: '10.9.1.1', dev: 'eth0' });
-  setSysctl(h.namespaces.root, 'net.ipv4.ip_forward', '1');
+  const h = routerScene({ clientNet: '10.9.0', serverNet: '10.9.1', macs: ['02:00:00:00:00:02', '02:00:00:00:00:01', '02:00:00:00:01:02', '02:00:00:00:01:01'] });
   h.namespaces.root.netfilter = iptablesRestore(h.namespaces.root.netfilter, RULES);
   return h;
 }

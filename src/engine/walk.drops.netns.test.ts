@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { NetnsLab, netnsUsable } from '../testing/netns.node.ts';
 import { CONNECT_PY, LISTEN_PY, socketSees } from '../testing/socket-probe.ts';
-import { addAddress, addRoute, addVethPair, bootLoopback, newHost, newNetns, setLinkUp, setSysctl } from '../node-state/ops.ts';
+import { addAddress, addRoute, setSysctl } from '../node-state/ops.ts';
+import { routerScene } from '../testing/node-scenarios.ts';
 import { iptablesRestore } from '../netfilter/restore.ts';
 import { iptablesSave } from '../netfilter/save.ts';
 import type { Host } from '../node-state/types.ts';
@@ -32,28 +33,14 @@ COMMIT
 `;
 
 function scene(): Host {
-  const h = newHost('r');
-  for (const n of ['c', 's']) {
-    newNetns(h, n);
-    bootLoopback(h, n);
-  }
-  addVethPair(h, 'c', 'eth0', 'root', 'r0', { macA: '02:00:00:00:31:01', macB: '02:00:00:00:31:02' });
-  addVethPair(h, 's', 'eth0', 'root', 'r1', { macA: '02:00:00:00:31:03', macB: '02:00:00:00:31:04' });
-  for (const [ns, dev] of [['c', 'eth0'], ['root', 'r0'], ['s', 'eth0'], ['root', 'r1']]) setLinkUp(h, ns, dev);
-  const { c, s, root } = h.namespaces;
-  addAddress(c, 'eth0', '10.31.0.2/24');
+  const h = routerScene({ host: 'r', client: 'c', server: 's', clientNet: '10.31.0', serverNet: '10.31.1', macs: ['02:00:00:00:31:01', '02:00:00:00:31:02', '02:00:00:00:31:03', '02:00:00:00:31:04'] });
+  const { c, root } = h.namespaces;
   // A source the router has no route back to (rp_filter).
   addAddress(c, 'lo', `${FORGED}/32`);
-  addAddress(root, 'r0', '10.31.0.1/24');
-  addAddress(root, 'r1', '10.31.1.1/24');
-  addAddress(s, 'eth0', `${SERVER}/24`);
-  addRoute(c, { dst: 'default', via: '10.31.0.1', dev: 'eth0' });
-  addRoute(s, { dst: 'default', via: '10.31.1.1', dev: 'eth0' });
   addRoute(root, { dst: '10.40.1.0/24', type: 'unreachable' });
   addRoute(root, { dst: '10.40.2.0/24', type: 'prohibit' });
   addRoute(root, { dst: '10.40.3.0/24', type: 'blackhole' });
   addRoute(root, { dst: '10.40.4.0/24', type: 'throw' });
-  setSysctl(root, 'net.ipv4.ip_forward', '1');
   setSysctl(root, 'net.ipv4.conf.r0.rp_filter', '1');
   root.netfilter = iptablesRestore(root.netfilter, RULES);
   return h;

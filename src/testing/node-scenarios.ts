@@ -117,3 +117,41 @@ export function eksNode(): Host {
   addNeighbour(root, { dst: 'fe80::1', dev: 'eth0', lladdr: '02:00:5e:10:00:01', router: true });
   return h;
 }
+
+export interface RouterSceneOptions {
+  /** Host name (default "router") and the two end namespaces (default "client", "server"). */
+  host?: string;
+  client?: string;
+  server?: string;
+  /** First three octets of the client and server /24s (the router is .1, the end .2). */
+  clientNet: string;
+  serverNet: string;
+  /** MACs of client eth0, router r0, server eth0, router r1 (default: deterministic ones). */
+  macs?: [string, string, string, string];
+}
+
+/**
+ * client ── router (root namespace, forwarding) ── server: each end's eth0 is a veth to the router
+ * (r0, r1) with a /24, and a default route via the router.
+ */
+export function routerScene(o: RouterSceneOptions): Host {
+  const c = o.client ?? 'client';
+  const s = o.server ?? 'server';
+  const h = newHost(o.host ?? 'router');
+  for (const n of [c, s]) {
+    newNetns(h, n);
+    bootLoopback(h, n);
+  }
+  const [mc, m0, ms, m1] = o.macs ?? [undefined, undefined, undefined, undefined];
+  addVethPair(h, c, 'eth0', 'root', 'r0', { macA: mc, macB: m0 });
+  addVethPair(h, s, 'eth0', 'root', 'r1', { macA: ms, macB: m1 });
+  for (const [ns, dev] of [[c, 'eth0'], ['root', 'r0'], [s, 'eth0'], ['root', 'r1']]) setLinkUp(h, ns, dev);
+  addAddress(h.namespaces[c], 'eth0', `${o.clientNet}.2/24`);
+  addAddress(h.namespaces.root, 'r0', `${o.clientNet}.1/24`);
+  addAddress(h.namespaces.root, 'r1', `${o.serverNet}.1/24`);
+  addAddress(h.namespaces[s], 'eth0', `${o.serverNet}.2/24`);
+  addRoute(h.namespaces[c], { dst: 'default', via: `${o.clientNet}.1`, dev: 'eth0' });
+  addRoute(h.namespaces[s], { dst: 'default', via: `${o.serverNet}.1`, dev: 'eth0' });
+  setSysctl(h.namespaces.root, 'net.ipv4.ip_forward', '1');
+  return h;
+}
