@@ -275,5 +275,5 @@ describe('kubewire netpol (process, seed examples)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000);
 });
