@@ -142,5 +142,6 @@ export function runNslookup(ctx: AppContext, resolv: PodResolv, argv: string[]):
     }
   }
   stdout += ';; connection timed out; no servers could be reached\n\n';
-  return { stdout, stderr, exitCode: 1 };
+  // The write errors come before the final verdict.
+  return { stdout, stderr, exitCode: 1, merged: stderr + stdout };
 }
