@@ -6,7 +6,7 @@
 // Needs root (skips with a message otherwise). LAB_BENCH_RUNS (default 3) and LAB_BENCH_BIG_RUNS
 // (default 2) change the repetitions; LAB_BENCH_BIG=0 skips the big cluster.
 // Run: npx tsx bench/lab.bench.ts → writes bench/results/lab.json
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -21,6 +21,14 @@ if (!root.ok) {
   process.exit(0);
 }
 
+/** CPU time (ms) of this process and its waited-for children (/proc/self/stat utime+stime+cutime+cstime):
+ *  unlike wall time it hardly depends on what else the machine runs. The relay and the workload
+ *  server are not waited for, so their start-up is not counted. */
+function cpuMs(): number {
+  const f = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+  const ticks = [11, 12, 13, 14].reduce((a, i) => a + Number(f[i]), 0);
+  return (ticks * 1000) / 100;
+}
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const round = (xs: number[]) => xs.map((x) => Math.round(x));
 const load = () => Math.round(os.loadavg()[0] * 10) / 10;
@@ -29,6 +37,7 @@ async function measure(name: string, state: ClusterState, runs: number, withDiff
   const podNamespaces = Object.values(state.hosts).reduce((n, h) => n + Object.keys(h.namespaces).length - 1, 0);
   const runDir = mkdtempSync(join(os.tmpdir(), 'kw-labbench-'));
   const up: number[] = [];
+  const upCpu: number[] = [];
   const down: number[] = [];
   const diff: number[] = [];
   const loadBefore = load();
@@ -37,8 +46,10 @@ async function measure(name: string, state: ClusterState, runs: number, withDiff
   try {
     for (let i = 0; i < runs; i++) {
       let t0 = performance.now();
+      const c0 = cpuMs();
       const lab = await labUp(state, { runDir, prefix: 'kwb' });
       up.push(performance.now() - t0);
+      upCpu.push(cpuMs() - c0);
       namespaces = lab.record.namespaces.length;
       if (withDiff) {
         t0 = performance.now();
@@ -48,7 +59,7 @@ async function measure(name: string, state: ClusterState, runs: number, withDiff
       t0 = performance.now();
       labDown({ runDir });
       down.push(performance.now() - t0);
-      process.stderr.write(`${name} run ${i + 1}: up ${Math.round(up[i])} ms, down ${Math.round(down[i])} ms\n`);
+      process.stderr.write(`${name} run ${i + 1}: up ${Math.round(up[i])} ms (cpu ${Math.round(upCpu[i])} ms), down ${Math.round(down[i])} ms, load ${load()}\n`);
     }
   } finally {
     labDown({ runDir });
@@ -60,6 +71,7 @@ async function measure(name: string, state: ClusterState, runs: number, withDiff
     loadAverage1mBefore: loadBefore,
     ...(withDiff ? { diffsFound: diffs, diffWallMs: { runs: round(diff), median: Math.round(median(diff)) } } : {}),
     upWallMs: { runs: round(up), median: Math.round(median(up)), goal: goalUpMs, meetsGoal: median(up) <= goalUpMs },
+    upCpuMs: { runs: round(upCpu), median: Math.round(median(upCpu)) },
     downWallMs: { runs: round(down), median: Math.round(median(down)) },
   };
 }

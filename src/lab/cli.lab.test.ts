@@ -1,5 +1,5 @@
-// `kubewire lab` end to end through the CLI binary: up, status, diff, ssh and exec (real tools
-// in the lab's namespaces), the refusals, and down. Needs root; skips with the reason otherwise.
+// `kubewire lab` end to end through the CLI binary: up, status, diff, ssh, exec and capture (real
+// tools in the lab's namespaces), the refusals, and down. Needs root; skips with the reason otherwise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +74,20 @@ describe.skipIf(!root.ok)(`kubewire lab (${root.reason || 'root'})`, () => {
     const bIp = kw('get', 'pod', b, '-o', 'jsonpath={.status.podIP}').stdout.trim() || (state.objects[`Pod/default/${b}`] as unknown as { status: { podIP: string } }).status.podIP;
     const ping = kw('lab', 'exec', a, '--', 'ping', '-c', '1', bIp);
     expect(ping.stdout, ping.stderr).toContain('1 packets received');
+  });
+
+  it('exec wget reaches nginx on another pod; capture -r writes the pcap and prints it with the real tcpdump', () => {
+    const [a, b] = pods;
+    const bIp = (loadState(stateDir).state.objects[`Pod/default/${b}`] as unknown as { status: { podIP: string } }).status.podIP;
+    const out = join(dir, 'cap.pcap');
+    const r = kw('lab', 'capture', '-i', `${a}:eth0`, '-w', out, '-r', '--', 'exec', a, '--', 'wget', '-qO-', `http://${bIp}/`);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('<title>Welcome to nginx!</title>');
+    expect(r.stdout).toMatch(new RegExp(`IP \\S+ > ${bIp.replace(/\./g, '\\.')}\\.80: Flags \\[P\\.\\].*HTTP: GET / HTTP/1\\.1`));
+    expect(r.stderr).toMatch(new RegExp(`default/${a}:eth0: \\d+ packets captured`));
+    const t = spawnSync('tcpdump', ['-n', '-r', out], { encoding: 'utf8' });
+    expect(t.stdout).toContain('HTTP: HTTP/1.1 200 OK');
+    expect(kw('lab', 'capture', '-i', 'nosuch:eth0', '-w', out, '--', 'exec', a, '--', 'ping', '-c', '1', bIp).stderr).toMatch(/^error: -i nosuch:eth0: "nosuch" is neither a node/);
   });
 
   it('refuses tools outside the list and unknown pods', () => {

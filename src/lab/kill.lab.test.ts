@@ -1,5 +1,5 @@
 // A `kubewire lab up` killed at a random moment (SIGKILL: no chance to clean up) leaves nothing
-// behind after `kubewire lab down --all`: no kw-* namespace, no relay process, no device in the
+// behind after `kubewire lab down --all`: no kw-* namespace, no relay or workload process, no device in the
 // root namespace, no record or lock. SIGINT at a random moment: the process cleans up by itself.
 // Needs root; skips with the reason otherwise.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { rootCheck } from './lab.node.ts';
 import { RELAY_MARKER_PREFIX } from './relay.ts';
+import { WORKLOAD_MARKER_PREFIX } from './workload-py.ts';
 import { labNsRe } from './plan.ts';
 
 // This file's labs use their own prefix, so `lab down --all` here touches only them.
@@ -29,7 +30,7 @@ function relayPids(): number[] {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
-      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(`${RELAY_MARKER_PREFIX}${PREFIX}-`))) out.push(Number(d));
+      if (readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').some((a) => a.startsWith(`${RELAY_MARKER_PREFIX}${PREFIX}-`) || a.startsWith(`${WORKLOAD_MARKER_PREFIX}${PREFIX}-`))) out.push(Number(d));
     } catch {
       /* gone */
     }

@@ -210,17 +210,54 @@ async function runAsync(argv: string[], input?: string, what?: string): Promise<
   return r.stdout;
 }
 
-async function runStep(real: string, s: BatchStep): Promise<void> {
-  if (!s.lines.length) return;
-  if (s.tool === 'sysctl') {
-    await runAsync(['ip', 'netns', 'exec', real, 'sysctl', '-qw', ...s.lines], undefined, `sysctl in ${real}`);
-    return;
-  }
-  const argv = s.tool === 'bridge' ? ['bridge', '-n', real, '-batch', '-'] : s.tool === 'ip6' ? ['ip', '-6', '-n', real, '-batch', '-'] : ['ip', '-n', real, '-batch', '-'];
-  await runAsync(argv, s.lines.join('\n') + '\n', `${argv[0]} -batch in ${real}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Single-quoted for sh. */
+const shq = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+
+/** The shell function `ready NS DEV` (a step's waitReady): only a device with carrier gets its
+ *  ff00::/8 route; a veth whose peer is still down (pod namespaces come up first) has nothing to
+ *  wait for yet (carrier itself is set synchronously). Polls up to 3 s. */
+const READY_SH = [
+  'ready() {',
+  '  ip -n "$1" link show dev "$2" | grep -q NO-CARRIER && return 0',
+  '  i=0',
+  '  while [ $i -lt 150 ]; do',
+  `    ip -n "$1" -6 route show table local dev "$2" | grep -q 'multicast ff00::/8' && return 0`,
+  '    sleep 0.02; i=$((i+1))',
+  '  done',
+  '}',
+];
+
+/** Runs `steps` (with their waits) in order in one shell; a failure names the step and its input. */
+async function runSteps(names: Record<string, string>, steps: BatchStep[]): Promise<void> {
+  const live = steps.filter((x) => x.lines.length || x.waitAfterMs || x.waitReady);
+  if (!live.length) return;
+  const sh: string[] = [...READY_SH];
+  live.forEach((x, k) => {
+    const real = names[x.ns];
+    sh.push(`echo @@${k} >&2`);
+    if (x.lines.length) {
+      if (x.tool === 'sysctl') sh.push(`ip netns exec ${shq(real)} sysctl -qw ${x.lines.map(shq).join(' ')} || exit 1`);
+      else {
+        const cmd = x.tool === 'bridge' ? `bridge -n ${shq(real)}` : x.tool === 'ip6' ? `ip -6 -n ${shq(real)}` : `ip -n ${shq(real)}`;
+        sh.push(`${cmd} -batch - <<'KW_BATCH_END' || exit 1`, ...x.lines, 'KW_BATCH_END');
+      }
+    }
+    if (x.waitAfterMs) sh.push(`sleep ${(x.waitAfterMs / 1000).toFixed(3)}`);
+    if (x.waitReady) sh.push(`ready ${shq(real)} ${shq(x.waitReady)}`);
+  });
+  const r = await spawnAsync(['sh', '-c', sh.join('\n')], undefined, 60_000);
+  if (r.status === 0) return;
+  const marks = [...r.stderr.matchAll(/^@@(\d+)$/gm)];
+  const last = marks[marks.length - 1];
+  const x = live[last ? Number(last[1]) : 0];
+  const err = last ? r.stderr.slice(last.index! + last[0].length).trim() : r.stderr.trim();
+  const what = x.tool === 'sysctl' ? `sysctl in ${names[x.ns]}` : `${x.tool === 'bridge' ? 'bridge' : 'ip'} -batch in ${names[x.ns]}`;
+  throw new KubewireError(`${what} failed: ${err}\n${x.lines.join('\n')}\n`);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 
 /** Runs argv inside a real namespace and returns its output. */
 export function nsExec(real: string, argv: string[], opts: { timeoutMs?: number; input?: string } = {}): { stdout: string; stderr: string; exitCode: number } {
@@ -344,16 +381,21 @@ async function buildNode(
   const tapsNs = new Set(batch.taps.map((t) => t.ns));
   const pairs: Array<[string, string]> = lab.plan.enis.filter((e) => e.node === nn.node).map((e) => [e.dev, e.fabricDev]);
   let relayed = !pairs.length;
+  // The steps run in order, in one shell per stretch between relay hand-overs (forking this
+  // process once per step cost more than the steps).
+  let stretch: BatchStep[] = [];
   for (const s of batch.steps) {
-    await runStep(nn.ns[s.ns], s);
+    stretch.push(s);
     if (s.holdTaps && tapsNs.has(s.ns) && !relayed) {
+      await runSteps(nn.ns, stretch);
+      stretch.forEach((x) => step(`batch ${nn.node} ${x.ns} ${x.tool}`));
+      stretch = [];
       await early.relay.go(nn, pairs);
       relayed = true;
     }
-    if (s.waitAfterMs) await sleep(s.waitAfterMs);
-    if (s.waitReady) await waitReady(nn.ns[s.ns], s.waitReady);
-    step(`batch ${nn.node} ${s.ns} ${s.tool}`);
   }
+  await runSteps(nn.ns, stretch);
+  stretch.forEach((x) => step(`batch ${nn.node} ${x.ns} ${x.tool}`));
   if (!relayed) await early.relay.go(nn, pairs);
   const ipsets = opts.ipsets ?? clusterIpsets(state);
   await early.nfacct;
@@ -498,21 +540,6 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
       process.off('SIGTERM', onSignal);
     }
   }
-}
-
-async function waitReady(real: string, dev: string): Promise<void> {
-  // Only a device with carrier gets its ff00::/8 route; a veth whose peer is still down (pod
-  // namespaces come up first) has nothing to wait for yet. Carrier itself is set synchronously.
-  // The polling loop runs in one shell (up to 3 s), not one process of this one per poll.
-  const script = [
-    `ip -n ${real} link show dev ${dev} | grep -q NO-CARRIER && exit 0`,
-    'i=0',
-    'while [ $i -lt 150 ]; do',
-    `  ip -n ${real} -6 route show table local dev ${dev} | grep -q 'multicast ff00::/8' && exit 0`,
-    '  sleep 0.02; i=$((i+1))',
-    'done',
-  ].join('\n');
-  await spawnAsync(['sh', '-c', script]);
 }
 
 function nsInode(name: string): number | undefined {
