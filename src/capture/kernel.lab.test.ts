@@ -4,11 +4,12 @@
 // binds the port the prediction uses), compared header field by header field. VPC CNI: pod IPs
 // on ens5; Calico VXLAN: node IPs, UDP 4789, VNI 4096 around the inner pod packet.
 // Excepted, as the kernel picks them at random: ISNs, IP IDs, TCP timestamps, the VXLAN outer UDP
-// source port; and windows (they follow the host's tcp_rmem). The lab's VPC fabric is a Linux
+// source port; and windows after the handshake (receive-buffer autotuning). The window scale is
+// predicted for this host's buffer limits. The lab's VPC fabric is a Linux
 // router, so what crossed it arrives with one TTL less than through AWS's VPC (which keeps it).
 // Needs root, tcpdump and python3; skips with the reason otherwise.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ import type { ClusterState } from '../control-plane/types.ts';
 import { readCapture } from '../pcap/read.ts';
 import { parseEthernet } from '../wire/ethernet.ts';
 import { parseIpv4, type Ipv4Header } from '../wire/ipv4.ts';
-import { parseTcp, type TcpHeader } from '../wire/tcp.ts';
+import { linuxRcvWscale, parseTcp, type TcpHeader } from '../wire/tcp.ts';
 import { parseUdp } from '../wire/udp.ts';
 import { parseVxlan } from '../wire/vxlan.ts';
 import { busyboxWgetRequest, emitHttpRequest } from '../wire/http.ts';
@@ -111,7 +112,10 @@ function fields(s: Seen, fabricHops: number, macs: 'both' | 'own', outerHops = f
     src: s.ip.src, dst: s.ip.dst, ttl: s.ip.ttl + (s.out ? 0 : fabricHops), df: s.ip.dontFragment, ipLen: s.ipLen,
     sport: s.tcp.srcPort, dport: s.tcp.dstPort, flags: s.tcp.flags, options: optKinds,
     mss: s.tcp.options.find((o) => o.kind === 'mss'),
+    wscale: s.tcp.options.find((o) => o.kind === 'wscale'),
   };
+  // Handshake windows follow from the MSS and tcp_rmem alone; later ones from buffer autotuning.
+  if (s.tcp.flags & 0x02) f.window = s.tcp.window;
   if (s.outer) {
     Object.assign(f, {
       outerSrc: s.outer.ip.src, outerDst: s.outer.ip.dst, outerTtl: s.outer.ip.ttl + (s.out ? 0 : outerHops), outerDf: s.outer.ip.dontFragment,
@@ -142,7 +146,12 @@ describe.skipIf(!!skip)(`predicted frames vs real tcpdump in the lab (${skip || 
       const sport = run.flows[0].probe.sport!;
       const ens5 = pointFor(state, n0.name, 'root', 'ens5');
       const podEth0 = pointFor(state, n0.name, run.pod.netns, 'eth0');
-      const predicted = captureRun(state, run, [ens5, podEth0]);
+      // The window scale both ends offer follows the host's buffer limits (net.core.rmem_max,
+      // tcp_rmem[2]); predict with the values of this host.
+      const rmem = readFileSync('/proc/sys/net/ipv4/tcp_rmem', 'utf8').trim().split(/\s+/).map(Number);
+      const rmemMax = Number(readFileSync('/proc/sys/net/core/rmem_max', 'utf8'));
+      const wscale = linuxRcvWscale(rmem[2], rmemMax);
+      const predicted = captureRun(state, run, [ens5, podEth0], { wscale });
       const macs = [
         state.hosts[n0.name].namespaces.root.links.find((l) => l.name === 'ens5')!.mac,
         state.hosts[n0.name].namespaces[run.pod.netns].links.find((l) => l.name === 'eth0')!.mac,
