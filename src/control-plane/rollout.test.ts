@@ -23,7 +23,7 @@ describe('rollout restart', () => {
     const before = podNames(s, 'default/nginx-');
     const at = rfc3339(s.clock + 1);
     expect(restartWorkload(s, { kind: 'Deployment', namespace: 'default', name: 'nginx' }, pluginsFor(s.spec))).toBe('deployment.apps/nginx restarted');
-    const d = s.objects['Deployment/default/nginx'] as { metadata: { generation?: number }; spec: { template: { metadata: { annotations: Record<string, string> } } } };
+    const d = s.objects['Deployment/default/nginx'] as unknown as { metadata: { generation?: number }; spec: { template: { metadata: { annotations: Record<string, string> } } } };
     expect(d.spec.template.metadata.annotations[RESTARTED_AT]).toBe(at);
     expect(d.metadata.generation).toBe(2);
     expect(listObjects(s, 'ReplicaSet', 'default')).toHaveLength(2);
@@ -43,7 +43,7 @@ describe('rollout restart', () => {
 
   it("refuses as kubectl does: paused, unsupported kind, twice in one second, not found", () => {
     const s = cluster();
-    const d = s.objects['Deployment/default/nginx'] as { spec: { paused?: boolean; template: { metadata: { annotations?: Record<string, string> } } } };
+    const d = s.objects['Deployment/default/nginx'] as unknown as { spec: { paused?: boolean; template: { metadata: { annotations?: Record<string, string> } } } };
     d.spec.paused = true;
     expect(() => restartPatch(s, { kind: 'Deployment', namespace: 'default', name: 'nginx' })).toThrow('deployments.apps "nginx" can\'t restart paused deployment (run rollout resume first)');
     d.spec.paused = false;
