@@ -433,7 +433,7 @@ export function applyFelixIptables(state: NetfilterState, o: FelixIptablesInput)
     });
     for (const c of mine) lines.push(`:${c.name} - [0:0]`);
     // Stale endpoint/profile chains (their references are rewritten above, so they can go).
-    const stale = existing.filter((c) => /^cali-(tw|fw|pri|pro|pi|po)-/.test(c.name) && !names.has(c.name)).map((c) => c.name);
+    const stale = existing.filter((c) => /^cali-(tw|fw|pri|pro|pi|po|gi|go)-/.test(c.name) && !names.has(c.name)).map((c) => c.name);
     for (const s of stale) lines.push(`:${s} - [0:0]`);
     for (const h of hooks.filter((x) => x.table === table)) {
       const rules = (byName.get(h.chain)?.rules ?? []).map((r) => `"cali:${hashComment(r) ?? ''}"`);

@@ -28,6 +28,8 @@ describe.skipIf(!usable)('Felix policy chains against the real iptables-restore 
     const ipOf = (p: string) => (c.state.objects[`Pod/${p}`] as unknown as { status: { podIP: string } }).status.podIP;
     c.apply([
       np('deny', { podSelector: {}, policyTypes: ['Ingress', 'Egress'] }),
+      // Same selector as "deny": the two form a policy group (cali-gi-/cali-go-).
+      np('dns', { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }] }),
       np('web', {
         podSelector: { matchLabels: { pod: 'a' } },
         ingress: [
@@ -49,6 +51,7 @@ describe.skipIf(!usable)('Felix policy chains against the real iptables-restore 
     });
     expect(text).toMatch(/-A cali-pi-\S+ .*--match-set cali40n:\S+ dst,dst/);
     expect(text).toMatch(/-A cali-po-/);
+    expect(text).toMatch(/-A cali-go-\S+ .*--jump cali-po-/);
     const sets = ipsetRestoreText(nodeIpsets(c.state, node));
     const ns = `kwt-${randomBytes(3).toString('hex')}-felixpol`;
     execFileSync('ip', ['netns', 'add', ns]);

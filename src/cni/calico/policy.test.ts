@@ -10,7 +10,8 @@ import { matrix } from '../../netpol/matrix.ts';
 import { dataplaneMatrix } from '../../netpol/dataplane.ts';
 import { iptablesSave } from '../../netfilter/save.ts';
 import { felixChains, ruleHashes } from './iptables.ts';
-import { knpChainName, knpPolicyId } from './policy.ts';
+import { knpChainName, knpPolicyId, policyGroupChainName } from './policy.ts';
+import { sha3_224 } from './sha3.ts';
 import { parseCalicoVersion } from './version.ts';
 import { calicoState } from './plugin.ts';
 import { DEFAULT_CALICO } from './plugin.ts';
@@ -53,6 +54,16 @@ describe('Felix policy chain names (research §10.4)', () => {
     });
     const tw = chains.find((c) => c.name === 'cali-tw-cali11239f98883')!;
     expect(ruleHashes(tw.name, tw.rules).slice(0, 5)).toEqual(['63AiEhcKlL4J9x0W', 'U_uF6VQoKAohXmTC', '11psZo1M6h3_eNzY', '6lKycZxeeZ1PugZz', 'cV0qHtGkHxu9syl8']);
+  });
+});
+
+describe('SHA3-224 (policy-group names)', () => {
+  it('FIPS 202 test vectors', () => {
+    const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+    expect(hex(sha3_224(new Uint8Array()))).toBe('6b4e03423667dbb73b6e15454f0eb1abd4597f9a1b078e3f5b5a6bc7');
+    expect(hex(sha3_224(new TextEncoder().encode('abc')))).toBe('e642824c3f8cf24ad09234ee7d3c766fc9a3a5168d0c94ad73b46fdf');
+    // Longer than one 144-byte block.
+    expect(hex(sha3_224(new Uint8Array(200).fill(0xa3)))).toBe('9376816aba503f72f96ce7eb65ac095deee3be4bf9bbc2a1cb7e11e0');
   });
 });
 
@@ -130,6 +141,40 @@ describe('Calico enforces NetworkPolicies in the engine', () => {
     expect(text).toMatch(/policy: ingress of x\/b allowed by x\/web spec\.ingress\[1\] \(cali-pi-\S+ #\d+\)/);
     const step = allowed.branches[0]!.forward.steps.find((x) => x.policy?.length);
     expect(step?.policy?.[0]).toMatchObject({ enforcer: 'calico', direction: 'ingress', pod: 'x/b', allowed: true, policy: { namespace: 'x', name: 'web' }, rule: 1 });
+  });
+
+  it('policies sharing a selector are jumped to through one policy-group chain (cali-gi-), verdicts unchanged', () => {
+    const c = modelCluster(spec());
+    c.apply([
+      np('a-deny', { podSelector: {}, policyTypes: ['Ingress'] }),
+      np('b-from-y', { podSelector: {}, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: 'y' } } }] }] }),
+      np('c-web', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { pod: 'b' } } }] }] }),
+    ]);
+    const { node, iface } = hostIfOf(c.state, 'x/a');
+    const lines = iptablesSave(c.state.hosts[node]!.namespaces['root']!.netfilter)
+      .split('\n')
+      .map((l) => l.replace(/ -m comment --comment "cali:[^"]+"/, ''));
+    const jumps = lines.filter((l) => l.startsWith(`-A cali-tw-${iface} `) && / -j cali-(gi|pi)-/.test(l)).map((l) => l.split(' -j ')[1]);
+    expect(jumps).toHaveLength(2);
+    expect(jumps[0]).toMatch(/^cali-gi-[A-Za-z0-9_-]{20}$/);
+    expect(jumps[1]).toBe('cali-pi-knp/x/c-web');
+    const group = lines.filter((l) => l.startsWith(`-A ${jumps[0]} `)).map((l) => l.slice(`-A ${jumps[0]} `.length));
+    expect(group).toEqual(['-j cali-pi-knp/x/a-deny', '-m mark --mark 0x0/0x30000 -j cali-pi-knp/x/b-from-y']);
+    const m = matrix(c.state, { port: 80, protocol: 'TCP', namespaces: ['x', 'y'] });
+    const d = dataplaneMatrix(c.state, m, c.world());
+    expect(d.disagreements).toEqual([]);
+    expect(m.cells.flat().some((v) => !v.allowed)).toBe(true);
+  });
+
+  it('policy-group IDs hash the fields Felix hashes (SHA3-224, base64url, 20 characters)', () => {
+    const v32 = parseCalicoVersion('v3.32.1');
+    const a = policyGroupChainName(v32, 'ingress', 'all()', [{ namespace: 'x', name: 'a' }, { namespace: 'x', name: 'b' }]);
+    expect(a).toMatch(/^cali-gi-[A-Za-z0-9_-]{20}$/);
+    const out = policyGroupChainName(v32, 'egress', 'all()', [{ namespace: 'x', name: 'a' }, { namespace: 'x', name: 'b' }]);
+    // The direction is hashed too: the egress group's ID differs, not only its prefix.
+    expect(out).toMatch(/^cali-go-[A-Za-z0-9_-]{20}$/);
+    expect(out.slice(8)).not.toBe(a.slice(8));
+    expect(policyGroupChainName(v32, 'ingress', 'all()', [{ namespace: 'x', name: 'b' }, { namespace: 'x', name: 'a' }])).not.toBe(a);
   });
 
   it('removing the policies removes their chains and restores delivery', () => {

@@ -19,7 +19,8 @@ import type { V1LabelSelector, V1Namespace, V1NetworkPolicy, V1Pod } from '../..
 import { selectorMatches } from '../../k8s/validation.ts';
 import { policyTypesOf } from '../../netpol/evaluate.ts';
 import { base64Url, sha224 } from './sha224.ts';
-import { felixChainName, markBits, MARK_ACCEPT, type FelixChain, type FelixRule, type IpSetData, type WorkloadEndpoint } from './iptables.ts';
+import { sha3_224 } from './sha3.ts';
+import { felixChainName, markBits, MARK_ACCEPT, MARK_PASS, type FelixChain, type FelixRule, type IpSetData, type WorkloadEndpoint } from './iptables.ts';
 import { parseCalicoVersion, versionFeatures, type CalicoVersion } from './version.ts';
 
 const NS_NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -48,8 +49,10 @@ export interface PolicyChainOrigin {
 }
 
 export interface FelixPolicyState {
-  /** Per local endpoint (host interface): the policy chains its tw/fw chain jumps to, in order. */
+  /** Per local endpoint (host interface): the policy chains that apply to it, in order. */
   endpoints: Record<string, { ingress: string[]; egress: string[] }>;
+  /** Per local endpoint: what its tw/fw chain jumps to (policy chains, or policy-group chains). */
+  jumps: Record<string, { ingress: string[]; egress: string[] }>;
   /** cali-pi-/cali-po- chains of every policy that selects a local endpoint. */
   chains: FelixChain[];
   /** cali40s:/cali40n: sets those chains match on. */
@@ -365,7 +368,7 @@ export function felixPolicyState(cluster: ClusterState, version: string, local: 
   const scratch = { s0: mk.scratch0, s1: mk.scratch1 };
   const w = worldOf(cluster);
   const byKey = new Map(w.endpoints.map((e) => [`${e.namespace}/${e.name}`, e]));
-  const state: FelixPolicyState = { endpoints: {}, chains: [], ipsets: {}, origins: {} };
+  const state: FelixPolicyState = { endpoints: {}, jumps: {}, chains: [], ipsets: {}, origins: {} };
   const sets = (kind: 's' | 'n', text: string, members: () => string[]) => {
     const name = ipsetName(kind, text);
     if (!state.ipsets[name]) state.ipsets[name] = { type: kind === 's' ? 'hash:net' : 'hash:ip,port', members: [...new Set(members())].sort() };
@@ -375,7 +378,9 @@ export function felixPolicyState(cluster: ClusterState, version: string, local: 
   for (const [iface, key] of Object.entries(local).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const ep = byKey.get(key);
     const mine = { ingress: [] as string[], egress: [] as string[] };
+    const groups = { ingress: [] as Array<{ selector: string; policies: Array<{ namespace: string; name: string; chain: string }> }>, egress: [] as Array<{ selector: string; policies: Array<{ namespace: string; name: string; chain: string }> }> };
     state.endpoints[iface] = mine;
+    state.jumps[iface] = { ingress: [], egress: [] };
     if (!ep) continue;
     for (const np of w.policies) {
       const ns = np.metadata?.namespace ?? 'default';
@@ -386,6 +391,11 @@ export function felixPolicyState(cluster: ClusterState, version: string, local: 
         if (!types.includes(dir === 'ingress' ? 'Ingress' : 'Egress')) continue;
         const chain = knpChainName(v, ns, name, dir);
         mine[dir].push(chain);
+        // Consecutive policies with the same selector form a policy group.
+        const selector = policySelectorText(ns, np.spec?.podSelector);
+        const last = groups[dir][groups[dir].length - 1];
+        if (last && last.selector === selector) last.policies.push({ namespace: ns, name, chain });
+        else groups[dir].push({ selector, policies: [{ namespace: ns, name, chain }] });
         if (rendered.has(chain)) continue;
         rendered.add(chain);
         const rules: FelixRule[] = [];
@@ -415,8 +425,52 @@ export function felixPolicyState(cluster: ClusterState, version: string, local: 
         state.origins[chain] = { policy: { namespace: ns, name }, direction: dir, rules: origins };
       }
     }
+    for (const dir of ['ingress', 'egress'] as const) {
+      for (const g of groups[dir]) {
+        if (g.policies.length === 1 || !atLeast(v, 28)) {
+          state.jumps[iface]![dir].push(...g.policies.map((p) => p.chain));
+          continue;
+        }
+        const name = policyGroupChainName(v, dir, g.selector, g.policies);
+        state.jumps[iface]![dir].push(name);
+        if (!state.chains.some((c) => c.name === name)) state.chains.push({ table: 'filter', name, rules: policyGroupRules(g.policies.map((p) => p.chain)) });
+      }
+    }
   }
   return state;
+}
+
+/** The selector of a Kubernetes NetworkPolicy as Calico holds it (namespace and pod terms). */
+function policySelectorText(ns: string, podSel: V1LabelSelector | undefined): string {
+  return `(projectcalico.org/namespace == ${q(ns)}) && (${[`projectcalico.org/orchestrator == ${q('k8s')}`, ...selectorTerms(podSel, '')].join(' && ')})`;
+}
+
+/**
+ * A policy group's chain (felix/rules PolicyGroup.UniqueID): cali-gi-/cali-go- + the first 20 characters of
+ * base64url(SHA3-224) over newline-terminated fields — from v3.32 selector, direction, count and each policy
+ * ID's String(); before, tier, selector, direction, count and each policy name.
+ */
+export function policyGroupChainName(v: CalicoVersion, dir: Dir, selector: string, policies: Array<{ namespace: string; name: string }>): string {
+  const direction = dir === 'ingress' ? 'inbound' : 'outbound';
+  const fields = atLeast(v, 32)
+    ? [selector, direction, String(policies.length), ...policies.map((p) => `{Name: ${p.name}, Namespace: ${p.namespace}, Kind: KubernetesNetworkPolicy}`)]
+    : ['default', selector, direction, String(policies.length), ...policies.map((p) => `${p.namespace}/knp.default.${p.name}`)];
+  const uid = base64Url(sha3_224(new TextEncoder().encode(fields.map((f) => `${f}\n`).join('')))).slice(0, 20);
+  return `${dir === 'ingress' ? 'cali-gi-' : 'cali-go-'}${uid}`;
+}
+
+/**
+ * A policy group's rules (PolicyGroupToIptablesChains): jump to each policy in turn while no verdict is set
+ * (accept or pass); every fifth jump is preceded by "Return on verdict" and needs no mark check.
+ */
+function policyGroupRules(chains: string[]): FelixRule[] {
+  const verdictBits = MARK_ACCEPT | MARK_PASS;
+  const rules: FelixRule[] = [];
+  chains.forEach((c, i) => {
+    if (i !== 0 && i % 5 === 0) rules.push({ match: `-m mark ! --mark 0/${hx(verdictBits)}`, action: '--jump RETURN', comment: ['Return on verdict'] });
+    rules.push({ match: i % 5 === 0 ? undefined : `-m mark --mark 0/${hx(verdictBits)}`, action: `--jump ${c}` });
+  });
+  return rules;
 }
 
 /** Local workloads ("namespace/pod" → record with its host interface) as interface → pod key. */
@@ -435,7 +489,7 @@ export function felixPolicyInput(
 ): { endpoints: WorkloadEndpoint[]; policyChains: FelixChain[] } {
   const st = felixPolicyState(cluster, version, localOf(pods));
   return {
-    endpoints: endpoints.map((e) => ({ ...e, ingressPolicies: st.endpoints[e.iface]?.ingress ?? [], egressPolicies: st.endpoints[e.iface]?.egress ?? [] })),
+    endpoints: endpoints.map((e) => ({ ...e, ingressPolicies: st.jumps[e.iface]?.ingress ?? [], egressPolicies: st.jumps[e.iface]?.egress ?? [] })),
     policyChains: st.chains,
   };
 }
