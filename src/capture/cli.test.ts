@@ -92,5 +92,9 @@ describe('kubewire capture', () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain("wget: bad address 'nope:8080'");
     expect(r.out).toMatch(/A\? nope\.default\.svc\.cluster\.local\. \(48\)\n.* NXDomain\*- 0\/1\/0/);
+    // nginx's own 404 page, headers and body in one segment, then nginx closes.
+    const nf = await kw('capture', '-i', 'busybox:eth0', '-r', '--', 'exec', 'busybox', '--', 'wget', '-qO-', 'http://nginx:8080/nope');
+    expect(nf.code).toBe(1);
+    expect(nf.out, nf.out).toMatch(/HTTP: GET \/nope HTTP\/1\.1\n.*\n.*length 303: HTTP: HTTP\/1\.1 404 Not Found\n.*Flags \[\.\], ack 304.*\n.*Flags \[F\.\]/);
   });
 });

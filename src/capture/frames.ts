@@ -7,7 +7,8 @@
 // TTL and MACs, inside VXLAN where the walk encapsulated it.
 
 import type { ClusterState } from '../control-plane/types.ts';
-import type { AppFlow } from '../engine/apps/types.ts';
+import type { AppFlow, HttpExchange } from '../engine/apps/types.ts';
+import { nginxAnswer } from '../engine/apps/nginx.ts';
 import type { TraceBranch } from '../engine/index.ts';
 import type { Step, WireFrame } from '../engine/walk.ts';
 import { seededRng } from '../engine/packet.ts';
@@ -16,7 +17,7 @@ import {
   dnsSegments, echoSegments, httpSegments, nginxReplySegments, segmentFrame, type DnsQuerySpec, type Segment,
 } from '../wire/conversation.ts';
 import { DNS_A, DNS_AAAA, fqdn } from '../wire/dns.ts';
-import { busyboxWgetRequest, emitHttpRequest } from '../wire/http.ts';
+import { busyboxWgetRequest, emitHttpRequest, emitHttpResponse } from '../wire/http.ts';
 import { linuxAdvertisedMss, linuxRcvWscale } from '../wire/tcp.ts';
 import { vxlanEncapsulate } from '../wire/vxlan.ts';
 
@@ -158,6 +159,16 @@ function echoPlan(flow: AppFlow, b: TraceBranch, ids: IpIds, clientKey: string, 
   };
 }
 
+/** The server's answer as it writes it. nginx: a static file as headers (writev) then the file
+ *  (sendfile); its own pages (404, 405) and HEAD answers in one write. */
+function responseSegments(h: HttpExchange, nowSec: number): Uint8Array[] {
+  const version = /^nginx\/(\S+)/.exec(h.server ?? '')?.[1];
+  if (!version) return nginxReplySegments(nowSec, { body: h.body !== undefined ? new TextEncoder().encode(h.body) : undefined });
+  const r = nginxAnswer(h.method, h.path, nowSec, version);
+  const bytes = emitHttpResponse(r);
+  return r.status === 200 && r.body.length ? [bytes.subarray(0, bytes.length - r.body.length), bytes.subarray(bytes.length - r.body.length)] : [bytes];
+}
+
 function tcpPlan(state: ClusterState, flow: AppFlow, b: TraceBranch, fwd: WireFrame[], rev: WireFrame[], rng: () => number, ids: IpIds, clientKey: string, serverKey: string, opts: FrameOptions): FlowPlan {
   const h = flow.http;
   const u32 = () => Math.floor(rng() * 0x100000000) >>> 0;
@@ -173,10 +184,8 @@ function tcpPlan(state: ClusterState, flow: AppFlow, b: TraceBranch, fwd: WireFr
     serverTsval: u32(),
     clientIpId: ids.take(clientKey),
     serverIpId: ids.take(serverKey),
-    request: h && answered ? emitHttpRequest(busyboxWgetRequest(`http://${h.host}${h.path}`, h.userAgent)) : undefined,
-    response: h?.status !== undefined && answered
-      ? nginxReplySegments(nowSec, { body: h.body !== undefined ? new TextEncoder().encode(h.body) : undefined, version: h.server?.replace(/^nginx\//, '') })
-      : undefined,
+    request: h && answered ? emitHttpRequest({ ...busyboxWgetRequest(`http://${h.host}${h.path}`, h.userAgent), method: h.method }) : undefined,
+    response: h?.status !== undefined && answered ? responseSegments(h, nowSec) : undefined,
     synOnly: !answered,
     // nginx closes a `Connection: close` (busybox wget) connection right after its response.
     closer: h?.status !== undefined ? 'server' : 'client',
