@@ -12,15 +12,16 @@ import { readPcap } from '../pcap/pcap.ts';
 const dir = mkdtempSync(join(tmpdir(), 'kwt-capcli-'));
 const state = join(dir, 'state');
 
-async function kw(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+async function kw(...args: string[]): Promise<{ code: number; out: string; err: string; bytes: Uint8Array[] }> {
   let out = '';
   let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const bytes: Uint8Array[] = [];
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (typeof s === 'string' ? (out += s) : bytes.push(s), true));
   const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   try {
     process.exitCode = undefined;
     const code = await main(['node', 'kubewire', '--state', state, ...args]);
-    return { code, out, err };
+    return { code, out, err, bytes };
   } finally {
     o.mockRestore();
     e.mockRestore();
@@ -61,6 +62,17 @@ describe('kubewire capture', () => {
     expect(f.interfaces.map((i) => i.name)).toEqual([expect.stringMatching(new RegExp(`^${node}\\..*:ens5$`)), 'default/busybox:eth0']);
     expect(f.packets.filter((p) => p.interfaceId === 1).length).toBeGreaterThanOrEqual(15);
     expect(readdirSync(dir).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('-w -: the pcapng on standard output', async () => {
+    const r = await kw('capture', '--path', '-w', '-', ...WGET);
+    expect(r.code).toBe(0);
+    expect(r.bytes.length).toBe(1);
+    const f = readPcapng(r.bytes[0]);
+    expect(f.interfaces[0].name).toBe('default/busybox:eth0');
+    expect(f.packets.length).toBeGreaterThan(30);
+    const both = await kw('capture', '--path', '-w', '-', '-r', ...WGET);
+    expect(both.err).toBe('error: capture: -w - and -r both write to standard output; use one\n');
   });
 
   it('--format pcap: one classic pcap per device, named after it', async () => {

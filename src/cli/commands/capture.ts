@@ -87,8 +87,8 @@ export function register(program: Command): void {
     .argument('<exec...>', 'exec [-n NS] [-c CONTAINER] POD -- COMMAND..., after --')
     .option('-i, --interface <where>', 'NODE:DEV, POD:DEV or NS/POD:DEV (repeatable); NODE:ethN means the N-th ENI (eth0 = ens5 on AL2023); "path": every device along the way', (v: string, prev: string[] = []) => [...prev, v])
     .option('--path', 'capture on every device the exchange crosses (same as -i path)')
-    .option('-w, --write <file>', 'write the capture to FILE (pcapng; with --format pcap one FILE.<node-or-pod>_<dev>.pcap per device)')
-    .option('--format <format>', 'pcapng (default: one file, one interface block per device) or pcap', 'pcapng')
+    .option('-w, --write <file>', 'write the capture to FILE (pcapng; with --format pcap one FILE.<node-or-pod>_<dev>.pcap per device); - for standard output')
+    .option('--format <format>', 'pcapng (one file, one interface block per device) or pcap (one file per device)', 'pcapng')
     .option('-r, --read', 'print a tcpdump-like line per packet instead of (or as well as, with -w) writing a file')
     .option('-e', 'with -r: print link-level headers (MACs), as tcpdump -e')
     .option('-v, --verbose', 'with -r: IP header details and payloads, as tcpdump -v')
@@ -123,7 +123,13 @@ export function register(program: Command): void {
         const lines = captureSummary(result, { link: opts.e, verbose: opts.verbose });
         if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
       }
-      if (opts.write) {
+      if (opts.write === '-') {
+        // As tcpdump -w -: the capture on standard output, for a pipe into tshark -r - or tcpdump -r -.
+        if (opts.read) throw new KubewireError('capture: -w - and -r both write to standard output; use one');
+        if (opts.format === 'pcap' && result.points.length !== 1) throw new KubewireError(`capture: --format pcap -w - needs exactly one device (got ${result.points.length}); pcapng holds several`);
+        const [f] = captureFiles(result, opts.format as 'pcapng' | 'pcap', 'stdout');
+        process.stdout.write(f.bytes);
+      } else if (opts.write) {
         const files = captureFiles(result, opts.format as 'pcapng' | 'pcap', opts.write);
         writeAllAtomically(files);
         for (const f of files) {
