@@ -8,7 +8,9 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { labDown, labUp, rootCheck, type Lab } from './lab.node.ts';
+import { labDown, labUp, nsExec, rootCheck, type Lab } from './lab.node.ts';
+import { findPodNetns } from '../k8s/lookup.ts';
+import { DNS_A, dnsQuery, emitDns, parseDns } from '../wire/dns.ts';
 import { labExec } from './exec.node.ts';
 import { labCapture } from './capture.node.ts';
 import { labWorkloadCluster } from './testing.ts';
@@ -47,6 +49,8 @@ describe.skipIf(!!skip)(`lab workloads with real clients (${skip || 'root'})`, (
   const outDir = mkdtempSync(join(tmpdir(), 'kw-labwork-out-'));
   let state: ClusterState;
   let lab: Lab;
+  const podIpOf = (ns: string, prefix: string) =>
+    (Object.entries(state.objects).find(([k]) => k.startsWith(`Pod/${ns}/${prefix}`))![1] as unknown as { status: { podIP: string } }).status.podIP;
   const svc = (ns: string, n: string) => (state.objects[`Service/${ns}/${n}`] as unknown as { spec: { clusterIP: string } }).spec.clusterIP;
   const exec = (argv: string[]) => labExec(state, lab.record, { pod: 'busybox' }, argv, { runDir, timeoutMs: 20_000 });
 
@@ -88,6 +92,33 @@ describe.skipIf(!!skip)(`lab workloads with real clients (${skip || 'root'})`, (
     const fq = await exec(['nslookup', 'kube-dns.kube-system.svc.cluster.local']);
     expect(fq.exitCode).toBe(0);
     expect(fq.stdout).toContain(`Address: ${dnsIp}\n`);
+  });
+
+  it('CoreDNS answers over TCP too, and a declared port of another image (CoreDNS metrics 9153) accepts and closes', () => {
+    const bb = lab.record.nodes.flatMap((n) => Object.entries(n.ns).map(([m, real]) => ({ node: n.node, m, real })));
+    const where = findPodNetns(state, 'default', 'busybox');
+    const real = bb.find((x) => x.node === where.node && x.m === where.netns)!.real;
+    const q = Buffer.from(emitDns(dnsQuery(0x4242, 'nginx.default.svc.cluster.local.', DNS_A))).toString('hex');
+    const py = [
+      'import socket, struct, sys',
+      `s = socket.create_connection(('${svc('kube-system', 'kube-dns')}', 53), timeout=5)`,
+      `q = bytes.fromhex('${q}')`,
+      "s.sendall(struct.pack('>H', len(q)) + q)",
+      "n = struct.unpack('>H', s.recv(2))[0]",
+      "b = b''",
+      'while len(b) < n: b += s.recv(n - len(b))',
+      'print(b.hex())',
+      '# a coredns pod IP, port 9153: connect works, then EOF',
+      `m = socket.create_connection(('${podIpOf('kube-system', 'coredns-')}', 9153), timeout=5)`,
+      "print('eof' if m.recv(10) == b'' else 'data')",
+    ].join('\n');
+    const r = nsExec(real, ['python3', '-c', py], { timeoutMs: 15_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const [hex, eof] = r.stdout.trim().split('\n');
+    const m = parseDns(new Uint8Array(Buffer.from(hex, 'hex')));
+    expect(m).toMatchObject({ id: 0x4242, qr: true, aa: true, rcode: 0 });
+    expect(m.answers.map((a) => a.data)).toEqual([{ address: svc('default', 'nginx') }]);
+    expect(eof).toBe('eof');
   });
 
   it('ping -c 2 reaches a pod on another node', async () => {

@@ -114,7 +114,7 @@ describe('pods as kubelet sets them up', () => {
     const cd = w.filter((p) => p.kind === 'coredns');
     expect(cd).toHaveLength(2);
     expect(cd[0].resolvConf).toBe('search us-west-2.compute.internal\nnameserver 192.168.0.2\n');
-    expect(cd[0].listen).toEqual([{ port: 53, proto: 'udp' }, { port: 53, proto: 'tcp' }]);
+    expect(cd[0].listen).toEqual([{ port: 53, proto: 'udp' }, { port: 53, proto: 'tcp' }, { port: 9153, proto: 'tcp' }]);
     // hostNetwork pods (aws-node, kube-proxy) live in the node's namespace with the node's resolv.conf.
     const hn = w.filter((p) => p.netns === ROOT_NS);
     expect(hn.length).toBe(6);

@@ -2,7 +2,8 @@
 // - image nginx*: nginx's stock config (`listen 80`), whatever containerPorts say, as the real
 //   image does; GET/HEAD / and /index.html answer the default page with nginx's headers (bytes from
 //   src/wire/http.ts, the simulator's builder), anything else nginx's 404 page, other methods 405.
-// - image .../coredns: the EKS Corefile's `.:53` on UDP and TCP, answering from src/lab/dns-records.ts.
+// - image .../coredns: the EKS Corefile's `.:53` on UDP and TCP, answering from src/lab/dns-records.ts;
+//   its other declared ports (metrics 9153) as plain listeners.
 // - any other image: a plain listener on each declared containerPort (TCP: accept, then close;
 //   UDP: read and drop), so a connection is not refused.
 // Each pod also gets the /etc/resolv.conf and /etc/hosts kubelet writes, which `lab exec` binds
@@ -133,12 +134,14 @@ export function podWorkloads(state: ClusterState): PodWorkload[] {
     const image = pod.spec?.containers?.[0]?.image ?? '';
     const kind = workloadKind(image);
     const declared = (pod.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => ({ port: p.containerPort, proto: (p.protocol ?? 'TCP').toLowerCase() as 'tcp' | 'udp' })));
+    const plain = declared.filter((p, i) => (p.proto === 'tcp' || p.proto === 'udp') && declared.findIndex((x) => x.port === p.port && x.proto === p.proto) === i);
     const listen =
       kind === 'nginx'
         ? [{ port: 80, proto: 'tcp' as const }]
         : kind === 'coredns'
-          ? [{ port: 53, proto: 'udp' as const }, { port: 53, proto: 'tcp' as const }]
-          : declared.filter((p, i) => (p.proto === 'tcp' || p.proto === 'udp') && declared.findIndex((x) => x.port === p.port && x.proto === p.proto) === i);
+          ? // DNS on 53; its other declared ports (metrics 9153) as plain listeners.
+            [{ port: 53, proto: 'udp' as const }, { port: 53, proto: 'tcp' as const }, ...plain.filter((p) => p.port !== 53)]
+          : plain;
     // ClusterFirst falls back to Default for hostNetwork pods (kubelet), as for dnsPolicy Default.
     const policy = pod.spec?.dnsPolicy ?? 'ClusterFirst';
     const clusterFirst = dnsIp && (policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !pod.spec?.hostNetwork));
