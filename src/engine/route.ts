@@ -7,9 +7,8 @@
 
 import type { NetNs, Route, Rule } from '../node-state/types.ts';
 import { TABLE_LOCAL } from '../node-state/types.ts';
-import { fibRules4, fibTableLookup4, selectSource4, validateSource4, type FibQuery4 } from '../node-state/fib.ts';
+import { fibRules4, fibTableLookup4, outputSourceError4, routePrefSrc4, selectSource4, validateSource4, type FibQuery4 } from '../node-state/fib.ts';
 import { devOrConf, forwardingEnabled } from '../node-state/inet-conf.ts';
-import { scopeNum } from '../node-state/ops.ts';
 import { routeLine, ruleLine } from '../render/iproute2/route.ts';
 import { ip4 } from './packet.ts';
 
@@ -109,11 +108,8 @@ export { devConf, devOrConf, devMaxConf, forwardingEnabled } from '../node-state
 /** inet_select_addr (node-state's): the source address for `dst` out of `dev` within `scope`. */
 export const selectSourceAddress = selectSource4;
 
-/** The preferred source of a route (fib_result_prefsrc): its `src`, else inet_select_addr. */
-export function routePrefSrc(ns: NetNs, r: Route): string | undefined {
-  if (r.src) return r.src;
-  return selectSourceAddress(ns, r.dev, r.via, scopeNum(r.scope));
-}
+/** The preferred source of a route (fib_result_prefsrc): node-state's routePrefSrc4. */
+export const routePrefSrc = routePrefSrc4;
 
 /** The next hop a route sends `dst` to: its gateway, else the destination itself. */
 export function nextHop(r: Route, dst: string): string {
@@ -135,16 +131,9 @@ export type OutputResult = OutputRoute | { ok: false; error: FibError; reason: s
 export function routeOutput(ns: NetNs, f: Flow): OutputResult {
   const flow: Flow = { ...f, iif: 'lo' };
   if (f.src) {
-    // ip_route_output_key_hash_rcu: a given source must be one of our addresses (no IP_TRANSPARENT).
-    const v = ip4(f.src) ?? 0;
-    const m = isMartian(v);
-    if (m === 'multicast' || m === 'lbcast' || m === 'zeronet') {
-      return { ok: false, error: 'EINVAL', reason: `source ${f.src} is ${m}`, fib: { ok: false, error: 'EINVAL', reason: `source ${f.src} is ${m}` } };
-    }
-    if (!isLocalAddress(ns, f.src)) {
-      const reason = `source ${f.src} is not a local address`;
-      return { ok: false, error: 'ENETUNREACH', reason, fib: { ok: false, error: 'ENETUNREACH', reason } };
-    }
+    // A given source must be one of ours (no IP_TRANSPARENT).
+    const bad = outputSourceError4(ns, f.src);
+    if (bad) return { ok: false, error: bad.errno, reason: bad.reason, fib: { ok: false, error: bad.errno, reason: bad.reason } };
   }
   const fib = fibLookup(ns, flow);
   if (!fib.ok) return { ok: false, error: fib.error, reason: fib.reason, fib };

@@ -56,6 +56,9 @@ describe.skipIf(!netnsUsable().ok)(`drops: engine vs the kernel's connect() (${n
     await lab.build(host);
     const rr = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'iptables-restore'], { input: iptablesSave(host.namespaces.root.netfilter), encoding: 'utf8' });
     if (rr.status !== 0) throw new Error(rr.stderr);
+    // The engine does not model ICMP rate limits; the kernel's token bucket per peer (burst 6,
+    // one a second) would silence some of the router's errors to the client, so it is off here.
+    expect(lab.run('root', ['sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']).exitCode).toBe(0);
     const srv = spawn('ip', ['netns', 'exec', lab.realName('s'), 'python3', '-c', LISTEN_PY, '80', '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
     procs.push(srv);
     await new Promise<void>((resolve, reject) => {

@@ -147,6 +147,24 @@ export function selectSource4(ns: NetNs, dev: string | undefined, dst: string | 
   return undefined;
 }
 
+/**
+ * ip_route_output_key_hash_rcu's check of a source the sender chose: a multicast, limited
+ * broadcast or 0.0.0.0/8 source is EINVAL; any other must be one of ours (__ip_dev_find: an
+ * address, or a local route in table local), else ENETUNREACH.
+ */
+export function outputSourceError4(ns: NetNs, src: string): { errno: 'EINVAL' | 'ENETUNREACH'; reason: string } | undefined {
+  const v = v4(src);
+  if (v === undefined) return { errno: 'EINVAL', reason: `source ${src} is not an IPv4 address` };
+  if (isMulticast(v) || v === 0xffffffffn || v >> 24n === 0n) return { errno: 'EINVAL', reason: `source ${src} is ${isMulticast(v) ? 'multicast' : v === 0xffffffffn ? 'the limited broadcast' : 'in 0.0.0.0/8'}` };
+  const local = ns.addresses.some((a) => a.family === 4 && a.local === src) || ns.routes.some((r) => r.family === 4 && r.table === 255 && r.type === 'local' && inPrefix(r.dst, v));
+  return local ? undefined : { errno: 'ENETUNREACH', reason: `source ${src} is not a local address` };
+}
+
+/** fib_result_prefsrc: a route's preferred source, its `src` or inet_select_addr for its device, gateway and scope. */
+export function routePrefSrc4(ns: NetNs, r: Route): string | undefined {
+  return r.src ?? selectSource4(ns, r.dev, r.via, scopeNum(r.scope));
+}
+
 /** Route lookup for a packet the host itself sends (ip_route_output_key). */
 export function fibLookup4(ns: NetNs, q: FibQuery4): FibResult4 {
   const dst = v4(q.dst);
@@ -154,9 +172,8 @@ export function fibLookup4(ns: NetNs, q: FibQuery4): FibResult4 {
   const srcGiven = q.src !== undefined ? v4(q.src) : 0n;
   if (srcGiven === undefined) return { ok: false, errno: 'EINVAL' };
   if (q.src !== undefined) {
-    const isLocal = ns.addresses.some((a) => a.family === 4 && a.local === q.src) ||
-      ns.routes.some((r) => r.family === 4 && r.table === 255 && r.type === 'local' && inPrefix(r.dst, srcGiven));
-    if (!isLocal) return { ok: false, errno: 'ENETUNREACH' };
+    const bad = outputSourceError4(ns, q.src);
+    if (bad) return { ok: false, errno: bad.errno };
   }
   let oifDev: string | undefined;
   if (q.oif !== undefined) {
