@@ -333,21 +333,25 @@ async function settle(state: ClusterState, nodes: NodeNames[], timeoutMs = 6000)
   // One shell per pass runs the `ip` commands of every namespace to check (a fork of this process
   // costs more than the ip itself). Namespace names are the lab's own ([a-z0-9-]), safe in sh.
   const pendingOf = async (cs: typeof checks): Promise<boolean[]> => {
-    const script = cs.map((c) => `ip -n ${c.real} -6 -o addr; echo @@; ip -n ${c.real} -o link; echo @@@`).join('\n');
+    // `ip -o -6 -batch` with "addr" and "link": both listings from one ip per namespace.
+    const script = cs.map((c) => `ip -n ${c.real} -o -6 -batch - <<'KW_END'\naddr\nlink\nKW_END\necho @@@`).join('\n');
     const out = (await spawnAsync(['sh', '-c', script])).stdout.split('@@@\n');
     return cs.map((c, i) => {
-      const [addr = '', link = ''] = (out[i] ?? '').split('@@\n');
-      const lines = addr.split('\n').filter((l) => / inet6 /.test(l));
-      const got = lines.filter((l) => / tentative /.test(l)).length;
-      const gotNc = (link.match(/NO-CARRIER/g) ?? []).length;
-      return got !== c.want || lines.length !== c.wantAll || gotNc !== c.wantNc;
+      const lines = (out[i] ?? '').split('\n');
+      const addrs = lines.filter((l) => / inet6 /.test(l));
+      const got = addrs.filter((l) => / tentative /.test(l)).length;
+      const gotNc = lines.filter((l) => / link\//.test(l) && /[<,]NO-CARRIER[,>]/.test(l)).length;
+      return got !== c.want || addrs.length !== c.wantAll || gotNc !== c.wantNc;
     });
   };
   // Poll only the namespaces still pending; when none is, confirm once more across all of them.
   let todo = checks;
   let clearPasses = 0;
   for (;;) {
+    const t0 = Date.now();
     const pending = await pendingOf(todo);
+    // Between passes, at least twice as long as a pass took (hundreds of namespaces on a 20-node lab).
+    const pause = Math.max(100, 2 * (Date.now() - t0));
     const still = todo.filter((_, i) => pending[i]);
     if (Date.now() > deadline) return;
     if (!still.length) {
@@ -355,12 +359,12 @@ async function settle(state: ClusterState, nodes: NodeNames[], timeoutMs = 6000)
       clearPasses = todo === checks ? clearPasses + 1 : 0;
       if (clearPasses >= 2) return;
       todo = checks;
-      await sleep(150);
+      await sleep(Math.max(150, pause));
       continue;
     }
     clearPasses = 0;
     todo = still;
-    await sleep(100);
+    await sleep(pause);
   }
 }
 
