@@ -12,6 +12,10 @@ import { parseUdp, type UdpHeader } from '../wire/udp.ts';
 import { parseVxlan } from '../wire/vxlan.ts';
 import { vpcRouterMac } from '../engine/walk.ts';
 import { tracePacket } from '../engine/index.ts';
+import { findPodNetns } from '../k8s/lookup.ts';
+import { modelCluster } from '../netpol/cluster.testing.ts';
+import { np } from '../netpol/testing.ts';
+import { testSpec } from '../control-plane/testing.ts';
 import { captureFiles, captureRun, captureSummary, resolvePoint, type CaptureResult } from './index.ts';
 import { testWgetRun } from './testing.ts';
 import { readPcapng } from '../pcap/pcapng.ts';
@@ -270,5 +274,46 @@ describe('capture points', () => {
   it('unknown device names the devices there; a missing device is an error', () => {
     expect(() => resolvePoint(state, `${short}:eth9`)).toThrow(/has no device "eth9" \(devices: lo, ens5 \(enp0s5\), .*eni[0-9a-f]{11}/);
     expect(() => resolvePoint(state, short)).toThrow(/expected NODE:DEV or POD:DEV/);
+  });
+});
+
+describe('captures under the VPC CNI network policy agent', () => {
+  // The agent's eBPF sits at the pod's host veth: tc ingress for what leaves the pod (after packet
+  // taps: tcpdump on both veth ends sees it), tc egress for what enters it (before the taps).
+  const flowRun = (c: ReturnType<typeof modelCluster>, from: string, to: string) => {
+    const [ns, pod] = from.split('/');
+    const dst = (c.state.objects[`Pod/${to}`] as unknown as { status: { podIP: string } }).status.podIP;
+    const probe = { from: { pod, namespace: ns }, dst, dport: 80, protocol: 'TCP' as const, sport: 40000 };
+    const trace = tracePacket(c.state, probe, { enumerate: false, seed: 1 });
+    const where = findPodNetns(c.state, ns, pod);
+    return { trace, run: { argv: ['wget'], pod: { namespace: ns, name: pod, node: where.node, netns: where.netns, ip: '' }, stdout: '', stderr: '', exitCode: 1, flows: [{ kind: 'http' as const, probe, trace, startUs: 0 }] } };
+  };
+  const agent = () => modelCluster(testSpec({ cni: { type: 'vpc-cni', vpcCni: { env: {}, version: 'v1.19.2-eksbuild.1', enableNetworkPolicy: true } } }));
+
+  it('ingress denied: the SYN is on the sender\'s side and the wire, on neither end of the receiving pod\'s veth', () => {
+    const c = agent();
+    c.apply([np('deny', { podSelector: {}, policyTypes: ['Ingress'] })]);
+    const { trace, run } = flowRun(c, 'y/a', 'x/b');
+    expect(trace.branches[0].forward.disposition.code).toBe('denied');
+    const r = captureRun(c.state, run, 'path');
+    const names = r.points.map((p) => p.name);
+    expect(names[0]).toBe('y/a:eth0');
+    expect(names).not.toContain('x/b:eth0');
+    const b = findPodNetns(c.state, 'x', 'b');
+    const hostIf = c.state.hosts[b.node].namespaces[b.netns].links.find((l) => l.name === 'eth0')!.veth!.peerName;
+    expect(names).not.toContain(`${b.node}:${hostIf}`);
+    expect(r.packets.length).toBe(names.length);
+  });
+
+  it('egress denied: the SYN is on both ends of the sending pod\'s veth, nowhere else', () => {
+    const c = agent();
+    c.apply([np('deny', { podSelector: {}, policyTypes: ['Egress'] }, 'y')]);
+    const { trace, run } = flowRun(c, 'y/a', 'x/b');
+    expect(trace.branches[0].forward.disposition.code).toBe('denied');
+    const r = captureRun(c.state, run, 'path');
+    const a = findPodNetns(c.state, 'y', 'a');
+    const hostIf = c.state.hosts[a.node].namespaces[a.netns].links.find((l) => l.name === 'eth0')!.veth!.peerName;
+    expect(r.points.map((p) => p.name)).toEqual(['y/a:eth0', `${a.node}:${hostIf}`]);
+    expect(r.packets.map((p) => p.direction)).toEqual(['out', 'in']);
   });
 });

@@ -542,12 +542,23 @@ function transmit(ctx: Ctx, cur: Cursor, node: string, netns: string, dev: strin
     if (!peerNs || !peer || !peer.up) {
       return end(cur, { code: 'link-down', node, netns, iface: dev, reason: `veth peer ${peerNsName}/${link.veth.peerName} is down`, decidedBy: { kind: 'link', dev, state: 'NO-CARRIER' } });
     }
+    const sent = cur.steps[cur.steps.length - 1];
     step(cur, { node, netns, iface: dev, kind: 'device', what: `veth ${dev} → ${peerNsName}/${peer.name}`, wire: [{ ...out, netns: peerNsName, dev: peer.name, dir: 'in' }] });
+    const crossed = cur.steps[cur.steps.length - 1];
     if (n.lladdr !== peer.mac && n.lladdr !== 'ff:ff:ff:ff:ff:ff') {
       return end(cur, { code: 'wrong-mac', node, netns: peerNsName, iface: peer.name, reason: `destination MAC ${n.lladdr} is not ${peer.name}'s ${peer.mac} (PACKET_OTHERHOST, dropped by ip_rcv)` });
     }
     const denied = vethPolicy(ctx, cur, node, netns, dev, peerNsName, peer.name);
-    if (denied) return denied;
+    if (denied) {
+      // Into the pod the agent sits at tc egress of the host veth, which runs before packet taps:
+      // a packet it drops is on neither end of the veth. (Out of the pod it sits at tc ingress,
+      // after the taps: tcpdump on both ends sees the packet.)
+      if (netns === ROOT_NS) {
+        delete sent.wire;
+        delete crossed.wire;
+      }
+      return denied;
+    }
     // dev_forward_skb scrubs the skb when it changes namespace: the mark does not cross.
     cur.pkt = { ...cur.pkt, mark: 0 };
     return ingress(ctx, cur, node, peerNsName, peer.name);
