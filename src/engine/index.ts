@@ -10,7 +10,7 @@ import { type L4Proto, type Packet, PROTO_NUM, packetSummary, seededRng } from '
 import type { NfChoice } from './netfilter/types.ts';
 import { renderConntrack } from './conntrack.ts';
 import { replyPacket, walkFrom, type Branch, type DecidedBy, type Disposition, type Step, type WalkWorld } from './walk.ts';
-import { vpcPolicyAgent } from '../cni/vpc-cni/policy-agent.ts';
+import { networkPolicyEnabled, vpcPolicyAgent } from '../cni/vpc-cni/policy-agent.ts';
 import { calicoPolicyExplainer } from '../cni/calico/policy-trace.ts';
 
 export interface Probe {
@@ -43,6 +43,8 @@ export interface Trace {
   mode: 'enumerate' | 'concrete';
   seed?: number;
   branches: TraceBranch[];
+  /** What the reader should know about the cluster (e.g. NetworkPolicies that nothing enforces). */
+  notes?: string[];
 }
 
 /** The walk's view of a cluster: hosts, VPC, which instance is which node, who listens where. */
@@ -156,7 +158,11 @@ export function tracePacket(cluster: ClusterState, probe: Probe, opts: TraceOpti
       branches.push({ probability: b.probability, choices: b.choices, forward: { steps: b.steps, disposition: b.disposition }, conntrack: conntrackDump(b) });
     }
   }
-  return { probe, source, mode: enumerate ? 'enumerate' : 'concrete', seed: enumerate ? undefined : seed, branches };
+  const trace: Trace = { probe, source, mode: enumerate ? 'enumerate' : 'concrete', seed: enumerate ? undefined : seed, branches };
+  // The VPC CNI alone does not enforce NetworkPolicies: say so rather than let a delivery look like consent.
+  if (cluster.spec.cni.type === 'vpc-cni' && !networkPolicyEnabled(cluster.spec) && Object.keys(cluster.objects).some((k) => k.startsWith('NetworkPolicy/')))
+    trace.notes = ['NetworkPolicies exist, but nothing enforces them: the Amazon VPC CNI runs without its network policy agent (vpc-cni enableNetworkPolicy is not "true"); see `kubewire policy explain`'];
+  return trace;
 }
 
 function decidedText(d: DecidedBy | undefined): string {
@@ -230,6 +236,7 @@ export function renderTraceText(trace: Trace): string {
   const p = trace.probe;
   let s = `trace ${p.protocol} to ${p.dst}${p.protocol === 'ICMP' ? '' : `:${p.dport}`} from ${trace.source.label} (${trace.source.node}, netns ${trace.source.netns})\n`;
   s += trace.mode === 'enumerate' ? `${trace.branches.length} outcome(s)\n` : `one run, seed ${trace.seed}\n`;
+  for (const n of trace.notes ?? []) s += `note: ${n}\n`;
   trace.branches.forEach((b, i) => {
     s += `\n--- outcome ${i + 1}: probability ${b.probability.toFixed(4)}`;
     if (b.choices.length) s += ` (${b.choices.map((c) => `${c.rule.chain} #${c.rule.rule} ${c.matched ? 'taken' : 'skipped'}`).join(', ')})`;

@@ -81,6 +81,14 @@ describe('network policy agent in the engine', () => {
     const m = matrix(c.state, { port: 80, protocol: 'TCP', namespaces: ['x', 'y'] });
     expect(m.cells.flat().some((v) => !v.allowed)).toBe(true);
     expect(dataplaneMatrix(c.state, m, c.world()).cells.flat().every((x) => x.delivered)).toBe(true);
+    // The trace is delivered and says that nothing enforces the policies.
+    const t = tracePacket(c.state, { from: { pod: 'a', namespace: 'y' }, dst: ipOf(c, 'x/b'), dport: 80, protocol: 'TCP' });
+    expect(t.branches[0]!.forward.disposition.code).toBe('delivered');
+    expect(renderTraceText(t)).toContain('note: NetworkPolicies exist, but nothing enforces them: the Amazon VPC CNI runs without its network policy agent');
+    // With the agent on there is no such note.
+    const on = modelCluster(withAgent());
+    on.apply([np('deny', { podSelector: {}, policyTypes: ['Ingress'] })]);
+    expect(tracePacket(on.state, { from: { pod: 'a', namespace: 'y' }, dst: ipOf(on, 'x/b'), dport: 80, protocol: 'TCP' }).notes).toBeUndefined();
   });
 
   it('the engine agrees with the API on random small policies', () => {
