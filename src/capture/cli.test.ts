@@ -99,6 +99,13 @@ describe('kubewire capture', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('--path of a command that sends nothing: an error, no file', async () => {
+    const file = join(dir, 'nothing.pcapng');
+    const r = await kw('capture', '--path', '-w', file, '--', 'exec', 'busybox', '--', 'cat', '/etc/resolv.conf');
+    expect([r.code, r.err]).toEqual([1, 'error: capture: "cat /etc/resolv.conf" sent no packets, so there is no path to capture on\n']);
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('a failing command: its error and status, and the capture of what it sent', async () => {
     const r = await kw('capture', '-i', 'busybox:eth0', '-r', '--', 'exec', 'busybox', '--', 'wget', '-qO-', 'http://nope:8080');
     expect(r.code).toBe(1);

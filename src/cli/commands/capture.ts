@@ -119,6 +119,10 @@ export function register(program: Command): void {
         result = captureRun(state, run, [...points, ...result.points.filter((p) => !seen.has(p.name))], { seed: opts.seed ?? s.stored.seed });
       }
       if (run.stderr) process.stderr.write(run.stderr);
+      if (!result.points.length) {
+        // --path of a command that sent nothing: no device to name, so no capture file either.
+        throw new KubewireError(`capture: "${spec.argv.join(' ')}" sent no packets, so there is no path to capture on`);
+      }
       if (opts.read) {
         const lines = captureSummary(result, { link: opts.e, verbose: opts.verbose });
         if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
