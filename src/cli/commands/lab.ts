@@ -152,7 +152,7 @@ export function register(program: Command): void {
   lab
     .command('capture')
     .description('run real tcpdump on lab interfaces around a command: capture -i NODE:DEV [-i POD:DEV ...] -w FILE [-r] -- exec POD -- wget ...')
-    .argument('<command...>', 'after --: exec POD -- CMD..., or ssh NODE -- CMD...')
+    .argument('<command...>', 'after --: exec POD -- CMD..., or ssh NODE -- CMD... (a leading `lab` or `kubewire lab` is allowed)')
     .requiredOption('-i, --interface <target:dev>', 'NODE:DEV or POD:DEV (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
     .requiredOption('-w, --write <file>', 'capture file: pcap for one interface, pcapng (one interface block per -i) for several')
     .option('-r, --read', 'print the captured packets afterwards, as `tcpdump -n -r FILE` does (real tcpdump)')
@@ -164,7 +164,9 @@ export function register(program: Command): void {
       const rec = needLab(runDir);
       const s = openSession(cmd);
       staleWarning(rec, s.stored.state);
-      const [verb, target, ...rest] = command;
+      // `-- exec POD -- CMD`, also written as `-- [kubewire] lab exec POD -- CMD`.
+      const words = command[0] === 'kubewire' ? command.slice(1) : command;
+      const [verb, target, ...rest] = words[0] === 'lab' ? words.slice(1) : words;
       const argv = rest[0] === '--' ? rest.slice(1) : rest;
       if ((verb !== 'exec' && verb !== 'ssh') || !target || !argv.length) throw new KubewireError(`lab capture: after -- give "exec POD -- CMD..." or "ssh NODE -- CMD...", not "${command.join(' ')}"`);
       const c = labCommand(s.stored.state, rec, runDir, verb === 'ssh' ? { node: target } : { pod: target, namespace: opts.namespace }, argv);
