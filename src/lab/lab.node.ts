@@ -21,6 +21,7 @@ import { RELAY_MARKER_PREFIX, RELAY_PY } from './relay.ts';
 import { NFACCT_PY, nfacctArgv, nfacctNames } from './nfacct.ts';
 import { clusterIpsets, ipsetRestoreText, type IpsetSource } from './ipsets.ts';
 import { startWorkloads } from './workloads.node.ts';
+import { agentNetfilterText } from '../cni/vpc-cni/policy-agent-netfilter.ts';
 
 export const DEFAULT_RUN_DIR = '/run/kubewire';
 
@@ -415,6 +416,9 @@ async function buildNode(
       ]);
     }),
   );
+  // The VPC CNI network policy agent (eBPF in EKS) as equivalent netfilter rules (docs/network-policy.md).
+  const agent = agentNetfilterText(state, nn.node);
+  if (agent) await runAsync(['ip', 'netns', 'exec', nn.ns[ROOT_NS], 'iptables-restore', '--noflush'], agent, `network policy agent rules in ${nn.ns[ROOT_NS]}`);
   step(`netfilter ${nn.node}`);
 }
 
