@@ -55,6 +55,9 @@ describe.skipIf(!usable.ok)('routing vs ip route get (real kernel)', () => {
     ['onlink route over vxlan', ['10.244.1.7'], {}],
     ['from a local address on eth1 (no rule for it)', ['8.8.8.8', 'from', '192.168.20.7'], { src: '192.168.20.7' }],
     ['from an address that is not ours', ['8.8.8.8', 'from', '192.168.99.99'], { src: '192.168.99.99' }],
+    ['from a multicast address', ['8.8.8.8', 'from', '224.0.0.5'], { src: '224.0.0.5' }],
+    ['from the limited broadcast', ['8.8.8.8', 'from', '255.255.255.255'], { src: '255.255.255.255' }],
+    ['from 0.0.0.0/8 (not martian for output since Linux 5.3, just not ours)', ['8.8.8.8', 'from', '0.0.0.7'], { src: '0.0.0.7' }],
   ];
   for (const [name, args, flow] of outputCases) {
     it(`output: ${name}`, () => {
@@ -85,6 +88,8 @@ describe.skipIf(!usable.ok)('routing vs ip route get (real kernel)', () => {
     ['loopback source on eth0 is martian', '192.168.5.10', '127.0.0.1', 'eth0', 0],
     ['source is our own address', '192.168.5.10', '192.168.12.34', 'eth0', 0],
     ['fwmark selects table 100', '10.98.0.1', '192.168.40.5', 'eth0', 0x80],
+    ['a source in 0.0.0.0/8 other than 0.0.0.0 is not martian', '192.168.12.34', '0.0.0.7', 'eth0', 0],
+    ['0.0.0.0 as the source is martian', '192.168.12.34', '0.0.0.0', 'eth0', 0],
   ];
   it('input in a pod namespace with forwarding off: No route to host', () => {
     const r = lab.run('cni-1a2b3c4d-0001', ['ip', 'route', 'get', '8.8.8.8', 'from', '192.168.40.5', 'iif', 'eth0']);

@@ -163,7 +163,8 @@ export type InputResult =
 function isMartian(v: number): 'zeronet' | 'loopback' | 'multicast' | 'lbcast' | undefined {
   if (v === 0xffffffff) return 'lbcast';
   if (v >>> 28 === 0xe) return 'multicast';
-  if (v >>> 24 === 0) return 'zeronet';
+  // 0.0.0.0 only: the rest of 0.0.0.0/8 is an ordinary address on current kernels (6.x).
+  if (v === 0) return 'zeronet';
   if (v >>> 24 === 127) return 'loopback';
   return undefined;
 }
@@ -176,8 +177,8 @@ export function routeInput(ns: NetNs, pkt: { src: string; dst: string; mark: num
   const dm = isMartian(d);
   if (sm === 'multicast' || sm === 'lbcast') return { ok: false, kind: 'martian-source', reason: `source ${pkt.src} is ${sm}` };
   if (d === 0xffffffff || (s === 0 && d === 0)) return { ok: true, kind: 'broadcast' };
-  if (sm === 'zeronet') return { ok: false, kind: 'martian-source', reason: `source ${pkt.src} is in 0.0.0.0/8` };
-  if (dm === 'zeronet') return { ok: false, kind: 'martian-destination', reason: `destination ${pkt.dst} is in 0.0.0.0/8` };
+  if (sm === 'zeronet') return { ok: false, kind: 'martian-source', reason: `source ${pkt.src} is 0.0.0.0` };
+  if (dm === 'zeronet') return { ok: false, kind: 'martian-destination', reason: `destination ${pkt.dst} is 0.0.0.0` };
   if (iif !== 'lo' && !devOrConf(ns, iif, 'route_localnet')) {
     if (dm === 'loopback') return { ok: false, kind: 'martian-destination', reason: `destination ${pkt.dst} is loopback (route_localnet=0 on ${iif})` };
     if (sm === 'loopback') return { ok: false, kind: 'martian-source', reason: `source ${pkt.src} is loopback (route_localnet=0 on ${iif})` };

@@ -148,14 +148,14 @@ export function selectSource4(ns: NetNs, dev: string | undefined, dst: string | 
 }
 
 /**
- * ip_route_output_key_hash_rcu's check of a source the sender chose: a multicast, limited
- * broadcast or 0.0.0.0/8 source is EINVAL; any other must be one of ours (__ip_dev_find: an
- * address, or a local route in table local), else ENETUNREACH.
+ * ip_route_output_key_hash_rcu's check of a source the sender chose: a multicast or limited
+ * broadcast source is EINVAL (0.0.0.0/8 no longer is, since Linux 5.3); any other must be one of
+ * ours (__ip_dev_find: an address, or a local route in table local), else ENETUNREACH.
  */
 export function outputSourceError4(ns: NetNs, src: string): { errno: 'EINVAL' | 'ENETUNREACH'; reason: string } | undefined {
   const v = v4(src);
   if (v === undefined) return { errno: 'EINVAL', reason: `source ${src} is not an IPv4 address` };
-  if (isMulticast(v) || v === 0xffffffffn || v >> 24n === 0n) return { errno: 'EINVAL', reason: `source ${src} is ${isMulticast(v) ? 'multicast' : v === 0xffffffffn ? 'the limited broadcast' : 'in 0.0.0.0/8'}` };
+  if (isMulticast(v) || v === 0xffffffffn) return { errno: 'EINVAL', reason: `source ${src} is ${isMulticast(v) ? 'multicast' : 'the limited broadcast'}` };
   const local = ns.addresses.some((a) => a.family === 4 && a.local === src) || ns.routes.some((r) => r.family === 4 && r.table === 255 && r.type === 'local' && inPrefix(r.dst, v));
   return local ? undefined : { errno: 'ENETUNREACH', reason: `source ${src} is not a local address` };
 }
@@ -390,8 +390,9 @@ export function fibLookupInput4(ns: NetNs, q: FibInputQuery4): FibInputResult4 {
   const lbcast = 0xffffffffn;
   if (isMulticast(src) || src === lbcast) return { ok: false, errno: 'EINVAL', reason: 'martian source' };
   if (dst === lbcast || (src === 0n && dst === 0n)) return { ok: true, type: 'broadcast', table: 0, dev: 'lo' };
-  if (src >> 24n === 0n) return { ok: false, errno: 'EINVAL', reason: 'martian source' };
-  if (dst >> 24n === 0n) return { ok: false, errno: 'EINVAL', reason: 'martian destination' };
+  // Only 0.0.0.0 itself: the rest of 0.0.0.0/8 is an ordinary address on current kernels (6.x).
+  if (src === 0n) return { ok: false, errno: 'EINVAL', reason: 'martian source' };
+  if (dst === 0n) return { ok: false, errno: 'EINVAL', reason: 'martian destination' };
   const localnet = devOrConf(ns, q.iif, 'route_localnet');
   if (dst >> 24n === 127n) {
     if (!localnet) return { ok: false, errno: 'EINVAL', reason: 'martian destination' };
