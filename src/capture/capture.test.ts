@@ -171,6 +171,21 @@ describe('captures on the VPC CNI cluster', () => {
     expect(pr.packets[2].timeUs - pr.packets[0].timeUs).toBeGreaterThanOrEqual(1_000_000);
   });
 
+  it('a closed port: the SYN there and the kernel\'s RST|ACK back along the reverse path', () => {
+    const probe = { from: { pod: client, namespace: 'default' }, dst: podIp(state, server), dport: 8081, protocol: 'TCP' as const, sport: 40001 };
+    const trace = tracePacket(state, probe, { enumerate: false, seed: 1 });
+    expect(trace.branches[0].forward.disposition.code).toBe('port-closed');
+    const rr = captureRun(state, { ...run, flows: [{ kind: 'tcp', probe, trace, startUs: 0 }] }, 'path');
+    expect(rr.points.map((p) => p.name)).toEqual(r.points.map((p) => p.name));
+    const atClient = framesAt(rr, `default/${client}:eth0`);
+    expect(atClient.map((d) => d.outer.tcp!.flags)).toEqual([0x02, 0x14]);
+    const [syn, rst] = atClient;
+    expect([rst.outer.ip.src, rst.outer.tcp!.srcPort, rst.outer.tcp!.dstPort]).toEqual([podIp(state, server), 8081, 40001]);
+    expect([rst.outer.tcp!.seq, rst.outer.tcp!.ack, rst.outer.tcp!.window, rst.outer.tcp!.options]).toEqual([0, (syn.outer.tcp!.seq + 1) >>> 0, 0, []]);
+    expect([rst.outer.ip.identification, rst.outer.ip.dontFragment, rst.outer.ip.ttl]).toEqual([0, true, 62]);
+    expect(framesAt(rr, `${n1.name}:ens5`).map((d) => d.outer.tcp!.flags)).toEqual([0x02, 0x14]);
+  });
+
   it('pcapng: one IDB per point named node:dev or ns/pod:dev; pcap: one file per point', () => {
     const [ng] = captureFiles(r, 'pcapng', 'out.pcapng');
     const f = readPcapng(ng.bytes);

@@ -20,6 +20,7 @@ import { DNS_A, DNS_AAAA, fqdn } from '../wire/dns.ts';
 import { busyboxWgetRequest, emitHttpRequest, emitHttpResponse } from '../wire/http.ts';
 import { linuxAdvertisedMss, linuxRcvWscale } from '../wire/tcp.ts';
 import { vxlanEncapsulate } from '../wire/vxlan.ts';
+import { resetLeg, resetSegment } from './refused.ts';
 
 /** One frame as a capture on (node, netns, dev) records it. */
 export interface DeviceFrame {
@@ -169,7 +170,7 @@ function responseSegments(h: HttpExchange, nowSec: number): Uint8Array[] {
   return r.status === 200 && r.body.length ? [bytes.subarray(0, bytes.length - r.body.length), bytes.subarray(bytes.length - r.body.length)] : [bytes];
 }
 
-function tcpPlan(state: ClusterState, flow: AppFlow, b: TraceBranch, fwd: WireFrame[], rev: WireFrame[], rng: () => number, ids: IpIds, clientKey: string, serverKey: string, opts: FrameOptions): FlowPlan {
+function tcpPlan(state: ClusterState, flow: AppFlow, b: TraceBranch, fwd: WireFrame[], rev: WireFrame[], rng: () => number, ids: IpIds, clientKey: string, serverKey: string, opts: FrameOptions, refused: boolean): FlowPlan {
   const h = flow.http;
   const u32 = () => Math.floor(rng() * 0x100000000) >>> 0;
   const answered = delivered(b, 'forward') && delivered(b, 'reply');
@@ -191,6 +192,7 @@ function tcpPlan(state: ClusterState, flow: AppFlow, b: TraceBranch, fwd: WireFr
     closer: h?.status !== undefined ? 'server' : 'client',
     ackEach: true,
   });
+  if (refused) segments.push(resetSegment(segments[0].tcp!.seq));
   return { segments };
 }
 
@@ -204,7 +206,9 @@ export function flowFrames(state: ClusterState, flows: readonly AppFlow[], opts:
     const b = flow.trace.branches[0];
     if (!b) return;
     const fwd = legFrames(b.forward.steps);
-    const rev = delivered(b, 'forward') ? legFrames(b.reply?.steps) : [];
+    // A SYN to a closed port is answered by an RST, which the trace names but does not walk.
+    const reset = flow.kind !== 'dns' && flow.kind !== 'icmp' ? resetLeg(state, flow.trace) : undefined;
+    const rev = reset ? legFrames(reset) : delivered(b, 'forward') ? legFrames(b.reply?.steps) : [];
     if (!fwd.length) return;
     const c = fwd[0].packet;
     const s = rev[0]?.packet;
@@ -213,7 +217,7 @@ export function flowFrames(state: ClusterState, flows: readonly AppFlow[], opts:
     const plan =
       flow.kind === 'dns' && flow.dns ? dnsPlan(flow, b, ids, clientKey, serverKey)
       : flow.kind === 'icmp' ? echoPlan(flow, b, ids, clientKey, s ? `ident ${s.src}>${s.dst}/1` : 'none', opts)
-      : tcpPlan(state, flow, b, fwd, rev, rng, ids, clientKey, serverKey, opts);
+      : tcpPlan(state, flow, b, fwd, rev, rng, ids, clientKey, serverKey, opts, !!reset && rev.length > 0);
     const dFwd = legDelays(fwd);
     const dRev = legDelays(rev);
     let t = Math.max(opts.startUs + flow.startUs, free);
