@@ -53,7 +53,7 @@ c.sendall(head); c.sendall(body); c.close(); s.close()
 const CLIENT = `
 import base64, socket, sys
 s = socket.socket(); s.settimeout(5); s.bind(('0.0.0.0', int(sys.argv[3])))
-s.connect((sys.argv[1], 80)); s.sendall(base64.b64decode(sys.argv[2]))
+s.connect((sys.argv[1], int(sys.argv[4]))); s.sendall(base64.b64decode(sys.argv[2]))
 got = b''
 while True:
     d = s.recv(65536)
@@ -135,14 +135,29 @@ function nginxPods(state: ClusterState, node: string): string[] {
 }
 
 describe.skipIf(!!skip)(`predicted frames vs real tcpdump in the lab (${skip || 'root'})`, () => {
-  for (const [cni, prefix] of [['vpc-cni', 'kwcp'], ['calico-vxlan', 'kwcx']] as const) {
-    it(`${cni}: pod on one node to a pod on another, on the client node's ens5 and the client pod's eth0`, async () => {
-      const state = labTestCluster(3, true, cni);
-      const [n0, n1] = state.nodes;
-      const client = nginxPods(state, n0.name)[0];
+  const cases = [
+    { cni: 'vpc-cni', prefix: 'kwcp', service: false },
+    { cni: 'calico-vxlan', prefix: 'kwcx', service: false },
+    // One nginx behind the Service, so the kernel's DNAT has one endpoint to pick, and a CoreDNS
+    // pod on another node as the client (it need only be a pod namespace there).
+    { cni: 'vpc-cni', prefix: 'kwcs', service: true },
+  ] as const;
+  for (const { cni, prefix, service } of cases) {
+    it(`${cni}: pod on one node to ${service ? 'a Service (DNAT on the client\'s node) backed by ' : ''}a pod on another, on the client node's ens5 and the client pod's eth0`, async () => {
+      const state = labTestCluster(service ? 1 : 3, true, cni);
+      const onNode = (node: string, ns: string, name: string) =>
+        Object.keys(state.objects).filter((k) => k.startsWith(`Pod/${ns}/${name}`)).map((k) => k.split('/')[2])
+          .filter((p) => (state.objects[`Pod/${ns}/${p}`] as unknown as { spec: { nodeName: string } }).spec.nodeName === node);
+      const serverNode = service ? state.nodes.find((n) => nginxPods(state, n.name).length)! : state.nodes[1];
+      const n1 = serverNode;
+      const n0 = service ? state.nodes.find((n) => n !== n1 && onNode(n.name, 'kube-system', 'coredns').length)! : state.nodes[0];
+      const clientNs = service ? 'kube-system' : 'default';
+      const client = service ? onNode(n0.name, 'kube-system', 'coredns')[0] : nginxPods(state, n0.name)[0];
       const server = nginxPods(state, n1.name)[0];
-      const serverIp = (state.objects[`Pod/default/${server}`] as unknown as { status: { podIP: string } }).status.podIP;
-      const run = testWgetRun(state, { pod: client, target: serverIp, port: 80 });
+      const podIp = (state.objects[`Pod/default/${server}`] as unknown as { status: { podIP: string } }).status.podIP;
+      const svcIp = (state.objects['Service/default/nginx'] as unknown as { spec: { clusterIP: string } }).spec.clusterIP;
+      const [serverIp, port] = service ? [svcIp, 8080] : [podIp, 80];
+      const run = testWgetRun(state, { pod: client, namespace: clientNs, target: serverIp, port });
       const sport = run.flows[0].probe.sport!;
       const ens5 = pointFor(state, n0.name, 'root', 'ens5');
       const podEth0 = pointFor(state, n0.name, run.pod.netns, 'eth0');
@@ -163,10 +178,10 @@ describe.skipIf(!!skip)(`predicted frames vs real tcpdump in the lab (${skip || 
         const realNs = (node: string, netns: string) => lab.record.nodes.find((x) => x.node === node)!.ns[netns];
         const cNs = realNs(n0.name, run.pod.netns);
         const sNs = realNs(n1.name, findPodNetns(state, 'default', server).netns);
-        const req = emitHttpRequest(busyboxWgetRequest(`http://${serverIp}:80/`));
+        const req = emitHttpRequest(busyboxWgetRequest(`http://${serverIp}:${port}/`));
         const [head, body] = nginxReplySegments(Math.floor(Date.now() / 1000));
         const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
-        const cap = await labCapture(state, lab.record, [{ target: n0.name, dev: 'ens5' }, { target: `default/${client}`, dev: 'eth0' }], async () => {
+        const cap = await labCapture(state, lab.record, [{ target: n0.name, dev: 'ens5' }, { target: `${clientNs}/${client}`, dev: 'eth0' }], async () => {
           const srv = spawn('ip', ['netns', 'exec', sNs, 'timeout', '10', 'python3', '-c', SERVER, b64(head), b64(body)], { stdio: ['ignore', 'pipe', 'pipe'] });
           try {
             await new Promise<void>((resolve, reject) => {
@@ -176,12 +191,12 @@ describe.skipIf(!!skip)(`predicted frames vs real tcpdump in the lab (${skip || 
               srv.stderr.on('data', (d: Buffer) => (err += d.toString()));
               srv.on('exit', (c) => (clearTimeout(t), reject(new Error(`server exited ${c}: ${err}`))));
             });
-            const c = spawnSync('ip', ['netns', 'exec', cNs, 'timeout', '8', 'python3', '-c', CLIENT, serverIp, b64(req), String(sport)], { encoding: 'utf8', timeout: 10_000 });
+            const c = spawnSync('ip', ['netns', 'exec', cNs, 'timeout', '8', 'python3', '-c', CLIENT, serverIp, b64(req), String(sport), String(port)], { encoding: 'utf8', timeout: 10_000 });
             expect(c.stdout.trim(), c.stderr).toBe(String(head.length + body.length));
           } finally {
             srv.kill('SIGKILL');
           }
-        }, { runDir, filter: ['tcp', 'port', '80', 'or', 'udp', 'port', '4789'] });
+        }, { runDir, filter: ['tcp', 'port', '80', 'or', 'tcp', 'port', '8080', 'or', 'udp', 'port', '4789'] });
 
         const file = readCapture(cap.file);
         expect(file.interfaces.length).toBe(2);
