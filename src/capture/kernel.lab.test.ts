@@ -1,6 +1,6 @@
 // The frames kubewire predicts on a node's ens5 and a pod's eth0 against what real tcpdump records there when the
 // same node state runs in the live lab (network namespaces): a TCP exchange between pods on two
-// nodes (python3 stands in for busybox wget and nginx, sending their exact bytes, and the client
+// nodes, directly and through a Service whose DNAT the client's node does (python3 stands in for busybox wget and nginx, sending their exact bytes, and the client
 // binds the port the prediction uses), compared header field by header field. VPC CNI: pod IPs
 // on ens5; Calico VXLAN: node IPs, UDP 4789, VNI 4096 around the inner pod packet.
 // Excepted, as the kernel picks them at random: ISNs, IP IDs, TCP timestamps, the VXLAN outer UDP
