@@ -68,6 +68,59 @@ def find_opt(q, o, counts):
         o = end
     return None
 
+def enc_name(name):
+    out = b''
+    for l in name.rstrip('.').split('.'):
+        if l:
+            out += bytes([len(l)]) + l.encode('latin-1')
+    return out + b'\x00'
+
+def strict_octets(s, sep):
+    parts = s.split(sep)
+    ok = len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and p == str(int(p)) and int(p) <= 255 for p in parts)
+    return [int(p) for p in parts] if ok else None
+
+def public_tld(tld, tlds):
+    return (len(tld) == 2 and tld.isalpha() and tld.isascii()) or tld in tlds or tld.startswith('xn--')
+
+def vpc_resolver(fw, name, qtype, raw):
+    # forward . /etc/resolv.conf -> the VPC resolver model (src/engine/apps/coredns.ts vpcResolverRecords):
+    # (rcode, answers, relayed)
+    q = name[:-1]
+    dom = fw['domain']
+    if q == dom or q.endswith('.' + dom):
+        head = q[:-len(dom) - 1] if q != dom else ''
+        ip = strict_octets(head[3:], '-') if head.startswith('ip-') else None
+        if ip is not None:
+            n = (ip[0] << 24) | (ip[1] << 16) | (ip[2] << 8) | ip[3]
+            if (n & fw['mask']) == fw['net']:
+                ans = [raw + struct.pack('>HHIH', 1, 1, fw['ttl'], 4) + bytes(ip)] if qtype == 1 else []
+                return 0, ans, True
+        return 3, [], True
+    tld = q[q.rfind('.') + 1:]
+    if not public_tld(tld, fw['tlds']):
+        return 3, [], True
+    return 2, [], False
+
+def pod_outcome(tbl, name, qtype):
+    # pods insecure: <a-b-c-d>.<ns>.pod.<zone>, with an endpoint or _port._proto label ignored (findPods)
+    zone = tbl['zone']
+    labels = name[:-len(zone) - 1].split('.')
+    if not (3 <= len(labels) <= 5 and labels[-1] == 'pod' and labels[-2] in tbl['namespaces']):
+        return None
+    pod = labels[-3]
+    ip = strict_octets(pod, '-') if pod.count('-') == 3 and '--' not in pod else None
+    if ip is None:
+        return None
+    if qtype == 1:
+        return {'rc': 0, 'an': [(struct.pack('>HHIH', 1, 1, tbl['ttl'], 4) + bytes(ip)).hex()], 'ns': [], 'ar': [], 'own': True}
+    if qtype == 33:
+        target = enc_name('%s.%s.pod.%s' % (pod, labels[-2], zone))
+        srv = struct.pack('>HHIH', 33, 1, tbl['ttl'], 6 + len(target)) + struct.pack('>HHH', 0, 100, 0) + target
+        a = target + struct.pack('>HHIH', 1, 1, tbl['ttl'], 4) + bytes(ip)
+        return {'rc': 0, 'an': [srv.hex()], 'ns': [], 'ar': [a.hex()], 'own': True}
+    return tbl['nodata']
+
 def dns_reply(tbl, q, proto):
     if len(q) < 12:
         return None
@@ -81,40 +134,38 @@ def dns_reply(tbl, q, proto):
         return None
     opcode, rd, cd = (flags >> 11) & 0xf, flags & 0x0100, flags & 0x0010
     zone = tbl['zone']
-    out = tbl['exact'].get('%s %d' % (name, qtype)) or tbl['other'].get(name)
-    if out is None and (name == zone or name.endswith('.' + zone)):
-        labels = name[:-len(zone) - 1].split('.')
-        out = tbl['nx']
-        if len(labels) == 3 and labels[2] == 'pod' and labels[1] in tbl['namespaces']:
-            parts = labels[0].split('-')
-            if len(parts) == 4 and all(p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts):
-                if qtype == 1:
-                    rr = raw + struct.pack('>HHIH', 1, 1, tbl['ttl'], 4) + bytes(int(p) for p in parts)
-                    out = {'rc': 0, 'an': [rr.hex()], 'ns': [], 'ar': []}
-                else:
-                    out = tbl['nodata']
     question = q[12:end]
     extra = [opt] if opt else []
-    if out is None:
-        # forward . /etc/resolv.conf: the lab has no upstream resolver -> SERVFAIL (not authoritative).
-        hdr = struct.pack('>HHHHHH', qid, 0x8000 | (opcode << 11) | rd | cd | 2, 1, 0, 0, len(extra))
+    in_zone = name == zone or name.endswith('.' + zone)
+    if in_zone and qtype in (251, 252):
+        # AXFR/IXFR: the kubernetes plugin refuses (not authoritative).
+        hdr = struct.pack('>HHHHHH', qid, 0x8000 | (opcode << 11) | rd | cd | 5, 1, 0, 0, len(extra))
         return hdr + question + b''.join(extra)
+    out = tbl['exact'].get('%s %d' % (name, qtype)) or tbl['other'].get(name)
+    if out is None and in_zone:
+        out = tbl['nodata'] if qtype == 6 else (pod_outcome(tbl, name, qtype) or tbl['nx'])
+    if out is None:
+        rc, fans, relayed = vpc_resolver(tbl['forward'], name, qtype, raw)
+        # Relayed from the resolver: AA clear, RA set; SERVFAIL is CoreDNS's own (no upstream answered).
+        hdr = struct.pack('>HHHHHH', qid, 0x8000 | (opcode << 11) | (0x0080 if relayed else 0) | rd | cd | rc, 1, len(fans), 0, len(extra))
+        return hdr + question + b''.join(fans) + b''.join(extra)
     ans = []
     for h in out['an']:
         b = bytes.fromhex(h)
-        ans.append(raw + b[len(raw):])
+        ans.append(raw + b if out.get('own') else raw + b[len(raw):])
     if len(ans) > 1 and qtype in (1, 28):
         random.shuffle(ans)  # loadbalance (round_robin)
     auth = [bytes.fromhex(h) for h in out['ns']]
     add = [bytes.fromhex(h) for h in out['ar']] + extra
-    hdr = struct.pack('>HHHHHH', qid, 0x8000 | (opcode << 11) | 0x0400 | rd | cd | out['rc'], 1, len(ans), len(auth), len(add))
+    aa = 0x0400
+    hdr = struct.pack('>HHHHHH', qid, 0x8000 | (opcode << 11) | aa | rd | cd | out['rc'], 1, len(ans), len(auth), len(add))
     msg = hdr + question + b''.join(ans) + b''.join(auth) + b''.join(add)
     limit = 512
     if opt:
         limit = max(512, struct.unpack('>H', opt[3:5])[0])
     if proto == 'udp' and len(msg) > limit:
         # Too big for the client's buffer: truncated, records dropped (CoreDNS would keep what fits).
-        hdr = struct.pack('>HHHHHH', qid, 0x8000 | (opcode << 11) | 0x0400 | 0x0200 | rd | cd | out['rc'], 1, 0, 0, len(extra))
+        hdr = struct.pack('>HHHHHH', qid, 0x8000 | (opcode << 11) | aa | 0x0200 | rd | cd | out['rc'], 1, 0, 0, len(extra))
         msg = hdr + question + b''.join(extra)
     return msg
 

@@ -1,6 +1,6 @@
 // The lab's workloads without root: the DNS records and answers CoreDNS's kubernetes plugin would
 // give, the files kubelet writes, and the python server's bytes compared with the TypeScript
-// builders (DNS replies as emitDns(coreDnsReply(...)), nginx responses as src/wire/http.ts).
+// builders (DNS replies as emitDns(coreDnsMessage(...)) from src/engine/apps/coredns.ts, the simulator's model, nginx responses as src/wire/http.ts).
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,13 +20,15 @@ import {
   DNS_SRV,
   RCODE_NOERROR,
   RCODE_NXDOMAIN,
-  coreDnsReply,
+  DNS_TXT,
   dnsQuery,
   emitDns,
   parseDns,
 } from '../wire/dns.ts';
 import { NGINX_INDEX_HTML, emitHttpResponse, nginxStaticResponse, parseHttpResponse } from '../wire/http.ts';
-import { clusterDns, coreDnsAnswer, reverseName } from './dns-records.ts';
+import { clusterDns, coreDnsMessage, coreDnsRecords, reverseName } from '../engine/apps/coredns.ts';
+
+const coreDnsAnswer = (dns: ReturnType<typeof clusterDns>, name: string, t: number) => coreDnsRecords(dns, name, t);
 import { labWorkloadCluster } from './testing.ts';
 import { WORKLOAD_PY } from './workload-py.ts';
 import { dnsTable, imageName, nginxErrorPage, nginxResponses, nginxVersionOf, podWorkloads, vpcResolver, workloadKind } from './workloads.ts';
@@ -86,7 +88,8 @@ describe('clusterDns / coreDnsAnswer (CoreDNS kubernetes plugin, EKS Corefile)',
     // CoreDNS: weight = floor(100 / (3 * 100) * 100) = 33 for three records of priority 0.
     expect(srv.answers.map((r) => r.data).every((d) => (d as { weight: number; port: number }).weight === 33 && (d as { port: number }).port === 80)).toBe(true);
     expect(srv.additionals.map((r) => (r.data as { address: string }).address).sort()).toEqual(nginxPodIps);
-    expect(ok(reverseName(ip), DNS_PTR).answers[0].data).toEqual({ target: `${ip.replace(/\./g, '-')}.web.default.svc.cluster.local.` });
+    // reverse.go: an endpoint address of any Service (not only headless ones), one PTR per Service.
+    expect(ok(reverseName(ip), DNS_PTR).answers.map((r) => r.data)).toEqual(['nginx', 'web'].map((svc) => ({ target: `${ip.replace(/\./g, '-')}.${svc}.default.svc.cluster.local.` })));
   });
 
   it('reverse names of ClusterIPs, pods insecure, apex SOA/NS; other names go to forward', () => {
@@ -163,23 +166,42 @@ describe.skipIf(!py)(`the python workload server's bytes (${py ? 'python3' : 'ne
   };
   const dns = clusterDns(state);
 
-  it('answers as emitDns(coreDnsReply(query, coreDnsAnswer(...))) for single-answer, NODATA and NXDOMAIN questions', () => {
+  it('answers byte for byte as emitDns(coreDnsMessage(...)), the simulator\'s model, in the zone and outside it', () => {
+    const ip = nginxPodIps[0];
     const cases: Array<[string, number]> = [
       ['nginx.default.svc.cluster.local.', DNS_A],
       ['Nginx.Default.svc.cluster.local.', DNS_A],
       ['nginx.default.svc.cluster.local.', DNS_AAAA],
+      ['nginx.default.svc.cluster.local.', DNS_TXT],
+      ['nginx.default.svc.cluster.local.', DNS_SRV],
+      [`${ip.replace(/\./g, '-')}.nginx.default.svc.cluster.local.`, DNS_A],
       ['nosuch.default.svc.cluster.local.', DNS_A],
+      ['nosuch.default.svc.cluster.local.', DNS_SOA],
       ['default.svc.cluster.local.', DNS_A],
+      ['default.svc.cluster.local.', DNS_TXT],
+      ['svc.cluster.local.', DNS_A],
+      ['pod.cluster.local.', DNS_AAAA],
+      ['dns-version.cluster.local.', DNS_TXT],
+      ['ns.dns.cluster.local.', DNS_A],
       ['10-1-2-3.default.pod.cluster.local.', DNS_A],
+      ['x.10-1-2-3.default.pod.cluster.local.', DNS_A],
+      ['10-1-2-3.default.pod.cluster.local.', DNS_SRV],
+      ['10-1-2-3.default.pod.cluster.local.', DNS_AAAA],
+      ['10-01-2-3.default.pod.cluster.local.', DNS_A],
+      ['10-1-2-3.nope.pod.cluster.local.', DNS_A],
       [reverseName(svcIp('default', 'nginx')), DNS_PTR],
+      [reverseName(ip), DNS_PTR],
+      [reverseName(ip), DNS_A],
       ['cluster.local.', DNS_SOA],
+      ['cluster.local.', DNS_NS],
+      ['example.com.', DNS_A],
+      ['kubernetes.default.', DNS_A],
+      [`${state.nodes[0].name}.`, DNS_A],
+      ['ip-10-99-0-1.us-west-2.compute.internal.', DNS_A],
     ];
     for (const [name, t] of cases) {
       const q = dnsQuery(0x1234, name, t);
-      const a = coreDnsAnswer(dns, name, t);
-      if (a.forward) throw new Error('forwarded');
-      const want = emitDns({ ...coreDnsReply(q, a.answers, { rcode: a.rcode }), additionals: a.additionals });
-      expect(pyDns(emitDns(q)), `${name} ${t}`).toBe(hex(want));
+      expect(pyDns(emitDns(q)), `${name} ${t}`).toBe(hex(emitDns(coreDnsMessage(dns, q))));
     }
   });
 

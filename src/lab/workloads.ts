@@ -2,7 +2,7 @@
 // - image nginx*: nginx's stock config (`listen 80`), whatever containerPorts say, as the real
 //   image does; GET/HEAD / and /index.html answer the default page with nginx's headers (bytes from
 //   src/wire/http.ts, the simulator's builder), anything else nginx's 404 page, other methods 405.
-// - image .../coredns: the EKS Corefile's `.:53` on UDP and TCP, answering from src/lab/dns-records.ts;
+// - image .../coredns: the EKS Corefile's `.:53` on UDP and TCP, answering from src/engine/apps/coredns.ts (the simulator's model);
 //   its other declared ports (metrics 9153) as plain listeners.
 // - any other image: a plain listener on each declared containerPort (TCP: accept, then close;
 //   UDP: read and drop), so a connection is not refused.
@@ -31,7 +31,7 @@ import {
   podResolvConf,
   type DnsRecord,
 } from '../wire/dns.ts';
-import { clusterDns, coreDnsAnswer, type ClusterDns } from './dns-records.ts';
+import { clusterDns, coreDnsRecords, COREDNS_TTL, EC2_NAME_TTL, GENERIC_TLDS, reverseName, upstreamOf, type ClusterDns } from '../engine/apps/coredns.ts';
 
 export type WorkloadKind = 'nginx' | 'coredns' | 'listen';
 
@@ -236,30 +236,48 @@ export interface DnsTable {
   nx: DnsOutcome;
   /** Namespaces (for <a-b-c-d>.<ns>.pod.<zone>). */
   namespaces: string[];
-  /** NODATA outcome (the SOA) for pod names asked for another type than A. */
+  /** NODATA outcome (the SOA): pod names asked for other types than A/SRV, SOA below the apex. */
   nodata: DnsOutcome;
   ttl: number;
+  /** The VPC resolver model behind `forward . /etc/resolv.conf` (vpcResolverRecords). */
+  forward: { domain: string; net: number; mask: number; ttl: number; tlds: string[] };
 }
 
 const ASKED_TYPES = [DNS_A, DNS_NS, DNS_CNAME, DNS_SOA, DNS_PTR, DNS_MX, DNS_TXT, DNS_AAAA, DNS_SRV];
 
 function outcomeOf(dns: ClusterDns, name: string, qtype: number): DnsOutcome | undefined {
-  const a = coreDnsAnswer(dns, name, qtype);
+  const a = coreDnsRecords(dns, name, qtype, upstreamOf(dns));
   if (a.forward) return undefined;
   return { rc: a.rcode, an: a.answers.map(rrHex), ns: a.authorities.map(rrHex), ar: a.additionals.map(rrHex) };
+}
+
+/** Every name the kubernetes plugin can answer other than pod names (those the server computes). */
+function knownNames(dns: ClusterDns): Set<string> {
+  const z = dns.zone;
+  const names = new Set([z, `svc.${z}`, `pod.${z}`, `ns.dns.${z}`, `dns-version.${z}`]);
+  for (const ns of dns.namespaces) {
+    names.add(`${ns}.svc.${z}`);
+    names.add(`${ns}.pod.${z}`);
+  }
+  for (const s of dns.services) {
+    const base = `${s.name}.${s.ns}.svc.${z}`;
+    names.add(base);
+    for (const p of [...s.ports, ...s.endpoints.flatMap((e) => e.ports)]) if (p.name && p.proto) names.add(`_${p.name.toLowerCase()}._${p.proto}.${base}`);
+    for (const ip of s.clusterIPs) names.add(reverseName(ip));
+    for (const e of s.endpoints) {
+      names.add(`${e.host}.${base}`);
+      names.add(reverseName(e.ip));
+    }
+  }
+  return names;
 }
 
 /** The answers of the cluster's CoreDNS, precomputed for the lab's DNS server. */
 export function dnsTable(state: ClusterState): DnsTable {
   const dns = clusterDns(state);
-  const names = new Set([...Object.keys(dns.names), dns.zone]);
-  for (const ns of dns.namespaces) {
-    names.add(`${ns}.svc.${dns.zone}`);
-    names.add(`${ns}.pod.${dns.zone}`);
-  }
   const exact: Record<string, DnsOutcome> = {};
   const other: Record<string, DnsOutcome> = {};
-  for (const n of names) {
+  for (const n of knownNames(dns)) {
     for (const t of ASKED_TYPES) {
       const o = outcomeOf(dns, n, t);
       if (o) exact[`${n} ${t}`] = o;
@@ -269,6 +287,18 @@ export function dnsTable(state: ClusterState): DnsTable {
   }
   const nx = outcomeOf(dns, `kubewire-no-such-name.${dns.zone}`, DNS_A)!;
   if (nx.rc !== RCODE_NXDOMAIN) throw new Error('dnsTable: expected NXDOMAIN for an unknown name');
-  const nodata = outcomeOf(dns, `0-0-0-0.${dns.namespaces[0] ?? 'default'}.pod.${dns.zone}`, DNS_AAAA) ?? nx;
-  return { zone: dns.zone, exact, other, nx, namespaces: dns.namespaces, nodata, ttl: 5 };
+  const nodata = outcomeOf(dns, `kubewire-no-such-name.${dns.zone}`, DNS_SOA)!;
+  const [net, bits] = dns.vpc.cidr.split('/');
+  const mask = Number(bits) === 0 ? 0 : (0xffffffff << (32 - Number(bits))) >>> 0;
+  const netNum = (net.split('.').reduce((a, o) => a * 256 + Number(o), 0) & mask) >>> 0;
+  return {
+    zone: dns.zone,
+    exact,
+    other,
+    nx,
+    namespaces: dns.namespaces,
+    nodata,
+    ttl: COREDNS_TTL,
+    forward: { domain: dns.vpc.domain, net: netNum, mask, ttl: EC2_NAME_TTL, tlds: GENERIC_TLDS },
+  };
 }

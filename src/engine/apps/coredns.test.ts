@@ -8,7 +8,8 @@ import { generateDeployment, generateService } from '../../k8s/generators.ts';
 import type { ClusterState } from '../../control-plane/types.ts';
 import type { KObject } from '../../k8s/types.ts';
 import { seededRng } from '../packet.ts';
-import { coreDnsAnswer } from './coredns.ts';
+import { DNS_A, DNS_SOA, DNS_SRV, DNS_TXT, RCODE_NOERROR, RCODE_NXDOMAIN } from '../../wire/dns.ts';
+import { clusterDns, coreDnsAnswer, coreDnsRecords, upstreamOf } from './coredns.ts';
 
 let state: ClusterState;
 let podIps: string[];
@@ -72,5 +73,46 @@ describe('CoreDNS answers', () => {
     expect(ask('kubernetes.default').rcode).toBe('NXDOMAIN');
     expect(ask('nginx').rcode).toBe('NXDOMAIN');
     expect(ask('example.com').rcode).toBe('SERVFAIL');
+  });
+});
+
+describe('CoreDNS as its source decides (records, as the lab serves them)', () => {
+  const recs = (name: string, t: number) => {
+    const dns = clusterDns(state);
+    const a = coreDnsRecords(dns, name, t, upstreamOf(dns));
+    if (a.forward) throw new Error(`${name} forwarded`);
+    return a;
+  };
+  it('svc. and pod. are NODATA (parseRequest), with the SOA; TXT of a namespace is NXDOMAIN, dns-version is 1.1.0', () => {
+    for (const n of ['svc.cluster.local', 'pod.cluster.local']) expect(recs(n, DNS_A)).toMatchObject({ rcode: RCODE_NOERROR, answers: [], authorities: [{ type: DNS_SOA }] });
+    expect(recs('default.svc.cluster.local', DNS_TXT).rcode).toBe(RCODE_NXDOMAIN);
+    expect(recs('nginx.default.svc.cluster.local', DNS_TXT).rcode).toBe(RCODE_NOERROR);
+    expect(recs('dns-version.cluster.local', DNS_TXT).answers).toMatchObject([{ ttl: 28800, data: { texts: ['1.1.0'] } }]);
+    // handler.go looks SOA up at the apex only: any other name is NODATA, even one that does not exist.
+    expect(recs('nosuch.default.svc.cluster.local', DNS_SOA)).toMatchObject({ rcode: RCODE_NOERROR, answers: [] });
+  });
+  it('a ClusterIP Service: SRV per port (named or not) to the Service name; _port._proto answers A too; endpoint names', () => {
+    const ip = (state.objects['Service/default/nginx'] as unknown as { spec: { clusterIP: string } }).spec.clusterIP;
+    const srv = recs('nginx.default.svc.cluster.local', DNS_SRV);
+    expect(srv.answers.map((r) => r.data)).toEqual([{ priority: 0, weight: 100, port: 8080, target: 'nginx.default.svc.cluster.local.' }]);
+    expect(srv.additionals.map((r) => r.data)).toEqual([{ address: ip }]);
+    expect(recs('ext.default.svc.cluster.local', DNS_SRV).answers).toEqual([]);
+    expect(recs(`${podIps[1].replace(/\./g, '-')}.nginx.default.svc.cluster.local`, DNS_A).answers.map((r) => r.data)).toEqual([{ address: podIps[1] }]);
+  });
+  it('pods insecure: Go ParseIP (no leading zeros), endpoint labels ignored, SRV to the pod name', () => {
+    expect(recs('10-01-2-3.default.pod.cluster.local', DNS_A).rcode).toBe(RCODE_NXDOMAIN);
+    expect(recs('x.10-1-2-3.default.pod.cluster.local', DNS_A).answers.map((r) => r.data)).toEqual([{ address: '10.1.2.3' }]);
+    expect(recs('10-1-2-3.default.pod.cluster.local', DNS_SRV).answers.map((r) => r.data)).toEqual([{ priority: 0, weight: 100, port: 0, target: '10-1-2-3.default.pod.cluster.local.' }]);
+  });
+  it('the simulator and the lab read the same model: coreDnsAnswer is coreDnsRecords as addresses', () => {
+    const dns = clusterDns(state);
+    for (const n of ['web.default.svc.cluster.local', 'svc.cluster.local', 'nope.svc.cluster.local', 'ext.default.svc.cluster.local']) {
+      const r = coreDnsRecords(dns, n, DNS_A, upstreamOf(dns));
+      if (r.forward) throw new Error('forwarded');
+      const a = ask(n);
+      expect([...a.answers].sort()).toEqual(r.answers.filter((x) => x.type === DNS_A).map((x) => (x.data as { address: string }).address).sort());
+      expect(a.rcode).toBe(r.rcode === RCODE_NOERROR ? 'NOERROR' : 'NXDOMAIN');
+    }
+    expect(coreDnsRecords(dns, 'example.com', DNS_A).forward).toBe(true);
   });
 });

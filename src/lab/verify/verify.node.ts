@@ -16,7 +16,7 @@ import { KubewireError } from '../../errors.ts';
 import { ROOT_NS } from '../../node-state/types.ts';
 import { emitTcp, linuxSynOptions } from '../../wire/tcp.ts';
 import { DNS_A, dnsQuery, emitDns, parseDns } from '../../wire/dns.ts';
-import { clusterDns, coreDnsAnswer } from '../dns-records.ts';
+import { clusterDns, coreDnsRecords, upstreamOf } from '../../engine/apps/coredns.ts';
 import { stateHash, type LabRecord } from '../lab.node.ts';
 import { compareFlow, type FlowComparison, type IfaceRef, type KernelObservation } from './compare.ts';
 import { decodeFlowCapture, UDP_REPLY_MARK, UDP_REQUEST_MARK } from './decode.ts';
@@ -206,7 +206,8 @@ async function runFlow(state: ClusterState, rec: LabRecord, flow: Flow, o: { dir
   const mismatches: string[] = [];
   let simAddrs: string[] = [];
   if (flow.dnsName && flow.connect) {
-    const want = coreDnsAnswer(clusterDns(state), flow.dnsName, DNS_A);
+    const dns = clusterDns(state);
+    const want = coreDnsRecords(dns, flow.dnsName, DNS_A, upstreamOf(dns));
     simAddrs = want.forward ? [] : aRecords(want);
     if (simAddrs.length) {
       const probe = { from: flow.probe.from, dst: simAddrs[0], dport: flow.connect.dport, protocol: 'TCP' as const, sport: flow.connect.sport };
