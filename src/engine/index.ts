@@ -12,6 +12,7 @@ import { renderConntrack } from './conntrack.ts';
 import { replyPacket, walkFrom, type Branch, type DecidedBy, type Disposition, type Step, type WalkWorld } from './walk.ts';
 import { networkPolicyEnabled, vpcPolicyAgent } from '../cni/vpc-cni/policy-agent.ts';
 import { calicoPolicyExplainer } from '../cni/calico/policy-trace.ts';
+import { podListeners, type Container } from './apps/workloads.ts';
 
 export interface Probe {
   from: { pod: string; namespace: string } | { node: string };
@@ -51,24 +52,23 @@ export interface Trace {
 export function clusterWorld(state: ClusterState): WalkWorld {
   const instanceNode: Record<string, string> = {};
   for (const n of state.nodes) instanceNode[n.instanceId] = n.name;
-  const ports = new Map<string, Array<{ proto: number; port: number }>>();
+  // What each pod's programs listen on: podListeners (its images, else its declared ports), the
+  // same decision the lab's workloads serve.
+  const ports = new Map<string, { known: boolean; list: Array<{ proto: number; port: number }> }>();
   for (const [key, obj] of Object.entries(state.objects)) {
     if (!key.startsWith('Pod/')) continue;
-    const pod = obj as unknown as {
-      metadata: { namespace?: string; name: string };
-      spec?: { nodeName?: string; hostNetwork?: boolean; containers?: Array<{ ports?: Array<{ containerPort: number; protocol?: string }> }> };
-    };
+    const pod = obj as unknown as { metadata: { namespace?: string; name: string }; spec?: { nodeName?: string; hostNetwork?: boolean; containers?: Container[] } };
     const node = pod.spec?.nodeName;
     if (!node) continue;
     let netns: string | undefined;
     if (pod.spec?.hostNetwork) netns = ROOT_NS;
     else netns = podSandbox(state, pod.metadata.namespace ?? 'default', pod.metadata.name)?.netns;
     if (!netns) continue;
-    const list = ports.get(`${node}/${netns}`) ?? [];
-    for (const c of pod.spec?.containers ?? []) {
-      for (const p of c.ports ?? []) list.push({ proto: PROTO_NUM[(p.protocol ?? 'TCP') as L4Proto] ?? 6, port: p.containerPort });
-    }
-    ports.set(`${node}/${netns}`, list);
+    const entry = ports.get(`${node}/${netns}`) ?? { known: false, list: [] };
+    const { listeners, known } = podListeners({ containers: pod.spec?.containers ?? [] });
+    entry.known ||= known;
+    for (const l of listeners) entry.list.push({ proto: PROTO_NUM[l.proto.toUpperCase() as L4Proto] ?? 6, port: l.port });
+    ports.set(`${node}/${netns}`, entry);
   }
   return {
     hosts: state.hosts,
@@ -77,11 +77,11 @@ export function clusterWorld(state: ClusterState): WalkWorld {
     // The VPC CNI's network policy agent at the pods' host veths (Calico enforces in its iptables chains).
     policyAt: vpcPolicyAgent(state),
     listening(node, netns, proto, port) {
-      const list = ports.get(`${node}/${netns}`);
-      if (list?.some((p) => p.proto === proto && p.port === port)) return true;
-      // A pod that declares ports listens on those (kubewire's model of its containers); a node or
-      // a pod without declared ports: unknown.
-      if (netns !== ROOT_NS && list && list.length > 0) return false;
+      const entry = ports.get(`${node}/${netns}`);
+      if (entry?.list.some((p) => p.proto === proto && p.port === port)) return true;
+      // A pod whose programs are known listens on those only; a node (other programs may listen
+      // there) or a pod of an unknown image without declared ports: unknown.
+      if (netns !== ROOT_NS && entry?.known) return false;
       return undefined;
     },
   };

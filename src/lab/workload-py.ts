@@ -308,9 +308,10 @@ def main():
             servers.append((pod, l, s))
         setns(home)
     for pod, l, s in servers:
-        if pod['kind'] == 'coredns' and l['port'] == 53:
+        app = l.get('app', pod['kind'])
+        if app == 'coredns' and l['port'] == 53:
             t = (serve_dns_udp, (s, cfg['dns'])) if l['proto'] == 'udp' else (accept_loop, (s, serve_dns_conn, cfg['dns']))
-        elif pod['kind'] == 'nginx':
+        elif app == 'nginx' and pod.get('version') in cfg['nginx']:
             t = (accept_loop, (s, serve_http_conn, cfg['nginx'][pod['version']]))
         else:
             t = (serve_udp_drop, (s,)) if l['proto'] == 'udp' else (accept_loop, (s, serve_close))

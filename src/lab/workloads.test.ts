@@ -117,7 +117,14 @@ describe('pods as kubelet sets them up', () => {
     const cd = w.filter((p) => p.kind === 'coredns');
     expect(cd).toHaveLength(2);
     expect(cd[0].resolvConf).toBe('search us-west-2.compute.internal\nnameserver 192.168.0.2\n');
-    expect(cd[0].listen).toEqual([{ port: 53, proto: 'udp' }, { port: 53, proto: 'tcp' }, { port: 9153, proto: 'tcp' }]);
+    // CoreDNS with the EKS Corefile: .:53 (udp, tcp), prometheus :9153, health :8080, ready :8181.
+    expect(cd[0].listen).toEqual([
+      { port: 53, proto: 'udp', app: 'coredns' },
+      { port: 53, proto: 'tcp', app: 'coredns' },
+      { port: 9153, proto: 'tcp', app: 'coredns' },
+      { port: 8080, proto: 'tcp', app: 'coredns' },
+      { port: 8181, proto: 'tcp', app: 'coredns' },
+    ]);
     // hostNetwork pods (aws-node, kube-proxy) live in the node's namespace with the node's resolv.conf.
     const hn = w.filter((p) => p.netns === ROOT_NS);
     expect(hn.length).toBe(6);

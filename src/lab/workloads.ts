@@ -1,9 +1,10 @@
 // What runs inside the lab's pods (browser-safe planning; the server is src/lab/workload-py.ts):
+// What each pod listens on is podListeners (src/engine/apps/workloads.ts), the engine's decision too:
 // - image nginx*: nginx's stock config (`listen 80`), whatever containerPorts say, as the real
 //   image does; GET/HEAD / and /index.html answer the default page with nginx's headers (bytes from
 //   src/wire/http.ts, the simulator's builder), anything else nginx's 404 page, other methods 405.
 // - image .../coredns: the EKS Corefile's `.:53` on UDP and TCP, answering from src/engine/apps/coredns.ts (the simulator's model);
-//   its other declared ports (metrics 9153) as plain listeners.
+//   metrics :9153, health :8080 and ready :8181 as plain listeners.
 // - any other image: a plain listener on each declared containerPort (TCP: accept, then close;
 //   UDP: read and drop), so a connection is not refused.
 // Each pod also gets the /etc/resolv.conf and /etc/hosts kubelet writes, which `lab exec` binds
@@ -13,6 +14,7 @@ import type { ClusterState } from '../control-plane/types.ts';
 import { podSandbox } from '../control-plane/kubelet.ts';
 import { ec2InternalDomain } from '../k8s/naming.ts';
 import { ROOT_NS } from '../node-state/types.ts';
+import { podListeners, type Listener } from '../engine/apps/workloads.ts';
 import { emitHttpResponse, httpDate, nginxStaticResponse, NGINX_VERSION, type HttpResponse } from '../wire/http.ts';
 import { textEncoder } from '../wire/bytes.ts';
 import {
@@ -44,8 +46,8 @@ export interface PodWorkload {
   ip: string;
   image: string;
   kind: WorkloadKind;
-  /** Sockets the workload opens. */
-  listen: Array<{ port: number; proto: 'tcp' | 'udp' }>;
+  /** Sockets the workload opens (podListeners), and which program serves each. */
+  listen: Array<{ port: number; proto: 'tcp' | 'udp'; app: WorkloadKind }>;
   /** nginx version served (Server header), for nginx pods. */
   nginxVersion?: string;
   /** /etc/resolv.conf as kubelet writes it for this pod. */
@@ -133,15 +135,12 @@ export function podWorkloads(state: ClusterState): PodWorkload[] {
     }
     const image = pod.spec?.containers?.[0]?.image ?? '';
     const kind = workloadKind(image);
-    const declared = (pod.spec?.containers ?? []).flatMap((c) => (c.ports ?? []).map((p) => ({ port: p.containerPort, proto: (p.protocol ?? 'TCP').toLowerCase() as 'tcp' | 'udp' })));
-    const plain = declared.filter((p, i) => (p.proto === 'tcp' || p.proto === 'udp') && declared.findIndex((x) => x.port === p.port && x.proto === p.proto) === i);
-    const listen =
-      kind === 'nginx'
-        ? [{ port: 80, proto: 'tcp' as const }]
-        : kind === 'coredns'
-          ? // DNS on 53; its other declared ports (metrics 9153) as plain listeners.
-            [{ port: 53, proto: 'udp' as const }, { port: 53, proto: 'tcp' as const }, ...plain.filter((p) => p.port !== 53)]
-          : plain;
+    // The one decision of what the pod's programs listen on (src/engine/apps/workloads.ts), the
+    // engine's too; SCTP ports are not served in the lab.
+    const listen = podListeners({ containers: (pod.spec?.containers ?? []).map((c, i) => ({ name: String(i), ...c })) })
+      .listeners.filter((l): l is Listener & { proto: 'tcp' | 'udp' } => l.proto === 'tcp' || l.proto === 'udp')
+      .map((l) => ({ port: l.port, proto: l.proto, app: l.app === 'other' ? ('listen' as const) : l.app }));
+    const nginxImage = (pod.spec?.containers ?? []).find((c) => workloadKind(c.image ?? '') === 'nginx')?.image;
     // ClusterFirst falls back to Default for hostNetwork pods (kubelet), as for dnsPolicy Default.
     const policy = pod.spec?.dnsPolicy ?? 'ClusterFirst';
     const clusterFirst = dnsIp && (policy === 'ClusterFirstWithHostNet' || (policy === 'ClusterFirst' && !pod.spec?.hostNetwork));
@@ -149,7 +148,7 @@ export function podWorkloads(state: ClusterState): PodWorkload[] {
     const ip = pod.status?.podIP ?? '';
     const hostname = pod.spec?.hostname ?? pod.metadata.name;
     const hosts = pod.spec?.hostNetwork ? undefined : podHostsFile(ip, hostname, pod.spec?.subdomain ? `${hostname}.${pod.spec.subdomain}.${ns}.svc.cluster.local` : undefined);
-    out.push({ namespace: ns, name: pod.metadata.name, node, netns, ip, image, kind, listen, nginxVersion: kind === 'nginx' ? nginxVersionOf(image) : undefined, resolvConf, hosts });
+    out.push({ namespace: ns, name: pod.metadata.name, node, netns, ip, image, kind, listen, nginxVersion: nginxImage ? nginxVersionOf(nginxImage) : undefined, resolvConf, hosts });
   }
   return out.sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
 }

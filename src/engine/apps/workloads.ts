@@ -3,6 +3,7 @@
 // - nginx* images: nginx's stock config (`listen 80`), whatever containerPorts say.
 // - coredns images: the EKS Corefile's `.:53` (udp and tcp), metrics :9153, health :8080, ready :8181.
 // - any other image: whatever its declared containerPorts say (kubewire cannot know more).
+// podListeners decides this once for the engine's walk, the simulator's apps and the lab.
 // Client programs: the busybox image (glibc variant by default since 1.36) and alpine carry
 // busybox's wget, nslookup and ping applets; the nginx image (Debian slim) and CoreDNS
 // (distroless) carry none of them.
@@ -101,11 +102,58 @@ export function findPodAt(state: ClusterState, node: string, netns: string): Pod
   return undefined;
 }
 
+export type ListenProto = 'tcp' | 'udp' | 'sctp';
+
+/** One socket a pod's program listens on, and which program answers there. */
+export interface Listener {
+  proto: ListenProto;
+  port: number;
+  /** nginx (HTTP), coredns (DNS on 53, HTTP metrics/health/ready elsewhere), or a declared port of
+   *  an image kubewire knows nothing more of. */
+  app: WorkloadKind;
+}
+
+/** The sockets of one image's program: nginx's stock config (the image's
+ *  /etc/nginx/conf.d/default.conf: `listen 80;`, no IPv6 `listen [::]:80` by default needed here),
+ *  CoreDNS with the EKS Corefile (`.:53` udp+tcp, `prometheus :9153`, `health` :8080, `ready`
+ *  :8181), or, for any other image, its declared containerPorts (kubewire cannot know more). */
+export function imageListeners(container: Container): Listener[] | undefined {
+  const kind = workloadKind(container.image ?? '');
+  if (kind === 'nginx') return [{ proto: 'tcp', port: 80, app: 'nginx' }];
+  if (kind === 'coredns') {
+    return [
+      { proto: 'udp', port: 53, app: 'coredns' },
+      { proto: 'tcp', port: 53, app: 'coredns' },
+      { proto: 'tcp', port: 9153, app: 'coredns' },
+      { proto: 'tcp', port: 8080, app: 'coredns' },
+      { proto: 'tcp', port: 8181, app: 'coredns' },
+    ];
+  }
+  const declared = (container.ports ?? []).map((p) => ({ proto: (p.protocol ?? 'TCP').toLowerCase() as ListenProto, port: p.containerPort, app: 'other' as const }));
+  return declared.length ? declared : undefined;
+}
+
+/** What a pod listens on, decided from its containers' images and declared ports — the one
+ *  answer the engine's walk (clusterWorld().listening), the simulator's apps and the lab's
+ *  workloads share. A declared containerPort is informational in Kubernetes: nginx declaring 8080
+ *  still listens on 80 only, so 8080 is refused. `known` is false when no container says anything
+ *  (an unknown image without declared ports): then nobody can tell. The first container to open a
+ *  port gets it (a second bind would fail with EADDRINUSE). */
+export function podListeners(pod: { containers: Container[] }): { listeners: Listener[]; known: boolean } {
+  const listeners: Listener[] = [];
+  let known = false;
+  for (const c of pod.containers) {
+    const ls = imageListeners(c);
+    if (!ls) continue;
+    known = true;
+    for (const l of ls) if (!listeners.some((x) => x.proto === l.proto && x.port === l.port)) listeners.push(l);
+  }
+  return { listeners, known };
+}
+
 /** Does the pod's program listen on proto/port? */
 export function podListens(pod: PodView, proto: 'tcp' | 'udp', port: number): boolean {
-  if (pod.kind === 'nginx') return proto === 'tcp' && port === 80;
-  if (pod.kind === 'coredns') return port === 53 || (proto === 'tcp' && (port === 9153 || port === 8080 || port === 8181));
-  return pod.containers.some((c) => (c.ports ?? []).some((p) => p.containerPort === port && (p.protocol ?? 'TCP').toLowerCase() === proto));
+  return podListeners(pod).listeners.some((l) => l.proto === proto && l.port === port);
 }
 
 /** Client programs an image ships: 'busybox' (its applets) or 'none'; undefined when unknown. */
