@@ -18,6 +18,11 @@ import { labNsRe } from './plan.ts';
 import { WORKLOAD_MARKER_PREFIX } from './workload-py.ts';
 import { NGINX_INDEX_HTML, NGINX_VERSION } from '../wire/http.ts';
 import type { ClusterState } from '../control-plane/types.ts';
+import { applyObjects } from '../control-plane/cluster.ts';
+import { pluginsFor } from '../cni/index.ts';
+import { admitObject } from '../inputs/k8s-objects.ts';
+import { generatePod } from '../k8s/generators.ts';
+import { tracePacket } from '../engine/index.ts';
 
 const PREFIX = 'kww';
 const has = (c: string) => spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
@@ -56,6 +61,8 @@ describe.skipIf(!!skip)(`lab workloads with real clients (${skip || 'root'})`, (
 
   beforeAll(async () => {
     state = labWorkloadCluster();
+    // An nginx pod declaring containerPort 8080: the image listens on 80 only (podListeners).
+    applyObjects(state, [admitObject(generatePod({ name: 'web8080', image: 'nginx', port: 8080 }))], pluginsFor(state.spec));
     lab = await labUp(state, { runDir, prefix: PREFIX, handleSignals: false });
   }, 120_000);
   afterAll(() => {
@@ -119,6 +126,33 @@ describe.skipIf(!!skip)(`lab workloads with real clients (${skip || 'root'})`, (
     expect(m).toMatchObject({ id: 0x4242, qr: true, aa: true, rcode: 0 });
     expect(m.answers.map((a) => a.data)).toEqual([{ address: svc('default', 'nginx') }]);
     expect(eof).toBe('eof');
+  });
+
+  it('a declared port the image does not open: the kernel refuses it as the engine predicts (nginx declaring 8080 listens on 80)', () => {
+    const bb = lab.record.nodes.flatMap((n) => Object.entries(n.ns).map(([m, real]) => ({ node: n.node, m, real })));
+    const where = findPodNetns(state, 'default', 'busybox');
+    const real = bb.find((x) => x.node === where.node && x.m === where.netns)!.real;
+    const ip = podIpOf('default', 'web8080');
+    const py = [
+      'import socket',
+      'for port in (8080, 80):',
+      '    s = socket.socket()',
+      '    s.settimeout(5)',
+      '    try:',
+      `        s.connect(('${ip}', port))`,
+      "        print(port, 'connected')",
+      '    except ConnectionRefusedError:',
+      "        print(port, 'refused')",
+      '    except OSError as e:',
+      "        print(port, 'error', e.errno)",
+      '    s.close()',
+    ].join('\n');
+    const r = nsExec(real, ['python3', '-c', py], { timeoutMs: 20_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const kernel = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(' ')));
+    const engine = (dport: number) => tracePacket(state, { from: { pod: 'busybox', namespace: 'default' }, dst: ip, dport, protocol: 'TCP' }).branches[0].forward.disposition.code;
+    expect([engine(8080), kernel['8080']]).toEqual(['port-closed', 'refused']);
+    expect([engine(80), kernel['80']]).toEqual(['delivered', 'connected']);
   });
 
   it('ping -c 2 reaches a pod on another node', async () => {
