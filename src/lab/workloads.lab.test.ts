@@ -128,6 +128,15 @@ describe.skipIf(!!skip)(`lab workloads with real clients (${skip || 'root'})`, (
     expect(eof).toBe('eof');
   });
 
+  it('names outside the cluster: the lab\'s CoreDNS relays the simulator\'s VPC resolver model (EC2 names, SERVFAIL for the internet)', async () => {
+    const node = state.nodes[0];
+    const ec2 = await exec(['nslookup', `${node.name}.`]);
+    expect(ec2.stdout).toContain(`Name:\t${node.name}\nAddress: ${node.primaryIp}\n`);
+    const net = await exec(['nslookup', 'example.com.']);
+    expect(net.stdout + net.stderr).toContain("can't find example.com");
+    expect(net.stdout + net.stderr).toContain('SERVFAIL');
+  });
+
   it('a declared port the image does not open: the kernel refuses it as the engine predicts (nginx declaring 8080 listens on 80)', () => {
     const bb = lab.record.nodes.flatMap((n) => Object.entries(n.ns).map(([m, real]) => ({ node: n.node, m, real })));
     const where = findPodNetns(state, 'default', 'busybox');
