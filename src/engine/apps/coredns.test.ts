@@ -115,4 +115,14 @@ describe('CoreDNS as its source decides (records, as the lab serves them)', () =
     }
     expect(coreDnsRecords(dns, 'example.com', DNS_A).forward).toBe(true);
   });
+  it('an ExternalName inside the zone is chased (CNAME + the target\'s A); outside it, the CNAME and what the upstream gives', () => {
+    const plugins = pluginsFor(state.spec);
+    applyObjects(state, [admitObject({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'alias', namespace: 'default' }, spec: { type: 'ExternalName', externalName: 'nginx.default.svc.cluster.local' } } as unknown as KObject)], plugins);
+    const ip = (state.objects['Service/default/nginx'] as unknown as { spec: { clusterIP: string } }).spec.clusterIP;
+    expect(recs('alias.default.svc.cluster.local', DNS_A).answers.map((r) => r.data)).toEqual([{ target: 'nginx.default.svc.cluster.local.' }, { address: ip }]);
+    expect(ask('alias.default.svc.cluster.local')).toMatchObject({ rcode: 'NOERROR', answers: [ip], cname: 'nginx.default.svc.cluster.local' });
+    const node = state.nodes[0];
+    applyObjects(state, [admitObject({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'node0', namespace: 'default' }, spec: { type: 'ExternalName', externalName: node.name } } as unknown as KObject)], plugins);
+    expect(ask('node0.default.svc.cluster.local')).toMatchObject({ rcode: 'NOERROR', answers: [node.primaryIp], cname: node.name });
+  });
 });
