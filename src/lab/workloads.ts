@@ -14,7 +14,7 @@ import type { ClusterState } from '../control-plane/types.ts';
 import { podSandbox } from '../control-plane/kubelet.ts';
 import { ec2InternalDomain } from '../k8s/naming.ts';
 import { ROOT_NS } from '../node-state/types.ts';
-import { podListeners, type Listener } from '../engine/apps/workloads.ts';
+import { imageName, podListeners, workloadKind as engineKind, type Listener } from '../engine/apps/workloads.ts';
 import { emitHttpResponse, httpDate, nginxStaticResponse, NGINX_VERSION, type HttpResponse } from '../wire/http.ts';
 import { textEncoder } from '../wire/bytes.ts';
 import {
@@ -69,14 +69,8 @@ interface PodLike {
   status?: { podIP?: string; phase?: string };
 }
 
-/** The repository's last path component and the tag of an image reference. */
-export function imageName(image: string): { repo: string; tag: string } {
-  const noDigest = image.split('@')[0];
-  const slash = noDigest.lastIndexOf('/');
-  const last = noDigest.slice(slash + 1);
-  const colon = last.indexOf(':');
-  return colon < 0 ? { repo: last, tag: 'latest' } : { repo: last.slice(0, colon), tag: last.slice(colon + 1) };
-}
+/** The repository's last path component and the tag of an image reference (the simulator's). */
+export { imageName };
 
 /** nginx version from the tag (nginx:1.25.3, nginx:1.25.3-alpine); other tags (latest, 1.27,
  *  stable) serve NGINX_VERSION, the version src/wire/http.ts models. */
@@ -84,11 +78,10 @@ export function nginxVersionOf(image: string): string {
   return /^(\d+\.\d+\.\d+)(?:-|$)/.exec(imageName(image).tag)?.[1] ?? NGINX_VERSION;
 }
 
+/** The program an image runs, as the simulator sees it ('listen': a plain listener on declared ports). */
 export function workloadKind(image: string): WorkloadKind {
-  const { repo } = imageName(image);
-  if (repo.startsWith('nginx')) return 'nginx';
-  if (repo === 'coredns') return 'coredns';
-  return 'listen';
+  const k = engineKind(image);
+  return k === 'other' ? 'listen' : k;
 }
 
 /** The VPC's DNS resolver address: the VPC CIDR's base + 2. */
