@@ -7,16 +7,9 @@ import { cniDiff, renderCniDiff } from '../../control-plane/node-diff.ts';
 import type { MigrationReport } from '../../control-plane/migration.ts';
 import type { CleanupResult } from '../../control-plane/aws-node-cleanup.ts';
 import { commitOperation, openSession } from '../session.ts';
+import type { MigrateOptions } from '../../inputs/calico-migrate.ts';
 
-export interface MigrateCliOptions {
-  poolCidr?: string;
-  blockSize?: string;
-  vxlanMode?: string;
-  ipipMode?: string;
-  natOutgoing?: string;
-  mtu?: string;
-  calicoVersion?: string;
-  install?: string;
+export interface MigrateCliOptions extends MigrateOptions {
   keepAwsConflist?: boolean;
 }
 
