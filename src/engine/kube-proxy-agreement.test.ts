@@ -6,14 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultClusterSpec } from '../inputs/cluster-file.ts';
-import { applyObjects, createCluster } from '../control-plane/cluster.ts';
-import { pluginsFor } from '../cni/index.ts';
-import { admitObject } from '../inputs/k8s-objects.ts';
-import { generateDeployment, generateService } from '../k8s/generators.ts';
 import { podSandbox } from '../control-plane/kubelet.ts';
+import { nginxCluster, testPod } from '../testing/nginx-cluster.ts';
 import type { ClusterState } from '../control-plane/types.ts';
-import type { KObject } from '../k8s/types.ts';
 import { ROOT_NS } from '../node-state/types.ts';
 import { buildSync } from '../cli/commands/kube-proxy.ts';
 import { traceCommand } from '../cli/commands/kube-proxy-trace.ts';
@@ -43,18 +38,7 @@ let state: ClusterState;
 let client: { node: string; ip: string };
 
 function build(): ClusterState {
-  const spec = defaultClusterSpec();
-  const plugins = pluginsFor(spec);
-  const st = createCluster(spec, { seed: 1, ...plugins });
-  const dep = generateDeployment({ name: 'nginx', image: ['nginx'], replicas: 3, port: 80 });
-  applyObjects(st, [admitObject(dep)], plugins);
-  applyObjects(st, [admitObject(generateService({ target: dep, port: 8080, targetPort: '80' }))], plugins);
-  applyObjects(st, [admitObject(generateService({ target: dep, name: 'nginx-np', port: 80, targetPort: '80', type: 'NodePort' }))], plugins);
-  const ghost = generateDeployment({ name: 'ghost', image: ['nginx'], replicas: 0, port: 80 });
-  applyObjects(st, [admitObject(ghost)], plugins);
-  applyObjects(st, [admitObject(generateService({ target: ghost, port: 9090, targetPort: '80' }))], plugins);
-  applyObjects(st, [admitObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } } as unknown as KObject)], plugins);
-  return st;
+  return nginxCluster({ nodePort: true, ghost: true, extra: () => [testPod('client', 'busybox:1.36', { container: 'c' })] }).state;
 }
 
 /** `kube-proxy trace` of the cluster's Services and EndpointSlices as kube-proxy on `node` syncs them. */

@@ -1,14 +1,14 @@
 // Scenario tests on the real default cluster (VPC CNI + kube-proxy iptables): what the walk
 // decides, and by which rule/route/ENI.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultClusterSpec } from '../inputs/cluster-file.ts';
-import { applyObjects, createCluster } from '../control-plane/cluster.ts';
+import { applyObjects } from '../control-plane/cluster.ts';
 import { pluginsFor } from '../cni/index.ts';
 import { admitObject } from '../inputs/k8s-objects.ts';
 import { generateDeployment, generateService } from '../k8s/generators.ts';
 import { podSandbox } from '../control-plane/kubelet.ts';
 import type { ClusterState } from '../control-plane/types.ts';
 import { addRoute } from '../node-state/ops.ts';
+import { nginxCluster, nginxPods } from '../testing/nginx-cluster.ts';
 import { clusterWorld, renderTraceText, tracePacket, type Trace } from './index.ts';
 import { walkArriving } from './walk.ts';
 import type { Packet } from './packet.ts';
@@ -20,23 +20,9 @@ interface World {
 }
 
 function build(): World {
-  const spec = defaultClusterSpec();
-  const plugins = pluginsFor(spec);
-  const state = createCluster(spec, { seed: 1, ...plugins });
-  const dep = generateDeployment({ name: 'nginx', image: ['nginx'], replicas: 3, port: 80 });
-  applyObjects(state, [admitObject(dep)], plugins);
-  applyObjects(state, [admitObject(generateService({ target: dep, port: 8080, targetPort: '80' }))], plugins);
-  // A Service whose selector matches nothing: kube-proxy rejects its traffic.
-  const ghost = generateDeployment({ name: 'ghost', image: ['nginx'], replicas: 0, port: 80 });
-  applyObjects(state, [admitObject(ghost)], plugins);
-  applyObjects(state, [admitObject(generateService({ target: ghost, port: 9090, targetPort: '80' }))], plugins);
-  const pods = Object.keys(state.objects)
-    .filter((k) => k.startsWith('Pod/default/nginx-'))
-    .map((k) => {
-      const name = k.split('/')[2];
-      const sb = podSandbox(state, 'default', name)!;
-      return { name, node: sb.node, ip: sb.ips[0] };
-    });
+  // ghost: a Service whose selector matches nothing: kube-proxy rejects its traffic.
+  const { state } = nginxCluster({ ghost: true });
+  const pods = nginxPods(state).map(({ name, node, ip }) => ({ name, node, ip }));
   const svc = state.objects['Service/default/nginx'] as unknown as { spec: { clusterIP: string } };
   return { state, pods, clusterIP: svc.spec.clusterIP };
 }

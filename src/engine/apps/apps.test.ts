@@ -1,15 +1,13 @@
 // Client programs in a pod of the default cluster (VPC CNI + kube-proxy): what busybox prints and
 // how each DNS query and connection went through the engine.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultClusterSpec } from '../../inputs/cluster-file.ts';
-import { applyObjects, createCluster } from '../../control-plane/cluster.ts';
-import { pluginsFor } from '../../cni/index.ts';
+import { applyObjects } from '../../control-plane/cluster.ts';
 import { admitObject } from '../../inputs/k8s-objects.ts';
-import { generateDeployment, generateService } from '../../k8s/generators.ts';
 import { podSandbox } from '../../control-plane/kubelet.ts';
 import type { ClusterState } from '../../control-plane/types.ts';
 import type { KObject } from '../../k8s/types.ts';
 import { NGINX_INDEX_HTML } from '../../wire/http.ts';
+import { nginxCluster, nginxPods, testPod } from '../../testing/nginx-cluster.ts';
 import { runPodCommand, shellWords, type AppRun } from './index.ts';
 
 interface World {
@@ -21,38 +19,28 @@ interface World {
 }
 
 function pod(name: string, image: string, extra: Record<string, unknown> = {}): KObject {
-  return admitObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' }, spec: { containers: [{ name, image, command: ['sleep', '3600'] }], ...extra } } as unknown as KObject);
+  return testPod(name, image, { command: ['sleep', '3600'], spec: extra });
 }
 
 function build(opts: { corednsReplicas?: number } = {}): World {
-  const spec = defaultClusterSpec();
-  const plugins = pluginsFor(spec);
-  const state = createCluster(spec, { seed: 1, ...plugins });
-  const dep = generateDeployment({ name: 'nginx', image: ['nginx'], replicas: 3, port: 80 });
-  applyObjects(state, [admitObject(dep)], plugins);
-  applyObjects(state, [admitObject(generateService({ target: dep, port: 8080, targetPort: '80' }))], plugins);
-  const ghost = generateDeployment({ name: 'ghost', image: ['nginx'], replicas: 0, port: 80 });
-  applyObjects(state, [admitObject(ghost)], plugins);
-  applyObjects(state, [admitObject(generateService({ target: ghost, port: 9090, targetPort: '80' }))], plugins);
-  const headless = admitObject({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: 'web', namespace: 'default' },
-    spec: { clusterIP: 'None', selector: { app: 'nginx' }, ports: [{ port: 80, targetPort: 80 }] },
-  } as unknown as KObject);
-  applyObjects(state, [headless, pod('busybox', 'busybox:1.36'), pod('resolver', 'busybox:1.36', { dnsPolicy: 'Default' })], plugins);
+  const { state, plugins } = nginxCluster({
+    ghost: true,
+    extra: () => {
+      const headless = admitObject({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: { clusterIP: 'None', selector: { app: 'nginx' }, ports: [{ port: 80, targetPort: 80 }] },
+      } as unknown as KObject);
+      return [headless, pod('busybox', 'busybox:1.36'), pod('resolver', 'busybox:1.36', { dnsPolicy: 'Default' })];
+    },
+  });
   if (opts.corednsReplicas !== undefined) {
     const cd = structuredClone(state.objects['Deployment/kube-system/coredns']) as unknown as { spec: { replicas: number } };
     cd.spec.replicas = opts.corednsReplicas;
     applyObjects(state, [cd as unknown as KObject], plugins);
   }
-  const nginx = Object.keys(state.objects)
-    .filter((k) => k.startsWith('Pod/default/nginx-'))
-    .map((k) => {
-      const name = k.split('/')[2];
-      const sb = podSandbox(state, 'default', name)!;
-      return { name, node: sb.node, ip: sb.ips[0], netns: sb.netns! };
-    });
+  const nginx = nginxPods(state);
   const svcIp = (name: string, ns = 'default') => (state.objects[`Service/${ns}/${name}`] as unknown as { spec: { clusterIP: string } }).spec.clusterIP;
   const sb = podSandbox(state, 'default', 'busybox')!;
   return { state, nginx, svcIp, dnsIp: svcIp('kube-dns', 'kube-system'), client: { node: sb.node, ip: sb.ips[0] } };

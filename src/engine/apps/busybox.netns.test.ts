@@ -8,13 +8,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultClusterSpec } from '../../inputs/cluster-file.ts';
-import { applyObjects, createCluster } from '../../control-plane/cluster.ts';
-import { pluginsFor } from '../../cni/index.ts';
-import { admitObject } from '../../inputs/k8s-objects.ts';
-import { generateDeployment, generateService } from '../../k8s/generators.ts';
+import { nginxCluster, testPod } from '../../testing/nginx-cluster.ts';
 import type { ClusterState } from '../../control-plane/types.ts';
-import type { KObject } from '../../k8s/types.ts';
 import { emitHttpResponse } from '../../wire/http.ts';
 import { NetnsLab, netnsUsable } from '../../testing/netns.node.ts';
 import { resolvConfText, runPodCommand, type AppRun } from './index.ts';
@@ -90,14 +85,7 @@ const CASES = [
 ];
 
 function build(): ClusterState {
-  const spec = defaultClusterSpec();
-  const plugins = pluginsFor(spec);
-  const st = createCluster(spec, { seed: 1, ...plugins });
-  const dep = generateDeployment({ name: 'nginx', image: ['nginx'], replicas: 3, port: 80 });
-  applyObjects(st, [admitObject(dep)], plugins);
-  applyObjects(st, [admitObject(generateService({ target: dep, port: 8080, targetPort: '80' }))], plugins);
-  applyObjects(st, [admitObject({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'busybox', namespace: 'default' }, spec: { containers: [{ name: 'busybox', image: 'busybox:1.36' }] } } as unknown as KObject)], plugins);
-  return st;
+  return nginxCluster({ extra: () => [testPod('busybox', 'busybox:1.36')] }).state;
 }
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
