@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { ClusterState } from '../../control-plane/types.ts';
 import { podSandbox } from '../../control-plane/kubelet.ts';
 import { ipsetsOf } from '../../cni/index.ts';
-import { tracePacket, type Trace } from '../../engine/index.ts';
+import { clusterWorld, tracePacket, type Trace } from '../../engine/index.ts';
+import type { WalkWorld } from '../../engine/walk.ts';
 import { PROTO_NUM } from '../../engine/packet.ts';
 import { KubewireError } from '../../errors.ts';
 import { ROOT_NS } from '../../node-state/types.ts';
@@ -24,6 +25,7 @@ import { ifaceKey, traceInterfaces } from './expect.ts';
 import { generateFlows, type Flow, type SkippedCategory } from './flows.ts';
 import { captureFile, listening, runClient, settleCaptures, startCapture, startServer, type Capture, type ClientResult, type Server } from './probe.node.ts';
 import { verifyStateDiff, type StateDiffResult } from './state-diff.node.ts';
+import { formatPolicy, probePolicyPairs, type PolicyReport } from './policy.node.ts';
 
 export interface VerifyOptions {
   seed?: number;
@@ -35,6 +37,12 @@ export interface VerifyOptions {
   skipState?: boolean;
   /** Progress lines. */
   log?: (line: string) => void;
+  /** Policy section: at most this many ordered pod pairs (default 64); 0 skips the section. */
+  policyPairs?: number;
+  /** Policy section: connect to this TCP port instead of each destination's first listening TCP port. */
+  policyPort?: number;
+  /** Only the policy section (no flows, no node-state diff). */
+  policyOnly?: boolean;
 }
 
 /** The kernel's run of one probe against the simulator's trace of it. */
@@ -90,7 +98,9 @@ export interface VerifyReport {
     diffs: Array<{ node: string; ns: string; command: string; lines: string[] }>;
     orderOnlyDiffs: Array<{ node: string; ns: string; command: string }>;
   };
-  /** Flow disagreements plus node-state differences. */
+  /** NetworkPolicy pairs: the matrix, the engine and a real connect (when the cluster has NetworkPolicies). */
+  policy?: PolicyReport;
+  /** Flow disagreements plus node-state differences plus policy pairs that disagree. */
   disagreements: number;
 }
 
@@ -320,7 +330,7 @@ export async function labVerify(state: ClusterState, rec: LabRecord, opts: Verif
   const seed = opts.seed ?? 1;
   const timeoutSec = opts.timeoutSec ?? 2;
   const report: VerifyReport = { lab: rec.id, seed, flows: [], skipped: [], agreeing: 0, disagreements: 0 };
-  if (!opts.skipState) {
+  if (!opts.skipState && !opts.policyOnly) {
     log('node state: ip route, ip rule, ip neigh, bridge fdb, iptables-save in every namespace');
     const s: StateDiffResult = verifyStateDiff(state, rec);
     report.state = {
@@ -332,7 +342,7 @@ export async function labVerify(state: ClusterState, rec: LabRecord, opts: Verif
       orderOnlyDiffs: s.orderOnly.map((d) => ({ node: d.node, ns: d.ns, command: d.command })),
     };
   }
-  const plan = generateFlows(state, { seed, max: opts.flows });
+  const plan = opts.policyOnly ? { flows: [] as Flow[], skipped: [] as SkippedCategory[] } : generateFlows(state, { seed, max: opts.flows });
   report.skipped = plan.skipped;
   const nsLabel = nsLabeler(state);
   const label = (r: IfaceRef) => `${nsLabel(r.node, r.netns)} ${r.iface}`;
@@ -348,7 +358,12 @@ export async function labVerify(state: ClusterState, rec: LabRecord, opts: Verif
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  report.disagreements = report.flows.length - report.agreeing + (report.state?.differ ?? 0);
+  const hasPolicies = Object.keys(state.objects).some((k) => k.startsWith('NetworkPolicy/'));
+  if (hasPolicies && opts.policyPairs !== 0) {
+    log('policy: matrix, engine and a real TCP connect for each pod pair the NetworkPolicies touch');
+    report.policy = await probePolicyPairs(state, rec, { seed, maxPairs: opts.policyPairs, port: opts.policyPort, timeoutSec, log, world: { ...clusterWorld(state), ipsets } as WalkWorld });
+  }
+  report.disagreements = report.flows.length - report.agreeing + (report.state?.differ ?? 0) + (report.policy ? report.policy.pairs.length - report.policy.agreeing : 0);
   return report;
 }
 
@@ -382,7 +397,9 @@ export function formatVerify(r: VerifyReport): string {
       out.push(`--- kernel   ${d.node} ${d.ns}: ${d.command}`, `+++ kubewire ${d.node} ${d.ns}: ${d.command}`, ...d.lines);
     }
   }
+  if (r.policy) out.push(...formatPolicy(r.policy));
   out.push(`${r.agreeing}/${r.flows.length} flows agree`);
+  if (r.policy) out.push(`${r.policy.agreeing}/${r.policy.pairs.length} policy pairs agree`);
   return out.join('\n') + '\n';
 }
 
