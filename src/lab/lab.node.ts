@@ -16,7 +16,7 @@ import type { ClusterState } from '../control-plane/types.ts';
 import { hostToBatch, type BatchStep } from '../node-state/ip-batch.ts';
 import { iptablesSave } from '../netfilter/save.ts';
 import { ROOT_NS } from '../node-state/types.ts';
-import { LAB_PREFIX, labNsRe, planLab, validPrefix, type LabPlan, type NodeNames } from './plan.ts';
+import { LAB_PREFIX, labNsRe, planDadOff, planLab, validPrefix, type LabPlan, type NodeNames } from './plan.ts';
 import { RELAY_MARKER_PREFIX, RELAY_PY } from './relay.ts';
 import { NFACCT_PY, nfacctArgv, nfacctNames } from './nfacct.ts';
 import { clusterIpsets, ipsetRestoreText, type IpsetSource } from './ipsets.ts';
@@ -480,7 +480,16 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
     const all = plan.nodes.flatMap((nn) => Object.values(nn.ns));
     record.namespaces.push(...all);
     writeRecord(runDir, record);
-    await Promise.all(plan.nodes.map((nn) => runAsync(['ip', '-batch', '-'], Object.values(nn.ns).map((n) => `netns add ${n}`).join('\n') + '\n', `ip netns add (${nn.node})`)));
+    // IPv6 DAD off in each new namespace before any link exists, so addresses never wait tentative
+    // (restored to the model's accept_dad values once they settled; plan.ts planDadOff).
+    const dad = planDadOff(state, plan.nodes);
+    await Promise.all(
+      plan.nodes.map((nn) => {
+        const sh = [`ip -batch - <<'KW_END' || exit 1`, ...Object.values(nn.ns).map((n) => `netns add ${n}`), 'KW_END'];
+        for (const n of Object.values(nn.ns)) if (dad.before[n]) sh.push(`ip netns exec ${shq(n)} sysctl -qw ${dad.before[n].map(shq).join(' ')} || exit 1`);
+        return runAsync(['sh', '-c', sh.join('\n')], undefined, `ip netns add (${nn.node})`);
+      }),
+    );
     // Python start-ups overlap the build: the relay (it waits for each node's "go"), the nfacct objects
     // of every namespace (iptables-restore waits for them) and the pods' servers (sockets bound to
     // 0.0.0.0 in the pod namespaces work once the addresses exist).
@@ -529,6 +538,8 @@ export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise
     }
     log(`lab ${id}: waiting for IPv6 DAD and carrier`);
     await settle(state, plan.nodes);
+    const restore = Object.entries(dad.after).map(([n, lines]) => `ip netns exec ${shq(n)} sysctl -qew ${lines.map(shq).join(' ')} || exit 1`);
+    if (restore.length) await runAsync(['sh', '-c', restore.join('\n')], undefined, 'accept_dad (model values)');
     record.complete = true;
     writeRecord(runDir, record);
     log(`lab ${id}: up (${record.namespaces.length} namespaces)`);

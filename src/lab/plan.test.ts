@@ -1,7 +1,7 @@
 // The lab's pure parts: names, the VPC fabric plan, nfacct names, the diff's line diff and
 // normalisation, the CLI's probe bounds. No root needed.
 import { describe, expect, it } from 'vitest';
-import { LAB_NS_RE, eniOwned, planLab, prefixAddresses, subnetGateway } from './plan.ts';
+import { LAB_NS_RE, eniOwned, planDadOff, planLab, prefixAddresses, subnetGateway } from './plan.ts';
 import { nfacctNames } from './nfacct.ts';
 import { lineDiff, normalizeVolatile, stripSaveHeaders } from './diff.node.ts';
 import { boundedArgv } from '../cli/commands/lab.ts';
@@ -80,5 +80,42 @@ describe('ipsets for the lab', () => {
       'create a hash:net family inet\nadd a 10.0.0.0/8\ncreate b hash:ip family inet\n',
     );
     expect(ipsetRestoreText({})).toBe('');
+  });
+});
+
+describe('planDadOff', () => {
+  const state = labTestCluster();
+  const plan = planLab(state, 'ab12');
+
+  it('switches DAD off in every namespace before its links exist and restores the model\'s accept_dad of each device', () => {
+    const dad = planDadOff(state, plan.nodes);
+    const all = plan.nodes.flatMap((n) => Object.values(n.ns));
+    expect(dad.keep).toEqual([]);
+    expect(Object.keys(dad.before).sort()).toEqual([...all].sort());
+    for (const nn of plan.nodes) {
+      for (const [m, ns] of Object.entries(state.hosts[nn.node].namespaces)) {
+        const real = nn.ns[m];
+        expect(dad.before[real]).toEqual(['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0']);
+        const after = Object.fromEntries(dad.after[real].map((l) => l.split('=')));
+        // The kernel's fresh values: conf.all 0, conf.default 1, and each device 1 (lo untouched).
+        expect(after['net.ipv6.conf.all.accept_dad']).toBe('0');
+        expect(after['net.ipv6.conf.default.accept_dad']).toBe('1');
+        const devs = ns.links.filter((l) => l.kind !== 'loopback');
+        expect(Object.keys(after)).toHaveLength(2 + devs.length);
+        for (const l of devs) expect(after[`net.ipv6.conf.${l.name.replace(/\./g, '/')}.accept_dad`]).toBe(ns.sysctls[`net.ipv6.conf.${l.name.replace(/\./g, '/')}.accept_dad`] ?? '1');
+      }
+    }
+  });
+
+  it('keeps DAD on where the model shows a tentative IPv6 address (DAD off would drop the flag)', () => {
+    const s2 = labTestCluster();
+    const nn = plan.nodes[0];
+    const ns = s2.hosts[nn.node].namespaces[ROOT_NS];
+    const dev = ns.links.find((l) => l.kind !== 'loopback')!.name;
+    ns.addresses.push({ ...ns.addresses.find((a) => a.family === 6) ?? { family: 6, address: 'fe80::1', prefixLen: 64, dev, scope: 'link', flags: [] }, flags: ['tentative'] } as (typeof ns.addresses)[number]);
+    const dad = planDadOff(s2, plan.nodes);
+    expect(dad.keep).toEqual([nn.ns[ROOT_NS]]);
+    expect(dad.before[nn.ns[ROOT_NS]]).toBeUndefined();
+    expect(dad.after[nn.ns[ROOT_NS]]).toBeUndefined();
   });
 });

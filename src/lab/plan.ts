@@ -9,6 +9,7 @@
 import type { ClusterState } from '../control-plane/types.ts';
 import type { Eni } from '../aws/types.ts';
 import { ROOT_NS } from '../node-state/types.ts';
+import { freshSysctls, sysctlDev } from '../node-state/ops.ts';
 
 export const LAB_PREFIX = 'kw';
 /** Matches every namespace a lab creates (and nothing the test helpers' `kwt-` namespaces use). */
@@ -143,4 +144,50 @@ export function planLab(state: ClusterState, id: string, prefix = LAB_PREFIX): L
     'net.ipv6.conf.default.disable_ipv6=1',
   ];
   return { id, fabricNs: `${pre}vpc`, nodes, enis, fabricIp, fabricIptables, fabricSysctls };
+}
+
+/**
+ * IPv6 DAD off while `lab up` builds, back to the model's values once the addresses settled.
+ *
+ * DAD only delays: an address stays "tentative" for about a second after its link gets carrier,
+ * then shows exactly as with DAD off (this lab's MACs are unique, DAD never fails). Where the model
+ * keeps an address tentative (a link without carrier or admin down: the kernel never runs DAD
+ * there), DAD off would show it without the flag, so such namespaces keep DAD on. For the others,
+ * `before` (sysctl lines, run right after `ip netns add`, before any link exists: devices inherit
+ * conf.default when they are registered in a namespace, a veth moved in included) and `after`
+ * (the model's conf.all, conf.default and per-device accept_dad, run once the addresses settled),
+ * so `sysctl` shows the model's values too.
+ */
+export interface DadPlan {
+  /** Real namespace → sysctl lines before any link is made. */
+  before: Record<string, string[]>;
+  /** Real namespace → sysctl lines restoring the model's accept_dad values. */
+  after: Record<string, string[]>;
+  /** Real namespaces that keep DAD on (the model has a tentative IPv6 address there). */
+  keep: string[];
+}
+
+export function planDadOff(state: ClusterState, nodes: NodeNames[]): DadPlan {
+  const fresh = freshSysctls();
+  const out: DadPlan = { before: {}, after: {}, keep: [] };
+  for (const nn of nodes) {
+    for (const [m, ns] of Object.entries(state.hosts[nn.node].namespaces)) {
+      const real = nn.ns[m];
+      if (ns.addresses.some((a) => a.family === 6 && a.flags.includes('tentative'))) {
+        out.keep.push(real);
+        continue;
+      }
+      const v = (k: string) => ns.sysctls[k] ?? fresh[k] ?? '1';
+      out.before[real] = ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'];
+      const after = ['all', 'default'].map((d) => `net.ipv6.conf.${d}.accept_dad=${v(`net.ipv6.conf.${d}.accept_dad`)}`);
+      // lo exists before `before` runs (made with the namespace): its value is never changed.
+      for (const l of ns.links) {
+        if (l.kind === 'loopback') continue;
+        const k = `net.ipv6.conf.${sysctlDev(l.name)}.accept_dad`;
+        after.push(`${k}=${ns.sysctls[k] ?? v('net.ipv6.conf.default.accept_dad')}`);
+      }
+      out.after[real] = after;
+    }
+  }
+  return out;
 }
