@@ -18,13 +18,16 @@ function runDirOf(cmd: Command): string {
 export function registerVerify(lab: Command): void {
   lab
     .command('verify')
-    .description('run flows in the lab (pod→pod, ClusterIP, NodePort, node→pod, DNS, no endpoints, outside the VPC, ICMP), capture every interface of their paths and compare with the simulator; diff the node state; exit 1 on any disagreement')
+    .description('run flows in the lab (pod→pod, ClusterIP, NodePort, node→pod, DNS, no endpoints, outside the VPC, ICMP), capture every interface of their paths and compare with the simulator; diff the node state; with NetworkPolicies, connect pod pairs and compare the kernel with the policy matrix and the engine; exit 1 on any disagreement')
     .option('--flows <n>', 'how many flows (default: one per category the cluster allows)', parseIntOpt('--flows', 1, 200))
     .option('--seed <s>', 'seed for picking sources, targets and client ports', parseIntOpt('--seed', 0, 2 ** 31 - 1), 1)
     .option('--timeout <seconds>', 'how long a probe waits for an answer', parseIntOpt('--timeout', 1, 30), 2)
     .option('--no-node-state', 'skip the node-state diff')
+    .option('--policy-pairs <n>', 'NetworkPolicy section: at most this many ordered pod pairs, chosen with the seed (0 skips the section)', parseIntOpt('--policy-pairs', 0, 10000), 64)
+    .option('--policy-port <port>', "NetworkPolicy section: connect to this TCP port (default: each destination pod's first listening TCP port)", parseIntOpt('--policy-port', 1, 65535))
+    .option('--policy-only', 'only the NetworkPolicy section (no flows, no node-state diff)')
     .option('-o, --output <format>', 'text (default) or json')
-    .action(async (opts: { flows?: number; seed: number; timeout: number; nodeState: boolean; output?: string }, cmd: Command) => {
+    .action(async (opts: { flows?: number; seed: number; timeout: number; nodeState: boolean; policyPairs: number; policyPort?: number; policyOnly?: boolean; output?: string }, cmd: Command) => {
       if (opts.output !== undefined && opts.output !== 'text' && opts.output !== 'json') throw new KubewireError(`invalid -o "${opts.output}" (must be text or json)`);
       const root = rootCheck();
       if (!root.ok) throw new KubewireError(root.reason);
@@ -37,6 +40,9 @@ export function registerVerify(lab: Command): void {
         flows: opts.flows,
         timeoutSec: opts.timeout,
         skipState: !opts.nodeState,
+        policyPairs: opts.policyPairs,
+        policyPort: opts.policyPort,
+        policyOnly: opts.policyOnly === true,
         log: (line) => process.stderr.write(`kubewire: ${line}\n`),
       });
       process.stdout.write(opts.output === 'json' ? JSON.stringify(r, null, 2) + '\n' : formatVerify(r));
