@@ -3,10 +3,8 @@
 // Goal: ≤ 1 s per full sync. With KP_BENCH_APPLY=1 it also times applying the output to a simulated
 // node (src/netfilter iptablesRestore). KP_BENCH_SERVICES / KP_BENCH_RUNS change the size / repetitions.
 // Run: npx tsx bench/kube-proxy.bench.ts   → writes bench/results/kube-proxy.json
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { median, r1, summary, time, timedRuns, writeResult } from './_stats.ts';
 import type { V1EndpointSlice, V1Service } from '../src/k8s/types.ts';
 import { syncRulesDetailed } from '../src/kube-proxy/rules.ts';
 import { iptablesRestore } from '../src/netfilter/restore.ts';
@@ -54,32 +52,12 @@ function build(): { services: V1Service[]; slices: V1EndpointSlice[] } {
   return { services, slices };
 }
 
-/** Wall-clock and CPU (user+system) milliseconds of f(). */
-function time<T>(f: () => T): { ms: number; cpuMs: number; value: T } {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const value = f();
-  const c = process.cpuUsage(c0);
-  return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, value };
-}
-
 const { services, slices } = build();
 const config = { nodeName: 'node-0', nodeIPs: ['192.168.0.10'], clusterCIDR: '10.0.0.0/8' };
 
 const RUNS = Number(process.env.KP_BENCH_RUNS ?? 5);
-const runs: number[] = [];
-const cpuRuns: number[] = [];
-let last = syncRulesDetailed({ services, slices, config }); // warm-up
-for (let i = 0; i < RUNS; i++) {
-  const r = time(() => syncRulesDetailed({ services, slices, config }));
-  runs.push(r.ms);
-  cpuRuns.push(r.cpuMs);
-  last = r.value;
-}
-runs.sort((a, b) => a - b);
-cpuRuns.sort((a, b) => a - b);
-const median = (a: number[]) => a[Math.floor(a.length / 2)];
-const r1 = (x: number) => Math.round(x * 10) / 10;
+const warm = syncRulesDetailed({ services, slices, config }); // warm-up
+const { runs, cpuRuns, last } = timedRuns(RUNS, () => syncRulesDetailed({ services, slices, config }), warm);
 const apply = process.env.KP_BENCH_APPLY !== '1' ? undefined : time(() => iptablesRestore(emptyNetfilter(), last.text, { noflush: true, counters: true }));
 
 const result = {
@@ -99,14 +77,11 @@ const result = {
   // Wall-clock time depends on machine load (other processes); CPU time is what the sync costs.
   loadAverage1m: r1(os.loadavg()[0]),
   cpus: os.cpus().length,
-  syncRulesWallMs: { runs: runs.map(r1), median: r1(median(runs)), min: r1(runs[0]) },
-  syncRulesCpuMs: { runs: cpuRuns.map(r1), median: r1(median(cpuRuns)), min: r1(cpuRuns[0]) },
+  syncRulesWallMs: summary(runs),
+  syncRulesCpuMs: summary(cpuRuns),
   goalMs: 1000,
   meetsGoalWall: median(runs) <= 1000,
   meetsGoalCpu: median(cpuRuns) <= 1000,
   applyToSimulatedNode: apply ? { wallMs: Math.round(apply.ms), cpuMs: Math.round(apply.cpuMs) } : 'skipped (set KP_BENCH_APPLY=1 to time src/netfilter iptablesRestore of the output)',
 };
-const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'kube-proxy.json');
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-console.log(JSON.stringify(result, null, 2));
+writeResult('kube-proxy', result);

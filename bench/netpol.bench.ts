@@ -3,10 +3,8 @@
 // directions), all 1,000,000 ordered pairs judged on TCP/80 with the deciding policy and rule.
 // Goal: ≤ 2 s per matrix (compile + evaluate). NP_BENCH_PODS / NP_BENCH_POLICIES / NP_BENCH_RUNS change it.
 // Run: npx tsx bench/netpol.bench.ts   → writes bench/results/netpol.json
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { median, r1, summary, timedRuns, writeResult } from './_stats.ts';
 import type { V1Namespace, V1NetworkPolicy, V1Pod } from '../src/k8s/types.ts';
 import { matrixOf, type Matrix } from '../src/netpol/index.ts';
 
@@ -54,30 +52,11 @@ function build(): { pods: V1Pod[]; namespaces: V1Namespace[]; policies: V1Networ
   return { pods, namespaces, policies };
 }
 
-function time<T>(f: () => T): { ms: number; cpuMs: number; value: T } {
-  const c0 = process.cpuUsage();
-  const t0 = performance.now();
-  const value = f();
-  const c = process.cpuUsage(c0);
-  return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000, value };
-}
-
 const inputs = build();
 const opts = { port: 80, protocol: 'TCP' as const };
-let last: Matrix = matrixOf(inputs, opts); // warm-up
-const runs: number[] = [];
-const cpuRuns: number[] = [];
-for (let i = 0; i < RUNS; i++) {
-  // Fresh inputs objects each run: compile() and its memos are part of the cost.
-  const r = time(() => matrixOf({ pods: [...inputs.pods], namespaces: [...inputs.namespaces], policies: [...inputs.policies] }, opts));
-  runs.push(r.ms);
-  cpuRuns.push(r.cpuMs);
-  last = r.value;
-}
-runs.sort((a, b) => a - b);
-cpuRuns.sort((a, b) => a - b);
-const median = (a: number[]) => a[Math.floor(a.length / 2)]!;
-const r1 = (x: number) => Math.round(x * 10) / 10;
+const warm: Matrix = matrixOf(inputs, opts); // warm-up
+// Fresh inputs objects each run: compile() and its memos are part of the cost.
+const { runs, cpuRuns, last } = timedRuns(RUNS, () => matrixOf({ pods: [...inputs.pods], namespaces: [...inputs.namespaces], policies: [...inputs.policies] }, opts), warm);
 const cells = last.cells.flat();
 
 const result = {
@@ -89,13 +68,10 @@ const result = {
   output: { pairs: cells.length, allowed: cells.filter((v) => v.allowed).length, denied: cells.filter((v) => !v.allowed).length },
   loadAverage1m: r1(os.loadavg()[0]!),
   cpus: os.cpus().length,
-  matrixWallMs: { runs: runs.map(r1), median: r1(median(runs)), min: r1(runs[0]!) },
-  matrixCpuMs: { runs: cpuRuns.map(r1), median: r1(median(cpuRuns)), min: r1(cpuRuns[0]!) },
+  matrixWallMs: summary(runs),
+  matrixCpuMs: summary(cpuRuns),
   goalMs: 2000,
   meetsGoalWall: median(runs) <= 2000,
   meetsGoalCpu: median(cpuRuns) <= 2000,
 };
-const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'netpol.json');
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
-console.log(JSON.stringify(result, null, 2));
+writeResult('netpol', result);

@@ -8,6 +8,7 @@ import { iptablesRestore } from '../netfilter/restore.ts';
 import type { Host } from '../node-state/types.ts';
 import { newWalkState, replyPacket, walkFrom, type WalkWorld } from './walk.ts';
 import { renderConntrack } from './conntrack.ts';
+import { waitForOutput } from '../testing/process.node.ts';
 
 const RULES = `*nat
 :PREROUTING ACCEPT [0:0]
@@ -76,26 +77,10 @@ describe.skipIf(!netnsUsable().ok)('conntrack entries vs the real kernel', () =>
     const r = spawnSync('ip', ['netns', 'exec', lab.realName('root'), 'iptables-restore'], { input: RULES, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);
     server = spawn('ip', ['netns', 'exec', lab.realName('server'), 'python3', '-c', PY_SERVER], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('server did not start')), 5000);
-      server!.stdout!.on('data', (d: Buffer) => {
-        if (d.toString().includes('ready')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
+    await waitForOutput(server!, 'ready', 5000, 'server did not start');
     // The client keeps its sockets open while conntrack is listed (a close would move TCP on to FIN states).
     client = spawn('ip', ['netns', 'exec', lab.realName('client'), 'python3', '-c', PY_CLIENT], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('client did not connect')), 8000);
-      client!.stdout!.on('data', (d: Buffer) => {
-        if (d.toString().includes('sent')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
+    await waitForOutput(client!, 'sent', 8000, 'client did not connect');
     await new Promise((r) => setTimeout(r, 200));
   }, 30000);
   afterAll(() => {

@@ -14,6 +14,7 @@ import { iptablesRestore } from '../netfilter/restore.ts';
 import { iptablesSave } from '../netfilter/save.ts';
 import type { Host } from '../node-state/types.ts';
 import { newWalkState, replyPacket, walkFrom, type WalkWorld } from './walk.ts';
+import { waitForOutput } from '../testing/process.node.ts';
 
 const TIMEOUT_S = 1.5;
 const SERVER = '10.31.1.2';
@@ -61,15 +62,7 @@ describe.skipIf(!netnsUsable().ok)(`drops: engine vs the kernel's connect() (${n
     expect(lab.run('root', ['sysctl', '-qw', 'net.ipv4.icmp_ratelimit=0']).exitCode).toBe(0);
     const srv = spawn('ip', ['netns', 'exec', lab.realName('s'), 'python3', '-c', LISTEN_PY, '80', '60'], { stdio: ['ignore', 'pipe', 'pipe'] });
     procs.push(srv);
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('listener did not start')), 5000);
-      srv.stdout!.on('data', (d: Buffer) => {
-        if (d.toString().includes('ready')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
+    await waitForOutput(srv, 'ready', 5000, 'listener did not start');
     await lab.settle(200);
     // The server listens on 80 only.
     world = { hosts: { [host.name]: host }, listening: (_n, ns, proto, port) => (ns === 's' ? proto === 6 && port === 80 : undefined) };

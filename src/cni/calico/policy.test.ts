@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseClusterFile } from '../../inputs/cluster-file.ts';
 import { modelCluster } from '../../netpol/cluster.testing.ts';
 import { np } from '../../netpol/testing.ts';
-import { randomPolicies } from '../../netpol/random.testing.ts';
+import { expectRandomPolicyAgreement } from '../../testing/policy-agreement.ts';
 import { matrix } from '../../netpol/matrix.ts';
 import { dataplaneMatrix } from '../../netpol/dataplane.ts';
 import { iptablesSave } from '../../netfilter/save.ts';
@@ -190,14 +190,6 @@ describe('Calico enforces NetworkPolicies in the engine', () => {
   it('the engine agrees with the API on random small policies (named ports, ipBlock except, endPort, both directions)', () => {
     const c = modelCluster(spec());
     const ips = podIps(c.state);
-    for (let seed = 1; seed <= 6; seed++) {
-      c.clear();
-      c.apply(randomPolicies(seed, ips, 3));
-      for (const [port, protocol] of [[80, 'TCP'], [81, 'UDP']] as const) {
-        const m = matrix(c.state, { port, protocol, namespaces: ['x', 'y', 'z'] });
-        const d = dataplaneMatrix(c.state, m, c.world());
-        expect({ seed, port, disagreements: d.disagreements }).toEqual({ seed, port, disagreements: [] });
-      }
-    }
+    expectRandomPolicyAgreement(c, ips, [1, 2, 3, 4, 5, 6]);
   });
 });

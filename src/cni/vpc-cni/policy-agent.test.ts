@@ -5,7 +5,7 @@ import { testSpec } from '../../control-plane/testing.ts';
 import { parseClusterFile } from '../../inputs/cluster-file.ts';
 import { modelCluster } from '../../netpol/cluster.testing.ts';
 import { np } from '../../netpol/testing.ts';
-import { randomPolicies } from '../../netpol/random.testing.ts';
+import { expectRandomPolicyAgreement } from '../../testing/policy-agreement.ts';
 import { matrix } from '../../netpol/matrix.ts';
 import { dataplaneMatrix } from '../../netpol/dataplane.ts';
 import { renderTraceText, tracePacket } from '../../engine/index.ts';
@@ -94,15 +94,7 @@ describe('network policy agent in the engine', () => {
   it('the engine agrees with the API on random small policies', () => {
     const c = modelCluster(withAgent());
     const ips = Object.fromEntries(['x', 'y', 'z'].flatMap((n) => ['a', 'b', 'c'].map((p) => [`${n}/${p}`, ipOf(c, `${n}/${p}`)])));
-    for (let seed = 11; seed <= 16; seed++) {
-      c.clear();
-      c.apply(randomPolicies(seed, ips, 3));
-      for (const [port, protocol] of [[80, 'TCP'], [81, 'UDP']] as const) {
-        const m = matrix(c.state, { port, protocol, namespaces: ['x', 'y', 'z'] });
-        const d = dataplaneMatrix(c.state, m, c.world());
-        expect({ seed, port, disagreements: d.disagreements }).toEqual({ seed, port, disagreements: [] });
-      }
-    }
+    expectRandomPolicyAgreement(c, ips, [11, 12, 13, 14, 15, 16]);
   });
 
   it('the netfilter equivalent for the lab: one chain per isolated pod and direction at its host veth; none with the agent off', () => {

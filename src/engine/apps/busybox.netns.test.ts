@@ -12,6 +12,7 @@ import { nginxCluster, testPod } from '../../testing/nginx-cluster.ts';
 import type { ClusterState } from '../../control-plane/types.ts';
 import { emitHttpResponse } from '../../wire/http.ts';
 import { NetnsLab, netnsUsable } from '../../testing/netns.node.ts';
+import { waitForOutput } from '../../testing/process.node.ts';
 import { resolvConfText, runPodCommand, type AppRun } from './index.ts';
 import { podResolv } from './resolv.ts';
 import { podView } from './workloads.ts';
@@ -134,15 +135,7 @@ describe.skipIf(!!skip)('busybox in a pod vs the real busybox', () => {
     mkdirSync(etcDir, { recursive: true });
     writeFileSync(join(etcDir, 'resolv.conf'), resolvConfText(podResolv(state, 'default', podView(state, 'default', 'busybox')!)));
     server = spawn('ip', ['netns', 'exec', s, 'timeout', '60', 'python3', join(dir, 'server.py'), join(dir, 'cfg.json'), join(dir, 'log')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('server did not start')), 5000);
-      server!.stdout!.on('data', (d: Buffer) => {
-        if (d.toString().includes('ready')) {
-          clearTimeout(t);
-          resolve();
-        }
-      });
-    });
+    await waitForOutput(server!, 'ready', 5000, 'server did not start');
   }, 30_000);
 
   afterAll(() => {
