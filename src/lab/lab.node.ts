@@ -424,7 +424,8 @@ async function buildNode(
 
 /**
  * Builds `state` in real namespaces: the VPC fabric, then each node (its ip-batch plan unchanged,
- * its ENIs wired to the fabric by a relay, its netfilter restored), then waits for IPv6 DAD.
+ * its ENIs wired to the fabric by a relay, its netfilter restored), then waits until addresses and
+ * carrier settled (IPv6 DAD is off while building; the model's accept_dad values are restored after).
  * On error or SIGINT/SIGTERM, everything created so far is removed.
  */
 export async function labUp(state: ClusterState, opts: LabOptions = {}): Promise<Lab> {
