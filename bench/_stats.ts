@@ -35,6 +35,17 @@ export const r1 = (x: number): number => Math.round(x * 10) / 10;
 /** Ascending-sorted runs, rounded, with their median and minimum. */
 export const summary = (a: number[]) => ({ runs: a.map(r1), median: r1(median(a)), min: r1(a[0]!) });
 
+/** `<prefix>WallMs` and `<prefix>CpuMs` summaries, the goal and whether the medians meet it. */
+export function timings(prefix: string, runs: number[], cpuRuns: number[], goalMs: number) {
+  return {
+    [`${prefix}WallMs`]: summary(runs),
+    [`${prefix}CpuMs`]: summary(cpuRuns),
+    goalMs,
+    meetsGoalWall: median(runs) <= goalMs,
+    meetsGoalCpu: median(cpuRuns) <= goalMs,
+  };
+}
+
 /** Writes bench/results/<name>.json and prints it. */
 export function writeResult(name: string, result: unknown): void {
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', `${name}.json`);

@@ -4,7 +4,7 @@
 // node (src/netfilter iptablesRestore). KP_BENCH_SERVICES / KP_BENCH_RUNS change the size / repetitions.
 // Run: npx tsx bench/kube-proxy.bench.ts   → writes bench/results/kube-proxy.json
 import os from 'node:os';
-import { median, r1, summary, time, timedRuns, writeResult } from './_stats.ts';
+import { r1, time, timedRuns, timings, writeResult } from './_stats.ts';
 import type { V1EndpointSlice, V1Service } from '../src/k8s/types.ts';
 import { syncRulesDetailed } from '../src/kube-proxy/rules.ts';
 import { iptablesRestore } from '../src/netfilter/restore.ts';
@@ -77,11 +77,7 @@ const result = {
   // Wall-clock time depends on machine load (other processes); CPU time is what the sync costs.
   loadAverage1m: r1(os.loadavg()[0]),
   cpus: os.cpus().length,
-  syncRulesWallMs: summary(runs),
-  syncRulesCpuMs: summary(cpuRuns),
-  goalMs: 1000,
-  meetsGoalWall: median(runs) <= 1000,
-  meetsGoalCpu: median(cpuRuns) <= 1000,
+  ...timings('syncRules', runs, cpuRuns, 1000),
   applyToSimulatedNode: apply ? { wallMs: Math.round(apply.ms), cpuMs: Math.round(apply.cpuMs) } : 'skipped (set KP_BENCH_APPLY=1 to time src/netfilter iptablesRestore of the output)',
 };
 writeResult('kube-proxy', result);

@@ -4,7 +4,7 @@
 // Goal: ≤ 2 s per matrix (compile + evaluate). NP_BENCH_PODS / NP_BENCH_POLICIES / NP_BENCH_RUNS change it.
 // Run: npx tsx bench/netpol.bench.ts   → writes bench/results/netpol.json
 import os from 'node:os';
-import { median, r1, summary, timedRuns, writeResult } from './_stats.ts';
+import { r1, timedRuns, timings, writeResult } from './_stats.ts';
 import type { V1Namespace, V1NetworkPolicy, V1Pod } from '../src/k8s/types.ts';
 import { matrixOf, type Matrix } from '../src/netpol/index.ts';
 
@@ -68,10 +68,6 @@ const result = {
   output: { pairs: cells.length, allowed: cells.filter((v) => v.allowed).length, denied: cells.filter((v) => !v.allowed).length },
   loadAverage1m: r1(os.loadavg()[0]!),
   cpus: os.cpus().length,
-  matrixWallMs: summary(runs),
-  matrixCpuMs: summary(cpuRuns),
-  goalMs: 2000,
-  meetsGoalWall: median(runs) <= 2000,
-  meetsGoalCpu: median(cpuRuns) <= 2000,
+  ...timings('matrix', runs, cpuRuns, 2000),
 };
 writeResult('netpol', result);

@@ -110,12 +110,17 @@ beforeAll(() => {
 
 const svc = (name: string) => state.objects[`Service/default/${name}`] as unknown as { spec: { clusterIP: string; ports: Array<{ nodePort?: number }> } };
 
+/** A TCP packet from the client pod to dst:dport, as the engine walks it and as kube-proxy trace on `node` sees it. */
+function bothTraces(dst: string, dport: number, node = client.node): { engine: Seen[]; kp: Seen[] } {
+  const t = tracePacket(state, { from: { pod: 'client', namespace: 'default' }, dst, dport, protocol: 'TCP' });
+  const engine = engineSeen(t.branches, node);
+  return { engine, kp: kubeProxyTrace(node, client.ip, dst, dport) };
+}
+
 describe('engine trace and kube-proxy trace agree', () => {
   it('ClusterIP with three endpoints: same endpoint branches, probabilities and KUBE-* rules', () => {
     const ip = svc('nginx').spec.clusterIP;
-    const t = tracePacket(state, { from: { pod: 'client', namespace: 'default' }, dst: ip, dport: 8080, protocol: 'TCP' });
-    const engine = engineSeen(t.branches, client.node);
-    const kp = kubeProxyTrace(client.node, client.ip, ip, 8080);
+    const { engine, kp } = bothTraces(ip, 8080);
     expect(kp).toHaveLength(3);
     expect(kp.every((o) => o.dnat?.endsWith(':80'))).toBe(true);
     expect(kp.some((o) => o.rules.some((r) => r.includes('--mode random --probability')))).toBe(true);
@@ -137,9 +142,7 @@ describe('engine trace and kube-proxy trace agree', () => {
 
   it('a Service without endpoints: both REJECT with the same rule', () => {
     const ip = svc('ghost').spec.clusterIP;
-    const t = tracePacket(state, { from: { pod: 'client', namespace: 'default' }, dst: ip, dport: 9090, protocol: 'TCP' });
-    const engine = engineSeen(t.branches, client.node);
-    const kp = kubeProxyTrace(client.node, client.ip, ip, 9090);
+    const { engine, kp } = bothTraces(ip, 9090);
     expect(kp).toHaveLength(1);
     expect(kp[0]).toMatchObject({ verdict: 'REJECT', dnat: null });
     expect(kp[0].rules.at(-1)).toContain('"default/ghost has no endpoints"');
@@ -150,9 +153,7 @@ describe('engine trace and kube-proxy trace agree', () => {
     const target = state.nodes.find((n) => n.name !== client.node)!;
     const nodePort = svc('nginx-np').spec.ports[0].nodePort!;
     expect(nodePort).toBeGreaterThanOrEqual(30000);
-    const t = tracePacket(state, { from: { pod: 'client', namespace: 'default' }, dst: target.primaryIp, dport: nodePort, protocol: 'TCP' });
-    const engine = engineSeen(t.branches, target.name);
-    const kp = kubeProxyTrace(target.name, client.ip, target.primaryIp, nodePort);
+    const { engine, kp } = bothTraces(target.primaryIp, nodePort, target.name);
     expect(kp).toHaveLength(3);
     expect(kp.every((o) => o.rules.some((r) => r.includes('KUBE-NODEPORTS')))).toBe(true);
     expectAgreement(engine, kp);

@@ -1,24 +1,8 @@
 // kubewire cni migrate / cni diff as a user runs them: bin/kubewire on a temp --state dir.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { cliSandbox } from '../../testing/cli.node.ts';
 
-const BIN = resolve(__dirname, '..', '..', '..', 'bin', 'kubewire');
-let dir: string;
-function kw(...args: string[]): { stdout: string; stderr: string; code: number } {
-  const r = spawnSync(BIN, ['--state', join(dir, 'state'), ...args], { cwd: dir, encoding: 'utf8' });
-  return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? -1 };
-}
-const stateFile = () => readFileSync(join(dir, 'state', 'state.json'));
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kw-cni-'));
-  expect(kw('cluster', 'create').code).toBe(0);
-  expect(kw('create', 'deployment', 'nginx', '--image=nginx', '--replicas=3', '--port=80').code).toBe(0);
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const { kw, stateFile } = cliSandbox('kw-cni-', [['cluster', 'create'], ['create', 'deployment', 'nginx', '--image=nginx', '--replicas=3', '--port=80']]);
 
 describe('kubewire cni', () => {
   // Every option's validation is unit-tested in src/inputs/calico-migrate.test.ts; here, how the CLI reports it.

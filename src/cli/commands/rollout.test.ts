@@ -1,26 +1,11 @@
 // kubewire rollout restart as kubectl: annotation, new ReplicaSet, pods recreated, errors.
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { describe, it, expect } from 'vitest';
+import { cliSandbox } from '../../testing/cli.node.ts';
 
-const BIN = resolve(__dirname, '..', '..', '..', 'bin', 'kubewire');
-let dir: string;
-function kw(...args: string[]): { stdout: string; stderr: string; code: number } {
-  const r = spawnSync(BIN, ['--state', join(dir, 'state'), ...args], { cwd: dir, encoding: 'utf8' });
-  return { stdout: r.stdout, stderr: r.stderr, code: r.status ?? -1 };
-}
+const { kw, stateFile } = cliSandbox('kw-rollout-', [['cluster', 'create'], ['create', 'deployment', 'nginx', '--image=nginx', '--replicas=3', '--port=80']]);
 function podIps(): string[] {
   return [...kw('get', 'pods', '-o', 'wide').stdout.matchAll(/^nginx-\S+\s+1\/1\s+Running\s+\d+\s+\S+\s+(\S+)/gm)].map((m) => m[1]!);
 }
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'kw-rollout-'));
-  expect(kw('cluster', 'create').code).toBe(0);
-  expect(kw('create', 'deployment', 'nginx', '--image=nginx', '--replicas=3', '--port=80').code).toBe(0);
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('kubewire rollout restart', () => {
   it('recreates the pods through a new ReplicaSet with the restartedAt annotation', () => {
@@ -46,11 +31,11 @@ describe('kubewire rollout restart', () => {
   });
 
   it('errors like kubectl', () => {
-    const state = readFileSync(join(dir, 'state', 'state.json'));
+    const state = stateFile();
     expect(kw('rollout', 'restart', 'deployment/nope').stderr).toBe('Error from server (NotFound): deployments.apps "nope" not found\n');
     expect(kw('rollout', 'restart', 'svc/kubernetes').stderr).toBe('error: services "kubernetes" restarting is not supported\n');
     expect(kw('rollout', 'restart', 'deployment').stderr).toMatch(/required resource not specified/);
     expect(kw('rollout', 'restart', 'widget/x').stderr).toMatch(/doesn't have a resource type "widget"/);
-    expect(readFileSync(join(dir, 'state', 'state.json')).equals(state)).toBe(true);
+    expect(stateFile().equals(state)).toBe(true);
   });
 });
