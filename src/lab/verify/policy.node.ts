@@ -77,8 +77,8 @@ export async function probePolicyPairs(state: ClusterState, rec: LabRecord, opts
     for (const [n, p] of plan.pairs.entries()) {
       const src = realNs(state, rec, p.src.namespace, p.src.name);
       log(`policy pair ${n + 1}/${plan.pairs.length}: ${podName(p.src)} → ${podName(p.dst)} TCP ${p.dst.ip}:${p.port}`);
-      const sport = 30000 + ((n * 7919) % 20000);
-      const c = await runClient(src, 'TCP', p.dst.ip, p.port, sport, HTTP_GET, timeoutSec);
+      // An ephemeral source port (0): a rerun must not meet the conntrack entry an earlier run left for the same tuple.
+      const c = await runClient(src, 'TCP', p.dst.ip, p.port, 0, HTTP_GET, timeoutSec);
       const connected = c.outcome === 'connected';
       const mismatches: string[] = [];
       const said = (b: boolean) => (b ? 'allowed' : 'denied');
