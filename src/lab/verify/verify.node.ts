@@ -367,7 +367,7 @@ export async function labVerify(state: ClusterState, rec: LabRecord, opts: Verif
   return report;
 }
 
-/** The report as text: one line per flow, the details of each disagreement, then `N/M flows agree`. */
+/** The report as text: one line per flow, the details of each disagreement, the policy section, then `N/M flows agree` and `N/M policy pairs agree`. */
 export function formatVerify(r: VerifyReport): string {
   const out: string[] = [];
   out.push(`lab ${r.lab}, seed ${r.seed}: ${r.flows.length} flows`);
@@ -398,7 +398,8 @@ export function formatVerify(r: VerifyReport): string {
     }
   }
   if (r.policy) out.push(...formatPolicy(r.policy));
-  out.push(`${r.agreeing}/${r.flows.length} flows agree`);
+  // Only the policy section ran (--policy-only): no flow count to give.
+  if (!(r.policy && r.flows.length === 0 && r.skipped.length === 0)) out.push(`${r.agreeing}/${r.flows.length} flows agree`);
   if (r.policy) out.push(`${r.policy.agreeing}/${r.policy.pairs.length} policy pairs agree`);
   return out.join('\n') + '\n';
 }
