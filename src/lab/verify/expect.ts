@@ -13,20 +13,8 @@
 
 import type { TraceBranch, TraceLeg, Step, Packet } from '../../engine/index.ts';
 
-export interface Headers {
-  src: string;
-  dst: string;
-  proto: number;
-  sport?: number;
-  dport?: number;
-  /** TCP flags (request: SYN; reply: SYN-ACK). */
-  tcpFlags?: number;
-  icmpType?: number;
-  icmpCode?: number;
-  ttl: number;
-  /** IP total length, when known. */
-  length?: number;
-}
+/** The header fields compared per interface (request: SYN; reply: SYN-ACK; length = IP total length when known). */
+export type Headers = Pick<Packet, 'src' | 'dst' | 'proto' | 'sport' | 'dport' | 'tcpFlags' | 'icmpType' | 'icmpCode' | 'ttl' | 'length'>;
 
 export interface WirePacket extends Headers {
   /** VXLAN: the VNI and the inner packet. */
