@@ -10,9 +10,7 @@ import { join } from 'node:path';
 import { labDown, labUp, nsExec, rootCheck, type Lab } from '../../lab/lab.node.ts';
 import { labTestCluster } from '../../lab/testing.ts';
 import { modelCluster, type ModelCluster } from '../../netpol/cluster.testing.ts';
-import { np } from '../../netpol/testing.ts';
-import { planPolicyPairs } from '../../lab/verify/policy.ts';
-import { probePolicyPairs } from '../../lab/verify/policy.node.ts';
+import { probeXyPairs, xyPolicies } from '../../testing/policy-lab.node.ts';
 import { agentNetfilterText } from './policy-agent-netfilter.ts';
 import { ROOT_NS } from '../../node-state/types.ts';
 
@@ -26,11 +24,7 @@ describe.skipIf(!root.ok)(`live lab, VPC CNI network policy agent (netfilter equ
   beforeAll(async () => {
     const spec = labTestCluster(1, false).spec;
     c = modelCluster({ ...spec, cni: { ...spec.cni, vpcCni: { ...spec.cni.vpcCni, enableNetworkPolicy: true } } });
-    c.apply([
-      np('deny', { podSelector: {}, policyTypes: ['Ingress'] }),
-      np('from-y-b', { podSelector: { matchLabels: { pod: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { ns: 'y' } }, podSelector: { matchLabels: { pod: 'b' } } }], ports: [{ port: 'serve-80-tcp' }] }] }),
-      np('egress-to-x', { podSelector: { matchLabels: { pod: 'c' } }, policyTypes: ['Egress'], egress: [{ to: [{ namespaceSelector: { matchLabels: { ns: 'x' } } }], ports: [{ port: 80 }] }] }, 'y'),
-    ]);
+    c.apply(xyPolicies());
     // labUp loads the agent's netfilter equivalent into each node's root namespace.
     lab = await labUp(c.state, { runDir, prefix: PREFIX, workloads: false });
   }, 180_000);
@@ -46,16 +40,11 @@ describe.skipIf(!root.ok)(`live lab, VPC CNI network policy agent (netfilter equ
   });
 
   it('kernel, engine and matrix agree on every pod pair of x and y (TCP/80)', async () => {
-    // The shared pair probe of `lab verify` (src/lab/verify/policy.node.ts): matrix, engine walk and a real connect per pair.
-    const plan = planPolicyPairs(c.state, { namespaces: ['x', 'y'], port: 80, maxPairs: 1000 }, c.world());
-    expect(plan.enforced).toBe(true);
-    const r = await probePolicyPairs(c.state, lab.record, { timeoutSec: 1 }, plan);
-    expect(r.pairs).toHaveLength(30);
-    const disagreements = r.pairs.filter((p) => !p.agree).map((p) => `${p.source} -> ${p.target}: ${p.mismatches.join('; ')}`);
-    const pods = ['x/a', 'x/b', 'x/c', 'y/a', 'y/b', 'y/c'];
-    const kernel = pods.map((s) => pods.map((d) => (s === d || r.pairs.find((p) => p.source === s && p.target === d)!.kernel.connected ? '.' : 'X')).join(''));
-    expect(disagreements).toEqual([]);
+    const r = await probeXyPairs(c, lab);
+    expect(r.enforced).toBe(true);
+    expect(r.pairs).toBe(30);
+    expect(r.disagreements).toEqual([]);
     // The expected table (rows x/a..y/c): x admits only y/b to x/a on 80 (and each pod itself); y/c may only reach x.
-    expect(kernel).toEqual(['.XX...', 'X.X...', 'XX....', 'XXX...', '.XX...', 'XXXXX.']);
+    expect(r.kernel).toEqual(['.XX...', 'X.X...', 'XX....', 'XXX...', '.XX...', 'XXXXX.']);
   }, 180_000);
 });
